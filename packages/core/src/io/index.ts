@@ -1,0 +1,4 @@
+/** Checkpoint and tensor-file I/O: safetensors, TensorFlow checkpoints (TensorBundle V2), PyTorch .bin. */
+export * from './safetensors.ts';
+export * from './torch/index.ts';
+export * from './tf-checkpoint/index.ts';

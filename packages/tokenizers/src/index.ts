@@ -1,0 +1,7 @@
+/**
+ * @bert4tfjs/tokenizers: WordPiece (BERT), word-level Chinese over jieba (WoBERT), SentencePiece (T5/mT5).
+ * Pure text -> ids; knows nothing of tfjs or models.
+ */
+export * from './wordpiece/index.ts';
+export * from './jieba/index.ts';
+export * from './sentencepiece/index.ts';
