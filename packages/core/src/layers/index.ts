@@ -1,1 +1,13 @@
+/**
+ * tfjs-layers custom layers, registered for serialization: the handful of pieces every model family is
+ * built from.
+ */
+export * from './base.ts';
+export * from './dense.ts';
+export * from './embedding.ts';
+export * from './layer-norm.ts';
+export * from './feed-forward.ts';
+export * from './attention-kernel.ts';
+export * from './attention.ts';
+export * from './small.ts';
 export * from './performer/index.ts';

@@ -1,0 +1,87 @@
+/**
+ * `buildTransformerModel`: the one entry point. Give it a family name and a config (object or
+ * config.json path), optionally a checkpoint; get back a tfjs LayersModel to extend with the functional
+ * API, plus its input/output names and weight map.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { Bert4tfjsError, readSafetensors, type NamedTensors } from '@bert4tfjs/core';
+import type { BertBuildOptions } from './bert.ts';
+import { readConfigFile, type RawConfig } from './config.ts';
+import { getFamily } from './families.ts';
+import { loadMappedWeights, type LoadReport, type WeightMapping } from './weights.ts';
+
+/** Options of {@link buildTransformerModel}. */
+export interface BuildTransformerOptions extends BertBuildOptions {
+  /** Family name; defaults to the config's `model_type`. */
+  model?: string;
+  /** Hugging Face config.json contents. */
+  config?: RawConfig;
+  /** Path of a config.json (used when `config` is not given). */
+  configPath?: string;
+  /** A model.safetensors file, or a directory holding one. */
+  checkpointPath?: string;
+  /** Any family-specific options. */
+  [key: string]: unknown;
+}
+
+/** A built model and what the rest of the toolkit needs to drive it. */
+export interface TransformerModel {
+  /** The tfjs-layers model: extend it with the functional API. */
+  model: tf.LayersModel;
+  /** The family name it was built as. */
+  family: string;
+  /** The parsed config. */
+  config: unknown;
+  /** The config as config.json keys. */
+  rawConfig: RawConfig;
+  inputNames: string[];
+  outputNames: string[];
+  weightMap: WeightMapping[];
+  prefix: string;
+  /** Loads Hugging Face-named tensors (or a safetensors file) into the model; throws listing every problem. */
+  loadWeights(source: string | NamedTensors): LoadReport;
+}
+
+/** Resolves a checkpoint argument (file or directory) to a model.safetensors path. */
+export function resolveCheckpointPath(path: string): string {
+  if (!existsSync(path)) throw new Bert4tfjsError(`checkpoint not found: ${path}`, 'missing-file');
+  if (statSync(path).isDirectory()) {
+    const file = join(path, 'model.safetensors');
+    if (!existsSync(file)) throw new Bert4tfjsError(`no model.safetensors in ${path}`, 'missing-file');
+    return file;
+  }
+  return path;
+}
+
+/** Builds a Transformer model of any registered family, optionally loading a checkpoint. */
+export function buildTransformerModel(options: BuildTransformerOptions): TransformerModel {
+  let raw: RawConfig;
+  let source: string;
+  if (options.config) {
+    raw = options.config;
+    source = 'config';
+  } else if (options.configPath) {
+    raw = readConfigFile(options.configPath);
+    source = options.configPath;
+  } else {
+    throw new Bert4tfjsError('buildTransformerModel: give `config` (an object) or `configPath` (a config.json)', 'bad-argument');
+  }
+  const name = options.model ?? (typeof raw.model_type === 'string' ? raw.model_type : undefined);
+  if (!name) throw new Bert4tfjsError(`${source}: no 'model_type'; pass the \`model\` option`, 'bad-config');
+  const family = getFamily(name);
+  const config = family.parseConfig(raw, source);
+  const built = family.build(config, options);
+  const result: TransformerModel = {
+    model: built.model, family: name, config, rawConfig: { ...raw, ...family.configToJson(config, name) },
+    inputNames: built.inputNames, outputNames: built.outputNames, weightMap: built.weightMap, prefix: built.prefix,
+    loadWeights(src: string | NamedTensors): LoadReport {
+      const file = typeof src === 'string' ? resolveCheckpointPath(src) : null;
+      const tensors = file ? readSafetensors(file) : (src as NamedTensors);
+      return loadMappedWeights(built.model, built.weightMap, tensors, { prefix: built.prefix, source: file ?? 'tensors' });
+    },
+  };
+  if (options.checkpointPath) result.loadWeights(options.checkpointPath);
+  return result;
+}

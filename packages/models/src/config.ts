@@ -1,0 +1,51 @@
+/**
+ * Model configs in Hugging Face's config.json vocabulary. Reading one validates the keys a family needs,
+ * so a bad config fails with a message naming the file and key, before any tensor is made.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { Bert4tfjsError } from '@bert4tfjs/core';
+
+/** A config.json as parsed (Hugging Face keys). */
+export type RawConfig = Record<string, unknown>;
+
+/** Reads and parses a config.json; errors name the file. */
+export function readConfigFile(path: string): RawConfig {
+  if (!existsSync(path)) throw new Bert4tfjsError(`config file not found: ${path}`, 'missing-file');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new Bert4tfjsError(`${path}: not valid JSON (${(err as Error).message})`, 'bad-file');
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new Bert4tfjsError(`${path}: expected a JSON object`, 'bad-file');
+  }
+  return parsed as RawConfig;
+}
+
+/** Reads `key` as a positive integer (or the default); errors name the source and key. */
+export function intKey(cfg: RawConfig, key: string, source: string, fallback?: number): number {
+  const v = cfg[key] ?? fallback;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
+    throw new Bert4tfjsError(`${source}: '${key}' must be a non-negative integer, got ${JSON.stringify(cfg[key])}`, 'bad-config');
+  }
+  return v;
+}
+
+/** Reads `key` as a number (or the default). */
+export function numKey(cfg: RawConfig, key: string, source: string, fallback?: number): number {
+  const v = cfg[key] ?? fallback;
+  if (typeof v !== 'number' || !Number.isFinite(v)) {
+    throw new Bert4tfjsError(`${source}: '${key}' must be a number, got ${JSON.stringify(cfg[key])}`, 'bad-config');
+  }
+  return v;
+}
+
+/** Reads `key` as a string (or the default). */
+export function strKey(cfg: RawConfig, key: string, source: string, fallback?: string): string {
+  const v = cfg[key] ?? fallback;
+  if (typeof v !== 'string') {
+    throw new Bert4tfjsError(`${source}: '${key}' must be a string, got ${JSON.stringify(cfg[key])}`, 'bad-config');
+  }
+  return v;
+}

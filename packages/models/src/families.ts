@@ -1,0 +1,40 @@
+/**
+ * The registry of model families: `model_type` (or the builder's `model` option) -> how to read its
+ * config, build it, and write its config back. Each family file stays self-contained; this is the only
+ * place that lists them.
+ */
+import { Bert4tfjsError } from '@bert4tfjs/core';
+import { bertConfigToJson, buildBert, parseBertConfig, type BertBuildOptions, type FamilyBuild } from './bert.ts';
+import type { RawConfig } from './config.ts';
+
+/** What a family provides to the builder. */
+export interface Family {
+  /** Names accepted for `model` / `model_type`. */
+  names: string[];
+  parseConfig(raw: RawConfig, source: string): unknown;
+  build(config: unknown, options: BertBuildOptions & Record<string, unknown>): FamilyBuild<unknown>;
+  configToJson(config: unknown, modelType: string): RawConfig;
+}
+
+const FAMILIES: Family[] = [
+  {
+    names: ['bert', 'wobert', 'roberta-wwm'],
+    parseConfig: parseBertConfig,
+    build: (c, o) => buildBert(c as ReturnType<typeof parseBertConfig>, o),
+    configToJson: (c, t) => bertConfigToJson(c as ReturnType<typeof parseBertConfig>, t === 'wobert' || t === 'roberta-wwm' ? 'bert' : t),
+  },
+];
+
+/** Adds a family (used by the family modules that register themselves). */
+export function registerFamily(family: Family): void {
+  FAMILIES.push(family);
+}
+
+/** The family for a model name; an unknown name is an error listing the known ones. */
+export function getFamily(name: string): Family {
+  const f = FAMILIES.find((x) => x.names.includes(name));
+  if (!f) {
+    throw new Bert4tfjsError(`unknown model '${name}' (known: ${FAMILIES.flatMap((x) => x.names).join(', ')})`, 'bad-argument');
+  }
+  return f;
+}

@@ -1,0 +1,11 @@
+/**
+ * @bert4tfjs/models: model families built from @bert4tfjs/core layers, each with its weight map to
+ * Hugging Face tensor names. Knows nothing of tokenizers.
+ */
+export * from './config.ts';
+export * from './weights.ts';
+export * from './bert.ts';
+export * from './families.ts';
+export * from './build.ts';
+export * from './run.ts';
+export * from './model-dir.ts';

@@ -1,0 +1,62 @@
+/**
+ * Model directories in the Hugging Face layout: `config.json` + `model.safetensors` (Hugging Face tensor
+ * names) + a vocabulary file. Loading builds the family named by `model_type`; saving writes the
+ * directory atomically so a failed save never leaves a half-written model.
+ */
+import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import {
+  Bert4tfjsError, float32ToRaw, writeDirAtomic, writeSafetensors, type NamedTensors,
+} from '@bert4tfjs/core';
+import { buildTransformerModel, type BuildTransformerOptions, type TransformerModel } from './build.ts';
+import { findWeight } from './weights.ts';
+
+/** Files a model directory may hold besides config.json and model.safetensors. */
+export const VOCAB_FILES = ['vocab.txt', 'spiece.model', 'sentencepiece.model', 'tokenizer.json'];
+
+/** Loads a model directory: builds the family of its config.json and loads model.safetensors. */
+export function loadModelDir(dir: string, options: Partial<BuildTransformerOptions> = {}): TransformerModel {
+  const configPath = join(dir, 'config.json');
+  const weights = join(dir, 'model.safetensors');
+  if (!existsSync(dir)) throw new Bert4tfjsError(`model directory not found: ${dir}`, 'missing-file');
+  if (!existsSync(configPath)) throw new Bert4tfjsError(`${dir} has no config.json`, 'missing-file');
+  if (!existsSync(weights)) throw new Bert4tfjsError(`${dir} has no model.safetensors`, 'missing-file');
+  return buildTransformerModel({ ...options, configPath, checkpointPath: weights });
+}
+
+/**
+ * The model's weights as Hugging Face-named tensors (transposes undone), ready for safetensors. Weights
+ * after vocabulary surgery are written as they are now (the config's vocab_size follows them).
+ */
+export function exportHfTensors(built: TransformerModel, dtype: 'F32' | 'F16' | 'BF16' = 'F32'): NamedTensors {
+  const out: NamedTensors = new Map();
+  for (const m of built.weightMap) {
+    const v = findWeight(built.model, m.layer, m.weight).read();
+    const transposed = m.transforms?.some((t) => t.kind === 'transpose');
+    const values = (transposed ? v.transpose() : v);
+    const data = values.dataSync() as Float32Array;
+    out.set(m.source, float32ToRaw(data, values.shape as number[], dtype));
+    if (values !== v) values.dispose();
+  }
+  return out;
+}
+
+/** Writes `built` as a model directory (config.json, model.safetensors, vocab files) atomically. */
+export async function saveModelDir(
+  built: TransformerModel,
+  dir: string,
+  options: { vocabFiles?: string[]; force?: boolean; dtype?: 'F32' | 'F16' | 'BF16'; extraConfig?: Record<string, unknown> } = {},
+): Promise<void> {
+  const tensors = exportHfTensors(built, options.dtype);
+  const vocabEntry = built.model.getLayer('Embedding-Token')?.weights[0];
+  const config = { ...built.rawConfig, ...options.extraConfig };
+  if (vocabEntry) config.vocab_size = vocabEntry.shape[0];
+  await writeDirAtomic(dir, (tmp) => {
+    writeFileSync(join(tmp, 'config.json'), JSON.stringify(config, null, 2) + '\n');
+    writeSafetensors(join(tmp, 'model.safetensors'), tensors, { format: 'pt' });
+    for (const f of options.vocabFiles ?? []) {
+      if (!existsSync(f)) throw new Bert4tfjsError(`vocabulary file not found: ${f}`, 'missing-file');
+      copyFileSync(f, join(tmp, basename(f)));
+    }
+  }, { force: options.force });
+}
