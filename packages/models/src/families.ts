@@ -14,6 +14,8 @@ export interface Family {
   parseConfig(raw: RawConfig, source: string): unknown;
   build(config: unknown, options: BertBuildOptions & Record<string, unknown>): FamilyBuild<unknown>;
   configToJson(config: unknown, modelType: string): RawConfig;
+  /** Which optional heads a checkpoint with these tensor names carries (e.g. `{ withMlm: true }`). */
+  headsFromTensorNames(names: string[]): Record<string, boolean>;
 }
 
 const FAMILIES: Family[] = [
@@ -22,6 +24,11 @@ const FAMILIES: Family[] = [
     parseConfig: parseBertConfig,
     build: (c, o) => buildBert(c as ReturnType<typeof parseBertConfig>, o),
     configToJson: (c, t) => bertConfigToJson(c as ReturnType<typeof parseBertConfig>, t === 'wobert' || t === 'roberta-wwm' ? 'bert' : t),
+    headsFromTensorNames: (names) => ({
+      withPool: names.some((n) => n.endsWith('pooler.dense.weight')),
+      withMlm: names.includes('cls.predictions.bias'),
+      withNsp: names.includes('cls.seq_relationship.weight'),
+    }),
   },
 ];
 

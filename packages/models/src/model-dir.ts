@@ -6,22 +6,31 @@
 import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import {
-  Bert4tfjsError, float32ToRaw, writeDirAtomic, writeSafetensors, type NamedTensors,
+  Bert4tfjsError, float32ToRaw, readSafetensorsHeader, writeDirAtomic, writeSafetensors, type NamedTensors,
 } from '@bert4tfjs/core';
+import { readConfigFile } from './config.ts';
+import { getFamily } from './families.ts';
 import { buildTransformerModel, type BuildTransformerOptions, type TransformerModel } from './build.ts';
 import { findWeight } from './weights.ts';
 
 /** Files a model directory may hold besides config.json and model.safetensors. */
 export const VOCAB_FILES = ['vocab.txt', 'spiece.model', 'sentencepiece.model', 'tokenizer.json'];
 
-/** Loads a model directory: builds the family of its config.json and loads model.safetensors. */
+/**
+ * Loads a model directory: builds the family of its config.json with every head the checkpoint carries
+ * (pooler, MLM, NSP/SOP, unless `options` says otherwise) and loads model.safetensors.
+ */
 export function loadModelDir(dir: string, options: Partial<BuildTransformerOptions> = {}): TransformerModel {
   const configPath = join(dir, 'config.json');
   const weights = join(dir, 'model.safetensors');
   if (!existsSync(dir)) throw new Bert4tfjsError(`model directory not found: ${dir}`, 'missing-file');
   if (!existsSync(configPath)) throw new Bert4tfjsError(`${dir} has no config.json`, 'missing-file');
   if (!existsSync(weights)) throw new Bert4tfjsError(`${dir} has no model.safetensors`, 'missing-file');
-  return buildTransformerModel({ ...options, configPath, checkpointPath: weights });
+  const raw = readConfigFile(configPath);
+  const name = options.model ?? (typeof raw.model_type === 'string' ? raw.model_type : undefined);
+  if (!name) throw new Bert4tfjsError(`${configPath}: no 'model_type'`, 'bad-config');
+  const heads = getFamily(name).headsFromTensorNames([...readSafetensorsHeader(weights).tensors.keys()]);
+  return buildTransformerModel({ ...heads, ...options, config: raw, model: name, checkpointPath: weights });
 }
 
 /**
