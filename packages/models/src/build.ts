@@ -42,6 +42,8 @@ export interface TransformerModel {
   prefix: string;
   /** Loads Hugging Face-named tensors (or a safetensors file) into the model; throws listing every problem. */
   loadWeights(source: string | NamedTensors): LoadReport;
+  /** Family-specific extras (e.g. T5's `encoder` and `decoder` models, Transformer-XL's `step`). */
+  [extra: string]: unknown;
 }
 
 /** Resolves a checkpoint argument (file or directory) to a model.safetensors path. */
@@ -73,7 +75,9 @@ export function buildTransformerModel(options: BuildTransformerOptions): Transfo
   const family = getFamily(name);
   const config = family.parseConfig(raw, source);
   const built = family.build(config, options);
+  const { model: _m, config: _c, inputNames: _i, outputNames: _o, weightMap: _w, prefix: _p, ...extras } = built;
   const result: TransformerModel = {
+    ...extras,
     model: built.model, family: name, config, rawConfig: { ...raw, ...family.configToJson(config, name) },
     inputNames: built.inputNames, outputNames: built.outputNames, weightMap: built.weightMap, prefix: built.prefix,
     loadWeights(src: string | NamedTensors): LoadReport {

@@ -6,6 +6,10 @@
 import { Bert4tfjsError } from '@bert4tfjs/core';
 import { bertConfigToJson, buildBert, parseBertConfig, type BertBuildOptions, type FamilyBuild } from './bert.ts';
 import type { RawConfig } from './config.ts';
+import type { TransformerModel } from './build.ts';
+import { ALBERT_FAMILY } from './albert.ts';
+import { T5_FAMILY } from './t5.ts';
+import { TRANSFO_XL_FAMILY } from './transfo-xl.ts';
 
 /** What a family provides to the builder. */
 export interface Family {
@@ -16,6 +20,11 @@ export interface Family {
   configToJson(config: unknown, modelType: string): RawConfig;
   /** Which optional heads a checkpoint with these tensor names carries (e.g. `{ withMlm: true }`). */
   headsFromTensorNames(names: string[]): Record<string, boolean>;
+  /**
+   * Runs `bert4tfjs forward` for this family when plain `runModel` does not fit (e.g. Transformer-XL's
+   * segments with memories). Returns outputs by name; the caller disposes them.
+   */
+  forward?(built: TransformerModel, inputs: Record<string, unknown>): Record<string, import('@tensorflow/tfjs').Tensor>;
 }
 
 const FAMILIES: Family[] = [
@@ -30,6 +39,7 @@ const FAMILIES: Family[] = [
       withNsp: names.includes('cls.seq_relationship.weight'),
     }),
   },
+  ...[ALBERT_FAMILY, T5_FAMILY, TRANSFO_XL_FAMILY].filter((f): f is Family => f !== null),
 ];
 
 /** Adds a family (used by the family modules that register themselves). */

@@ -61,7 +61,7 @@ export function runModel(built: TransformerModel, inputs: ModelInputs): Record<s
   return tf.tidy(() => {
     const feeds = built.inputNames.map((name) => {
       if (name === 'input_ids') return tf.tensor2d(ids, [batch, length], 'int32');
-      if (name === 'attention_mask') return tf.tensor2d(get(name, 1), [batch, length], 'float32');
+      if (name.endsWith('attention_mask')) return tf.tensor2d(get(name, 1), [batch, length], 'float32');
       return tf.tensor2d(get(name, 0), [batch, length], 'int32');
     });
     const out = built.model.predict(feeds) as tf.Tensor | tf.Tensor[];
