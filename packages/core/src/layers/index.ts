@@ -11,3 +11,5 @@ export * from './attention-kernel.ts';
 export * from './attention.ts';
 export * from './small.ts';
 export * from './performer/index.ts';
+export * from './pooling.ts';
+export * from './relative-position.ts';

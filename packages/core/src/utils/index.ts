@@ -1,2 +1,3 @@
 /** Small shared utilities: atomic file writes. */
 export * from './atomic.ts';
+export * from './atomic-stream.ts';
