@@ -9,3 +9,4 @@ export * from './families.ts';
 export * from './build.ts';
 export * from './run.ts';
 export * from './model-dir.ts';
+export * from './convert/index.ts';

@@ -13,3 +13,5 @@ export * from './small.ts';
 export * from './performer/index.ts';
 export * from './pooling.ts';
 export * from './relative-position.ts';
+export * from './xl-attention.ts';
+export * from './task/index.ts';

@@ -1,0 +1,96 @@
+/**
+ * `bert4tfjs embed`: one vector per input line, in input order, as JSONL or .npy. Inputs are a text
+ * file (one text per line) or JSONL ({"text"}, {"text","text_pair"} or {"input_ids","token_type_ids"?}).
+ */
+import { AtomicFileWriter, Bert4tfjsError, writeFileAtomic } from '@bert4tfjs/core';
+import type { Command } from 'commander';
+import { looksLikeJsonl, parseJsonl, readInputFile, splitLines } from '../io/jsonl.ts';
+import { encodeNpyFloat32 } from '../io/npy.ts';
+import { Embedder, type EmbedInput, type EmbedPooling } from '../pipeline/embedder.ts';
+import { openModel } from '../pipeline/load.ts';
+import { parseIntOption, progressBar, startBackend, withGlobalOptions, type GlobalOptions } from './common.ts';
+
+/** Reads embed inputs from a text or JSONL file; errors name the file and line. */
+export function readEmbedInputs(path: string): EmbedInput[] {
+  const text = readInputFile(path);
+  if (!looksLikeJsonl(path, text)) return splitLines(text).map((t) => ({ text: t }));
+  return parseJsonl(text, path).map(({ line, value }) => {
+    if (Array.isArray(value.input_ids)) {
+      const ids = value.input_ids as unknown[];
+      if (!ids.every((x) => Number.isInteger(x))) throw new Bert4tfjsError(`${path}:${line}: "input_ids" must be a list of integers`, 'bad-input');
+      const types = value.token_type_ids as unknown[] | undefined;
+      if (types !== undefined && (!Array.isArray(types) || !types.every((x) => Number.isInteger(x)))) {
+        throw new Bert4tfjsError(`${path}:${line}: "token_type_ids" must be a list of integers`, 'bad-input');
+      }
+      return { inputIds: ids as number[], tokenTypeIds: types as number[] | undefined };
+    }
+    if (typeof value.text !== 'string') throw new Bert4tfjsError(`${path}:${line}: expected "text" (string) or "input_ids" (list)`, 'bad-input');
+    if (value.text_pair !== undefined && typeof value.text_pair !== 'string') throw new Bert4tfjsError(`${path}:${line}: "text_pair" must be a string`, 'bad-input');
+    return { text: value.text, textPair: value.text_pair as string | undefined };
+  });
+}
+
+interface EmbedOptions extends GlobalOptions {
+  model: string;
+  input: string;
+  output: string;
+  pooling: string;
+  normalize?: boolean;
+  batchSize: string;
+  maxLength?: string;
+  format: string;
+  bucket: boolean;
+}
+
+/** Registers `embed`. */
+export function registerEmbed(program: Command): void {
+  withGlobalOptions(program.command('embed').description('embed texts with a model directory'))
+    .requiredOption('--model <dir>', 'model directory')
+    .requiredOption('--input <file>', 'text file (one per line) or JSONL')
+    .requiredOption('--output <file>', 'output file')
+    .option('--pooling <mode>', 'cls | mean | max | pooler | first-last-avg | none', 'cls')
+    .option('--normalize', 'L2-normalise each vector')
+    .option('--batch-size <n>', 'texts per batch', '32')
+    .option('--max-length <n>', 'truncate to this many tokens (default: the model maximum)')
+    .option('--format <fmt>', 'jsonl | npy', 'jsonl')
+    .option('--no-bucket', 'keep input order inside batches (no length bucketing)')
+    .action(async (opts: EmbedOptions) => {
+      await startBackend(opts);
+      if (!['jsonl', 'npy'].includes(opts.format)) throw new Bert4tfjsError(`--format must be jsonl or npy, got '${opts.format}'`, 'bad-argument');
+      const batchSize = parseIntOption(opts.batchSize, '--batch-size', 1);
+      const maxLength = opts.maxLength === undefined ? undefined : parseIntOption(opts.maxLength, '--max-length', 2);
+      const inputs = readEmbedInputs(opts.input);
+      const { built, tokenizer } = openModel(opts.model);
+      const embedder = new Embedder(built, tokenizer, { pooling: opts.pooling as EmbedPooling, normalize: opts.normalize, batchSize, maxLength, bucket: opts.bucket });
+      const bar = progressBar(inputs.length, 'embed', opts.quiet);
+      const t0 = performance.now();
+      let tokens = 0;
+      const vectors = embedder.embed(inputs, (done, batchTokens) => {
+        tokens += batchTokens;
+        const secs = (performance.now() - t0) / 1000;
+        bar.update(done, { rate: `${Math.round(done / secs)} texts/s, ${Math.round(tokens / secs)} tokens/s` });
+      });
+      bar.stop();
+      if (embedder.truncated && !opts.quiet) process.stderr.write(`note: ${embedder.truncated} input(s) truncated to ${embedder.maxLength} tokens\n`);
+      if (opts.format === 'npy') {
+        if (opts.pooling === 'none') throw new Bert4tfjsError('--format npy needs one vector per input; use --pooling other than none', 'bad-argument');
+        const dim = vectors[0].length;
+        const flat = new Float32Array(vectors.length * dim);
+        vectors.forEach((v, i) => flat.set(v, i * dim));
+        writeFileAtomic(opts.output, encodeNpyFloat32(flat, [vectors.length, dim]));
+      } else {
+        const out = new AtomicFileWriter(opts.output);
+        try {
+          for (const v of vectors) out.write(JSON.stringify({ embedding: Array.from(v) }) + '\n');
+          out.commit();
+        } catch (err) {
+          out.abort();
+          throw err;
+        }
+      }
+      if (!opts.quiet) {
+        const secs = (performance.now() - t0) / 1000;
+        process.stderr.write(`embedded ${vectors.length} input(s) in ${secs.toFixed(1)} s -> ${opts.output}\n`);
+      }
+    });
+}

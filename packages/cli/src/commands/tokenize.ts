@@ -1,0 +1,56 @@
+/** `bert4tfjs tokenize`: JSONL texts in, tokens / ids / segment ids / offsets out. */
+import { Bert4tfjsError, AtomicFileWriter } from '@bert4tfjs/core';
+import { Tokenizer } from '@bert4tfjs/tokenizers';
+import type { Command } from 'commander';
+import { parseJsonl, readInputFile } from '../io/jsonl.ts';
+import { loadTokenizerFromDir, preTokenizerByName } from '../pipeline/load.ts';
+import { parseIntOption } from './common.ts';
+
+interface TokenizeOptions {
+  model?: string;
+  vocab?: string;
+  lowercase?: boolean;
+  maxLength?: string;
+  preTokenize?: string;
+  input: string;
+  output: string;
+}
+
+/** Registers `tokenize`. */
+export function registerTokenize(program: Command): void {
+  program.command('tokenize')
+    .description('tokenize JSONL lines {"text", "text_pair"?} into {"tokens","input_ids","token_type_ids","offsets"}')
+    .option('--model <dir>', 'model directory holding vocab.txt')
+    .option('--vocab <file>', 'a vocab.txt')
+    .option('--lowercase', 'lower-case and strip accents (default, or as tokenizer_config.json says)')
+    .option('--no-lowercase', 'keep case and accents')
+    .option('--max-length <n>', 'truncate pairs longest-first to this many tokens incl. [CLS]/[SEP]')
+    .option('--pre-tokenize <name>', "split words first ('jieba' for WoBERT)")
+    .requiredOption('--input <file>', 'input JSONL')
+    .requiredOption('--output <file>', 'output JSONL')
+    .action((opts: TokenizeOptions, cmd: Command) => {
+      if (!!opts.model === !!opts.vocab) throw new Bert4tfjsError('give exactly one of --model DIR or --vocab FILE', 'bad-argument');
+      const lowercaseSet = cmd.getOptionValueSource('lowercase') === 'cli';
+      const preTokenize = opts.preTokenize ? preTokenizerByName(opts.preTokenize) : undefined;
+      const tokenizer = opts.model
+        ? loadTokenizerFromDir(opts.model, { ...(lowercaseSet ? { lowercase: opts.lowercase } : {}), ...(preTokenize ? { preTokenize } : {}) })
+        : Tokenizer.fromVocabFile(opts.vocab!, { lowercase: opts.lowercase ?? true, preTokenize });
+      const maxLength = opts.maxLength === undefined ? undefined : parseIntOption(opts.maxLength, '--max-length', 2);
+      const records = parseJsonl(readInputFile(opts.input), opts.input);
+      const out = new AtomicFileWriter(opts.output);
+      try {
+        for (const { line, value } of records) {
+          if (typeof value.text !== 'string') throw new Bert4tfjsError(`${opts.input}:${line}: "text" must be a string`, 'bad-input');
+          if (value.text_pair !== undefined && value.text_pair !== null && typeof value.text_pair !== 'string') {
+            throw new Bert4tfjsError(`${opts.input}:${line}: "text_pair" must be a string`, 'bad-input');
+          }
+          const enc = tokenizer.encode(value.text, (value.text_pair as string | undefined) ?? undefined, maxLength ? { maxLength } : { truncation: false });
+          out.write(JSON.stringify({ tokens: enc.tokens, input_ids: enc.inputIds, token_type_ids: enc.tokenTypeIds, offsets: enc.offsets }) + '\n');
+        }
+        out.commit();
+      } catch (err) {
+        out.abort();
+        throw err;
+      }
+    });
+}

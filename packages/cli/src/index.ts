@@ -1,0 +1,10 @@
+/**
+ * bert4tfjs (CLI package): the command line plus the pipelines it is built from, for scripts and
+ * examples: opening a model directory with its tokenizer, embedding, forward runs.
+ */
+export { buildProgram, main, describeError } from './main.ts';
+export { Embedder, type EmbedInput, type EmbedPooling, type EmbedderOptions } from './pipeline/embedder.ts';
+export { openModel, loadTokenizerFromDir, readTokenizerSettings, preTokenizerByName, PRE_TOKENIZERS, type OpenedModel } from './pipeline/load.ts';
+export { forwardModelDir } from './commands/forward.ts';
+export { readEmbedInputs } from './commands/embed.ts';
+export { encodeNpyFloat32 } from './io/npy.ts';

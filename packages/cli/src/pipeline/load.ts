@@ -1,0 +1,75 @@
+/**
+ * Opening a model directory together with its tokenizer: the glue the CLI and examples share. Lives
+ * above core/models/tokenizers, so it may know all three.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Bert4tfjsError } from '@bert4tfjs/core';
+import { loadModelDir, type BuildTransformerOptions, type TransformerModel } from '@bert4tfjs/models';
+import { createJiebaPreTokenizer, Tokenizer, type TokenizerOptions } from '@bert4tfjs/tokenizers';
+
+/** Tokenizer settings stored beside a model (tokenizer_config.json, Hugging Face keys). */
+export interface TokenizerSettings {
+  lowercase: boolean;
+  preTokenize: string | null;
+}
+
+/** Reads tokenizer_config.json (if any): `do_lower_case` and our `pre_tokenize` key. */
+export function readTokenizerSettings(dir: string): TokenizerSettings {
+  const path = join(dir, 'tokenizer_config.json');
+  const settings: TokenizerSettings = { lowercase: true, preTokenize: null };
+  if (!existsSync(path)) return settings;
+  let cfg: Record<string, unknown>;
+  try {
+    cfg = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new Bert4tfjsError(`${path}: not valid JSON (${(err as Error).message})`, 'bad-file');
+  }
+  if (typeof cfg.do_lower_case === 'boolean') settings.lowercase = cfg.do_lower_case;
+  if (typeof cfg.pre_tokenize === 'string') settings.preTokenize = cfg.pre_tokenize;
+  return settings;
+}
+
+/** Pre-tokenizers by name; 'jieba' is python jieba's `cut(s, HMM=False)`, as WoBERT was trained. */
+export const PRE_TOKENIZERS = new Map<string, () => (text: string) => string[]>([
+  ['jieba', () => createJiebaPreTokenizer({ hmm: false })],
+]);
+
+/** Builds the pre-tokenizer called `name`, or errors listing the known ones. */
+export function preTokenizerByName(name: string): (text: string) => string[] {
+  const make = PRE_TOKENIZERS.get(name);
+  if (!make) throw new Bert4tfjsError(`unknown pre-tokenizer '${name}' (known: ${[...PRE_TOKENIZERS.keys()].join(', ') || 'none'})`, 'bad-argument');
+  return make();
+}
+
+/** The WordPiece tokenizer of a model directory (vocab.txt required). */
+export function loadTokenizerFromDir(dir: string, overrides: TokenizerOptions & { preTokenizeName?: string | null } = {}): Tokenizer {
+  const vocab = join(dir, 'vocab.txt');
+  if (!existsSync(vocab)) {
+    throw new Bert4tfjsError(`model directory ${dir} has no vocab.txt (a WordPiece vocabulary is needed to tokenize text)`, 'missing-file');
+  }
+  const settings = readTokenizerSettings(dir);
+  const name = overrides.preTokenizeName !== undefined ? overrides.preTokenizeName : settings.preTokenize;
+  return Tokenizer.fromVocabFile(vocab, {
+    lowercase: overrides.lowercase ?? settings.lowercase,
+    preTokenize: overrides.preTokenize ?? (name ? preTokenizerByName(name) : undefined),
+  });
+}
+
+/** A model directory opened for inference: the built model plus its tokenizer (when it has a vocab). */
+export interface OpenedModel {
+  dir: string;
+  built: TransformerModel;
+  tokenizer: Tokenizer | null;
+  maxPositions: number;
+}
+
+/** Opens a model directory: model (all heads it carries) and tokenizer. */
+export function openModel(dir: string, options: Partial<BuildTransformerOptions> = {}, needTokenizer = false): OpenedModel {
+  const built = loadModelDir(dir, options);
+  const hasVocab = existsSync(join(dir, 'vocab.txt'));
+  if (needTokenizer && !hasVocab) loadTokenizerFromDir(dir);
+  const tokenizer = hasVocab ? loadTokenizerFromDir(dir) : null;
+  const maxPositions = typeof built.rawConfig.max_position_embeddings === 'number' ? built.rawConfig.max_position_embeddings : 512;
+  return { dir, built, tokenizer, maxPositions };
+}
