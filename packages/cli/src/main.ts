@@ -6,6 +6,7 @@ import { Bert4tfjsError } from '@bert4tfjs/core';
 import { TokenizerError } from '@bert4tfjs/tokenizers';
 import { Command, CommanderError } from 'commander';
 import { registerConvert } from './commands/convert.ts';
+import { registerDemo } from './commands/demo.ts';
 import { registerEmbed } from './commands/embed.ts';
 import { registerExport } from './commands/export.ts';
 import { registerForward } from './commands/forward.ts';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerEmbed(program);
   registerConvert(program);
   registerExport(program);
+  registerDemo(program);
   return program;
 }
 
