@@ -10,3 +10,4 @@ export * from './build.ts';
 export * from './run.ts';
 export * from './model-dir.ts';
 export * from './convert/index.ts';
+export * from './albert.ts';

@@ -3,3 +3,4 @@ export * from './losses/index.ts';
 export * from './optimizers/index.ts';
 export * from './data/index.ts';
 export * from './trainer/index.ts';
+export * from './metrics.ts';
