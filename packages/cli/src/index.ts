@@ -4,7 +4,11 @@
  */
 export { buildProgram, main, describeError } from './main.ts';
 export { Embedder, type EmbedInput, type EmbedPooling, type EmbedderOptions } from './pipeline/embedder.ts';
-export { openModel, loadTokenizerFromDir, readTokenizerSettings, preTokenizerByName, PRE_TOKENIZERS, type OpenedModel } from './pipeline/load.ts';
+export { openModel, loadTokenizerFromDir, readTokenizerSettings, readEmbeddingDefaults, preTokenizerByName, PRE_TOKENIZERS, type OpenedModel } from './pipeline/load.ts';
 export { forwardModelDir } from './commands/forward.ts';
 export { readEmbedInputs } from './commands/embed.ts';
 export { encodeNpyFloat32 } from './io/npy.ts';
+export { findSimilar, topKCosine, type Neighbour } from './commands/similar.ts';
+export { readMatchingFile, type MatchingDataset, type MatchingPair, type LabelSchema } from './data/matching-files.ts';
+export { generateMatchingPairs } from './data/synthetic-zh.ts';
+export { renderCurvesSvg, type CurvePoint } from './report/curves.ts';

@@ -11,6 +11,7 @@ import { registerEmbed } from './commands/embed.ts';
 import { registerExport } from './commands/export.ts';
 import { registerForward } from './commands/forward.ts';
 import { registerInfo } from './commands/info.ts';
+import { registerSimilar } from './commands/similar.ts';
 import { registerTokenize } from './commands/tokenize.ts';
 
 /** Builds the program with every command registered. */
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerEmbed(program);
   registerConvert(program);
   registerExport(program);
+  registerSimilar(program);
   registerDemo(program);
   return program;
 }

@@ -56,6 +56,29 @@ export function loadTokenizerFromDir(dir: string, overrides: TokenizerOptions & 
   });
 }
 
+/** Embedding settings a sentence-embedding model directory carries (bert4tfjs.json, written by train-matching). */
+export interface EmbeddingDefaults {
+  pooling?: string;
+  normalize?: boolean;
+  maxLength?: number;
+}
+
+/** Reads bert4tfjs.json from a model directory ({} when absent). */
+export function readEmbeddingDefaults(dir: string): EmbeddingDefaults {
+  const path = join(dir, 'bert4tfjs.json');
+  if (!existsSync(path)) return {};
+  try {
+    const cfg = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    return {
+      pooling: typeof cfg.pooling === 'string' ? cfg.pooling : undefined,
+      normalize: typeof cfg.normalize === 'boolean' ? cfg.normalize : undefined,
+      maxLength: typeof cfg.max_length === 'number' ? cfg.max_length : undefined,
+    };
+  } catch (err) {
+    throw new Bert4tfjsError(`${path}: not valid JSON (${(err as Error).message})`, 'bad-file');
+  }
+}
+
 /** A model directory opened for inference: the built model plus its tokenizer (when it has a vocab). */
 export interface OpenedModel {
   dir: string;

@@ -1,0 +1,64 @@
+// `bert4tfjs export`: model directory -> TF checkpoint (original names, bert_config.json, vocab) and ->
+// safetensors; `--to` accepts only the two formats it implements.
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { listVariables, readSafetensors } from '@bert4tfjs/core';
+import { main } from '../src/main.ts';
+import { fixturePath } from '../../../test/helpers/paths.ts';
+
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => { stdout += String(c); return true; });
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => { stderr += String(c); return true; });
+  try {
+    return { code: await main(['node', 'bert4tfjs', ...args]), stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
+
+let work: string;
+beforeAll(() => { work = mkdtempSync(join(tmpdir(), 'b4t-cli-export-')); });
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('bert4tfjs export', () => {
+  it('--to tf-checkpoint writes google-research/bert names and layouts', async () => {
+    const out = join(work, 'bert-tf');
+    const r = await cli('export', '--model', fixturePath('bert'), '--to', 'tf-checkpoint', '--out', out);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('46 tensors');
+    expect(r.stdout).toContain('left out (no TF counterpart): bert.embeddings.position_ids');
+    expect(readdirSync(out).sort()).toEqual(['bert_config.json', 'bert_model.ckpt.data-00000-of-00001', 'bert_model.ckpt.index', 'checkpoint']);
+    const vars = new Map(listVariables(out).map((v) => [v.name, v.shape]));
+    expect(vars.size).toBe(46);
+    expect(vars.get('bert/encoder/layer_1/output/dense/kernel')).toEqual([64, 32]);
+    expect(vars.get('bert/embeddings/word_embeddings')).toEqual([380, 32]);
+  });
+
+  it('--to safetensors into a directory copies the model as Hugging Face lays it out', async () => {
+    const out = join(work, 'bert-st');
+    const r = await cli('export', '--model', fixturePath('bert'), '--to', 'safetensors', '--out', out, '--dtype', 'float16');
+    expect(r.code).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(['config.json', 'model.safetensors']);
+    const t = readSafetensors(join(out, 'model.safetensors'));
+    expect(t.get('bert.encoder.layer.0.attention.self.query.weight')).toMatchObject({ dtype: 'F16', shape: [32, 32] });
+  });
+
+  it('--to onnx is refused with the list of valid formats, and nothing is written', async () => {
+    const out = join(work, 'onnx');
+    const r = await cli('export', '--model', fixturePath('bert'), '--to', 'onnx', '--out', out);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe("bert4tfjs: --to: unknown format 'onnx' (valid: safetensors, tf-checkpoint)\n");
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('a directory that is not a model is named in the error', async () => {
+    const r = await cli('export', '--model', work, '--to', 'safetensors', '--out', join(work, 'z'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${work}: not a model directory`);
+  });
+});
