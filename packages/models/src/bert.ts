@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {
-  Bert4tfjsError, BiasAdd, Dense, Embedding, FeedForward, LayerNormalization, MultiHeadAttention,
+  Bert4tfjsError, BiasAdd, ConditionalLayerNormalization, Dense, Embedding, FeedForward, LayerNormalization, MultiHeadAttention,
   PositionEmbedding, TakeToken, type AttentionOption,
 } from '@bert4tfjs/core';
 import { intKey, numKey, strKey, type RawConfig } from './config.ts';
@@ -70,6 +70,50 @@ export interface BertBuildOptions {
   keepTokens?: number[] | null;
   /** Append tokens whose embedding is the (weighted) mean of existing rows. */
   compoundTokens?: Array<number[] | { ids: number[]; weights?: number[] }> | null;
+  /**
+   * Conditional layer normalization (bert4keras `layer_norm_cond`): adds a float input `condition`
+   * [B, size] and makes every layer norm conditional on it. Its projections start at zero, so a loaded
+   * checkpoint gives the unconditioned outputs until training moves them.
+   */
+  layerNormCond?: LayerNormCondOptions | null;
+}
+
+/** Options of {@link BertBuildOptions.layerNormCond}. */
+export interface LayerNormCondOptions {
+  /** Size C of the condition vector. */
+  size: number;
+  /** Project the condition to this many units inside each norm first (bert4keras `hidden_units`). */
+  hiddenUnits?: number | null;
+  /** Activation of that projection. Default 'linear'. */
+  hiddenActivation?: string;
+}
+
+/** The condition input and its options, threaded through the builders when conditional LN is on. */
+export interface NormCondition {
+  input: tf.SymbolicTensor;
+  options: LayerNormCondOptions;
+}
+
+/** A layer norm named `name`: conditional when `condition` is given. */
+export function makeLayerNorm(name: string, epsilon: number, condition?: NormCondition | null): tf.layers.Layer {
+  if (!condition) return new LayerNormalization({ name, epsilon });
+  const { hiddenUnits, hiddenActivation } = condition.options;
+  return new ConditionalLayerNormalization({ name, epsilon, hiddenUnits, hiddenActivation });
+}
+
+/** Applies `norm` to `x`, with the condition as second input when there is one. */
+export function applyLayerNorm(norm: tf.layers.Layer, x: tf.SymbolicTensor, condition?: NormCondition | null): tf.SymbolicTensor {
+  return (condition ? norm.apply([x, condition.input]) : norm.apply(x)) as tf.SymbolicTensor;
+}
+
+/** The `condition` input for `opts.layerNormCond`, or null without it. */
+export function conditionInput(opts: BertBuildOptions): NormCondition | null {
+  const o = opts.layerNormCond;
+  if (!o) return null;
+  if (!Number.isInteger(o.size) || o.size < 1) {
+    throw new Bert4tfjsError(`layerNormCond.size must be a positive integer, got ${JSON.stringify(o.size)}`, 'bad-argument');
+  }
+  return { input: tf.input({ shape: [o.size], dtype: 'float32', name: 'condition' }), options: o };
 }
 
 /** A built family: the tfjs model plus its input/output names and weight map. */
@@ -104,6 +148,7 @@ export function postNormBlock(
   c: { hiddenSize: number; numAttentionHeads: number; intermediateSize: number; hiddenAct: string; hiddenDropoutProb: number; attentionProbsDropoutProb: number; initializerRange: number; layerNormEps: number },
   attention: AttentionOption | undefined,
   shared?: { attn: tf.layers.Layer; attnNorm: tf.layers.Layer; ffn: tf.layers.Layer; ffnNorm: tf.layers.Layer },
+  condition?: NormCondition | null,
 ): tf.SymbolicTensor {
   const attn = shared?.attn ?? new MultiHeadAttention({
     name: `${name}-MultiHeadSelfAttention`, heads: c.numAttentionHeads, headSize: c.hiddenSize / c.numAttentionHeads,
@@ -111,13 +156,13 @@ export function postNormBlock(
   });
   let a = attn.apply([x, mask]) as tf.SymbolicTensor;
   a = tf.layers.dropout({ rate: c.hiddenDropoutProb }).apply(a) as tf.SymbolicTensor;
-  const attnNorm = shared?.attnNorm ?? new LayerNormalization({ name: `${name}-MultiHeadSelfAttention-Norm`, epsilon: c.layerNormEps });
-  x = attnNorm.apply(tf.layers.add().apply([x, a])) as tf.SymbolicTensor;
+  const attnNorm = shared?.attnNorm ?? makeLayerNorm(`${name}-MultiHeadSelfAttention-Norm`, c.layerNormEps, condition);
+  x = applyLayerNorm(attnNorm, tf.layers.add().apply([x, a]) as tf.SymbolicTensor, condition);
   const ffn = shared?.ffn ?? new FeedForward({ name: `${name}-FeedForward`, units: c.intermediateSize, activation: c.hiddenAct, initializerRange: c.initializerRange });
   let f = ffn.apply(x) as tf.SymbolicTensor;
   f = tf.layers.dropout({ rate: c.hiddenDropoutProb }).apply(f) as tf.SymbolicTensor;
-  const ffnNorm = shared?.ffnNorm ?? new LayerNormalization({ name: `${name}-FeedForward-Norm`, epsilon: c.layerNormEps });
-  return ffnNorm.apply(tf.layers.add().apply([x, f])) as tf.SymbolicTensor;
+  const ffnNorm = shared?.ffnNorm ?? makeLayerNorm(`${name}-FeedForward-Norm`, c.layerNormEps, condition);
+  return applyLayerNorm(ffnNorm, tf.layers.add().apply([x, f]) as tf.SymbolicTensor, condition);
 }
 
 /** Weight-map entries of one BERT block, layer `i`, from Hugging Face prefix `hf` (e.g. `bert.encoder.layer.0`). */
@@ -151,6 +196,7 @@ export function bertBlockWeights(name: string, hf: string): WeightMapping[] {
 export function bertHeads(
   hidden: tf.SymbolicTensor, tokenEmbedding: Embedding, c: BertConfig & { embeddingSize?: number },
   opts: BertBuildOptions, hf: { pooler: string; mlm: string; nsp: string; nspName: string; mlmBias: string },
+  condition?: NormCondition | null,
 ): { outputs: tf.SymbolicTensor[]; names: string[]; weights: WeightMapping[] } {
   const T: WeightTransform[] = [{ kind: 'transpose' }];
   const outputs: tf.SymbolicTensor[] = [];
@@ -177,7 +223,7 @@ export function bertHeads(
   if (opts.withMlm) {
     const e = c.embeddingSize ?? c.hiddenSize;
     let m = new Dense({ name: 'MLM-Dense', units: e, activation: c.hiddenAct, initializerRange: c.initializerRange }).apply(hidden) as tf.SymbolicTensor;
-    m = new LayerNormalization({ name: 'MLM-Norm', epsilon: c.layerNormEps }).apply(m) as tf.SymbolicTensor;
+    m = applyLayerNorm(makeLayerNorm('MLM-Norm', c.layerNormEps, condition), m, condition);
     m = tokenEmbedding.apply(m) as tf.SymbolicTensor;
     m = new BiasAdd({ name: 'MLM-Bias' }).apply(m) as tf.SymbolicTensor;
     outputs.push(m);
@@ -205,12 +251,13 @@ export function bertInputs(): { ids: tf.SymbolicTensor; segments: tf.SymbolicTen
 /** Builds a BERT with optional pooler, MLM and NSP heads. */
 export function buildBert(c: BertConfig, opts: BertBuildOptions = {}): FamilyBuild<BertConfig> {
   const { ids, segments, mask } = bertInputs();
+  const condition = conditionInput(opts);
   const tokenEmbedding = new Embedding({ name: 'Embedding-Token', inputDim: effectiveVocabSize(c.vocabSize, opts), outputDim: c.hiddenSize, initializerRange: c.initializerRange });
   let x = tokenEmbedding.apply(ids) as tf.SymbolicTensor;
   const s = new Embedding({ name: 'Embedding-Segment', inputDim: c.typeVocabSize, outputDim: c.hiddenSize, initializerRange: c.initializerRange }).apply(segments) as tf.SymbolicTensor;
   x = tf.layers.add({ name: 'Embedding-Token-Segment' }).apply([x, s]) as tf.SymbolicTensor;
   x = new PositionEmbedding({ name: 'Embedding-Position', maxPositions: c.maxPositionEmbeddings, outputDim: c.hiddenSize, initializerRange: c.initializerRange }).apply(x) as tf.SymbolicTensor;
-  x = new LayerNormalization({ name: 'Embedding-Norm', epsilon: c.layerNormEps }).apply(x) as tf.SymbolicTensor;
+  x = applyLayerNorm(makeLayerNorm('Embedding-Norm', c.layerNormEps, condition), x, condition);
   x = tf.layers.dropout({ rate: c.hiddenDropoutProb, name: 'Embedding-Dropout' }).apply(x) as tf.SymbolicTensor;
 
   const weightMap: WeightMapping[] = [
@@ -221,16 +268,17 @@ export function buildBert(c: BertConfig, opts: BertBuildOptions = {}): FamilyBui
     { layer: 'Embedding-Norm', weight: 'beta', source: 'bert.embeddings.LayerNorm.bias' },
   ];
   for (let i = 0; i < c.numHiddenLayers; i++) {
-    x = postNormBlock(x, mask, `Transformer-${i}`, c, opts.attention);
+    x = postNormBlock(x, mask, `Transformer-${i}`, c, opts.attention, undefined, condition);
     weightMap.push(...bertBlockWeights(`Transformer-${i}`, `bert.encoder.layer.${i}`));
   }
   const heads = bertHeads(x, tokenEmbedding, c, opts, {
     pooler: 'bert.pooler.dense', mlm: 'cls.predictions', nsp: 'cls.seq_relationship', nspName: 'nsp_logits', mlmBias: 'cls.predictions.bias',
-  });
+  }, condition);
   weightMap.push(...heads.weights);
-  const model = tf.model({ inputs: [ids, segments, mask], outputs: [x, ...heads.outputs], name: 'bert' });
+  const inputs = condition ? [ids, segments, mask, condition.input] : [ids, segments, mask];
+  const model = tf.model({ inputs, outputs: [x, ...heads.outputs], name: 'bert' });
   return {
-    model, config: c, inputNames: ['input_ids', 'token_type_ids', 'attention_mask'],
+    model, config: c, inputNames: ['input_ids', 'token_type_ids', 'attention_mask', ...(condition ? ['condition'] : [])],
     outputNames: ['last_hidden_state', ...heads.names], weightMap, prefix: 'bert.',
   };
 }

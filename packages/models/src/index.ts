@@ -15,3 +15,6 @@ export * from './transfo-xl.ts';
 export * from './transfo-xl-step.ts';
 export * from './transfo-xl-train.ts';
 export * from './transfo-xl-tf-names.ts';
+export * from './t5.ts';
+export * from './t5-generate.ts';
+export * from './t5-train.ts';

@@ -26,6 +26,9 @@ function toMatrix(name: string, value: unknown): number[][] {
   return v as number[][];
 }
 
+/** Float inputs with their own width (e.g. the condition vector of a conditional-LayerNorm model). */
+const FREE_FLOAT_INPUTS = new Set(['condition']);
+
 /** The id input that fixes the shape of `name`: decoder_* inputs follow decoder_input_ids, others input_ids. */
 function anchorOf(name: string): string {
   return name.startsWith('decoder_') ? 'decoder_input_ids' : 'input_ids';
@@ -61,6 +64,15 @@ export function runModel(built: TransformerModel, inputs: ModelInputs): Record<s
   const batch = matrices.get('input_ids')?.length ?? [...matrices.values()][0]?.length ?? 0;
   for (const name of built.inputNames) {
     if (matrices.has(name)) continue;
+    if (FREE_FLOAT_INPUTS.has(name)) {
+      const v = inputs[name];
+      const m = v instanceof tf.Tensor ? (v.arraySync() as number[][]) : (v as number[][] | undefined);
+      if (!Array.isArray(m) || m.some((row) => !Array.isArray(row) || row.length !== m[0].length || row.some((x) => !Number.isFinite(x)))) {
+        throw new Bert4tfjsError(`input '${name}' must be a [batch, width] matrix of numbers`, 'bad-input');
+      }
+      matrices.set(name, m);
+      continue;
+    }
     const anchor = matrices.get(anchorOf(name));
     if (!anchor) throw new Bert4tfjsError(`input '${name}' has no '${anchorOf(name)}' to take its shape from`, 'bad-input');
     const fill = name.endsWith('attention_mask') ? 1 : 0;
@@ -76,7 +88,8 @@ export function runModel(built: TransformerModel, inputs: ModelInputs): Record<s
   return tf.tidy(() => {
     const feeds = built.inputNames.map((name) => {
       const m = matrices.get(name)!;
-      return tf.tensor2d(m, [m.length, m[0].length], name.endsWith('attention_mask') ? 'float32' : 'int32');
+      const float = name.endsWith('attention_mask') || FREE_FLOAT_INPUTS.has(name);
+      return tf.tensor2d(m, [m.length, m[0].length], float ? 'float32' : 'int32');
     });
     const out = built.model.predict(feeds) as tf.Tensor | tf.Tensor[];
     const list = Array.isArray(out) ? out : [out];

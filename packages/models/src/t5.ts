@@ -1,5 +1,276 @@
-/** Placeholder: the t5 family is being written. */
+/**
+ * T5 (v1.0), T5.1.1 and mT5: an encoder-decoder of pre-LayerNorm (RMS, no bias) blocks with unscaled
+ * attention and a relative position bias computed in layer 0 of each stack and shared by the others.
+ * Read top to bottom: the config, one encoder block, one decoder block, the two stacks, the LM head, and
+ * the weight map naming the Hugging Face tensor behind every layer weight.
+ */
+import * as tf from '@tensorflow/tfjs';
+import {
+  Bert4tfjsError, Dense, Embedding, FeedForward, LayerNormalization, MultiHeadAttention, RelativePositionBias,
+} from '@bert4tfjs/core';
+import { intKey, numKey, strKey, type RawConfig } from './config.ts';
+import type { FamilyBuild } from './bert.ts';
 import type { Family } from './families.ts';
+import type { WeightMapping, WeightTransform } from './weights.ts';
 
-/** The t5 family, or null until it exists. */
-export const T5_FAMILY: Family | null = null;
+/** T5 hyper-parameters (Hugging Face config.json keys, camel-cased). */
+export interface T5Config {
+  modelType: 't5' | 'mt5';
+  vocabSize: number;
+  dModel: number;
+  dKv: number;
+  dFf: number;
+  numLayers: number;
+  numDecoderLayers: number;
+  numHeads: number;
+  relativeAttentionNumBuckets: number;
+  relativeAttentionMaxDistance: number;
+  dropoutRate: number;
+  layerNormEpsilon: number;
+  initializerFactor: number;
+  /** `relu` (T5 v1.0) or `gated-gelu` (T5.1.1, mT5), as in the config. */
+  feedForwardProj: string;
+  /** The activation the feed-forward uses (derived from feedForwardProj, `gated-gelu` -> gelu_new). */
+  denseActFn: string;
+  isGatedAct: boolean;
+  /** Tied: the LM head is the token embedding and the decoder output is scaled by dModel^-0.5 first. */
+  tieWordEmbeddings: boolean;
+  padTokenId: number;
+  eosTokenId: number;
+  decoderStartTokenId: number;
+}
+
+/** Reads a T5/mT5 config from config.json keys; `source` names the file in errors. */
+export function parseT5Config(cfg: RawConfig, source = 'config'): T5Config {
+  const modelType = cfg.model_type === 'mt5' ? 'mt5' : 't5';
+  // Hugging Face's defaults: T5Config is v1.0 (relu, tied); MT5Config is v1.1 (gated-gelu, untied).
+  const proj = strKey(cfg, 'feed_forward_proj', source, modelType === 'mt5' ? 'gated-gelu' : 'relu');
+  const parts = proj.split('-');
+  if (parts.length > 2 || (parts.length === 2 && parts[0] !== 'gated') || !parts[parts.length - 1]) {
+    throw new Bert4tfjsError(`${source}: 'feed_forward_proj' must be 'ACT' or 'gated-ACT' (e.g. relu, gated-gelu), got '${proj}'`, 'bad-config');
+  }
+  const isGatedAct = parts.length === 2;
+  // 'gated-gelu' means the tanh approximation in every released T5.1.1/mT5 checkpoint.
+  const denseActFn = proj === 'gated-gelu' ? 'gelu_new' : parts[parts.length - 1];
+  const tie = cfg.tie_word_embeddings ?? modelType === 't5';
+  if (typeof tie !== 'boolean') throw new Bert4tfjsError(`${source}: 'tie_word_embeddings' must be true or false, got ${JSON.stringify(tie)}`, 'bad-config');
+  const numLayers = intKey(cfg, 'num_layers', source, 6);
+  const c: T5Config = {
+    modelType,
+    vocabSize: intKey(cfg, 'vocab_size', source),
+    dModel: intKey(cfg, 'd_model', source),
+    dKv: intKey(cfg, 'd_kv', source, 64),
+    dFf: intKey(cfg, 'd_ff', source),
+    numLayers,
+    numDecoderLayers: intKey(cfg, 'num_decoder_layers', source, numLayers),
+    numHeads: intKey(cfg, 'num_heads', source),
+    relativeAttentionNumBuckets: intKey(cfg, 'relative_attention_num_buckets', source, 32),
+    relativeAttentionMaxDistance: intKey(cfg, 'relative_attention_max_distance', source, 128),
+    dropoutRate: numKey(cfg, 'dropout_rate', source, 0.1),
+    layerNormEpsilon: numKey(cfg, 'layer_norm_epsilon', source, 1e-6),
+    initializerFactor: numKey(cfg, 'initializer_factor', source, 1),
+    feedForwardProj: proj, denseActFn, isGatedAct, tieWordEmbeddings: tie,
+    padTokenId: intKey(cfg, 'pad_token_id', source, 0),
+    eosTokenId: intKey(cfg, 'eos_token_id', source, 1),
+    decoderStartTokenId: intKey(cfg, 'decoder_start_token_id', source, 0),
+  };
+  for (const k of ['vocabSize', 'dModel', 'dKv', 'dFf', 'numHeads'] as const) {
+    if (c[k] < 1) throw new Bert4tfjsError(`${source}: '${k}' must be >= 1, got ${c[k]}`, 'bad-config');
+  }
+  if (c.dropoutRate < 0 || c.dropoutRate >= 1) throw new Bert4tfjsError(`${source}: 'dropout_rate' must be in [0, 1), got ${c.dropoutRate}`, 'bad-config');
+  return c;
+}
+
+/** The config.json keys of a T5 config (inverse of {@link parseT5Config}). */
+export function t5ConfigToJson(c: T5Config, modelType = c.modelType): RawConfig {
+  return {
+    model_type: modelType === 'mt5' ? 'mt5' : 't5', vocab_size: c.vocabSize, d_model: c.dModel, d_kv: c.dKv, d_ff: c.dFf,
+    num_layers: c.numLayers, num_decoder_layers: c.numDecoderLayers, num_heads: c.numHeads,
+    relative_attention_num_buckets: c.relativeAttentionNumBuckets, relative_attention_max_distance: c.relativeAttentionMaxDistance,
+    dropout_rate: c.dropoutRate, layer_norm_epsilon: c.layerNormEpsilon, initializer_factor: c.initializerFactor,
+    feed_forward_proj: c.feedForwardProj, dense_act_fn: c.denseActFn, is_gated_act: c.isGatedAct,
+    tie_word_embeddings: c.tieWordEmbeddings, pad_token_id: c.padTokenId, eos_token_id: c.eosTokenId,
+    decoder_start_token_id: c.decoderStartTokenId, is_encoder_decoder: true,
+  };
+}
+
+/** The layers of one T5 block, created once and applied to every graph that needs the block. */
+interface T5BlockLayers {
+  selfNorm: LayerNormalization;
+  selfAttn: MultiHeadAttention;
+  crossNorm: LayerNormalization | null;
+  crossAttn: MultiHeadAttention | null;
+  ffnNorm: LayerNormalization;
+  ffn: FeedForward;
+}
+
+/** The layers of one stack (encoder or decoder). */
+export interface T5StackLayers {
+  name: 'Encoder' | 'Decoder';
+  positionBias: RelativePositionBias;
+  blocks: T5BlockLayers[];
+  finalNorm: LayerNormalization;
+  dropoutRate: number;
+}
+
+function makeStack(c: T5Config, name: 'Encoder' | 'Decoder'): T5StackLayers {
+  const isDecoder = name === 'Decoder';
+  const n = isDecoder ? c.numDecoderLayers : c.numLayers;
+  // Hugging Face's initialisation scales (weights are usually loaded; this matters when training from scratch).
+  const std = c.initializerFactor * c.dModel ** -0.5;
+  const norm = (layer: string): LayerNormalization => new LayerNormalization({ name: layer, rms: true, epsilon: c.layerNormEpsilon });
+  const attn = (layer: string, cross: boolean): MultiHeadAttention => new MultiHeadAttention({
+    name: layer, heads: c.numHeads, headSize: c.dKv, sources: cross ? 2 : 1, useBias: false, scaleScores: false,
+    maskInput: true, biasInput: !cross, causal: isDecoder && !cross, initializerRange: std,
+  });
+  const blocks: T5BlockLayers[] = [];
+  for (let i = 0; i < n; i++) {
+    const p = `${name}-Transformer-${i}`;
+    blocks.push({
+      selfNorm: norm(`${p}-MultiHeadSelfAttention-Norm`),
+      selfAttn: attn(`${p}-MultiHeadSelfAttention`, false),
+      crossNorm: isDecoder ? norm(`${p}-MultiHeadCrossAttention-Norm`) : null,
+      crossAttn: isDecoder ? attn(`${p}-MultiHeadCrossAttention`, true) : null,
+      ffnNorm: norm(`${p}-FeedForward-Norm`),
+      ffn: new FeedForward({
+        name: `${p}-FeedForward`, units: c.dFf, activation: c.denseActFn, gated: c.isGatedAct, useBias: false, initializerRange: std,
+      }),
+    });
+  }
+  return {
+    name, blocks, dropoutRate: c.dropoutRate, finalNorm: norm(`${name}-Output-Norm`),
+    positionBias: new RelativePositionBias({
+      name: `${name}-RelativePositionBias`, heads: c.numHeads, numBuckets: c.relativeAttentionNumBuckets,
+      maxDistance: c.relativeAttentionMaxDistance, bidirectional: !isDecoder, initializerRange: c.initializerFactor,
+    }),
+  };
+}
+
+type Sym = tf.SymbolicTensor;
+
+function dropout(x: Sym, rate: number): Sym {
+  return rate > 0 ? (tf.layers.dropout({ rate }).apply(x) as Sym) : x;
+}
+
+/** x + dropout(f(norm(x))): T5's pre-norm residual sub-layer. */
+function residual(x: Sym, norm: LayerNormalization, rate: number, f: (h: Sym) => Sym): Sym {
+  const h = f(norm.apply(x) as Sym);
+  return tf.layers.add().apply([x, dropout(h, rate)]) as Sym;
+}
+
+/**
+ * Applies a stack to embedded tokens `x` [B, L, D] with padding `mask` [B, L]; the decoder also gets the
+ * encoder output and its mask. The position bias is computed once from `ids` and shared by every block.
+ */
+export function applyT5Stack(s: T5StackLayers, ids: Sym, x: Sym, mask: Sym, encoder?: { hidden: Sym; mask: Sym }): Sym {
+  const bias = s.positionBias.apply(ids) as Sym;
+  let h = dropout(x, s.dropoutRate);
+  for (const b of s.blocks) {
+    h = residual(h, b.selfNorm, s.dropoutRate, (n) => b.selfAttn.apply([n, mask, bias]) as Sym);
+    if (b.crossAttn && b.crossNorm && encoder) {
+      const cross = b.crossAttn;
+      h = residual(h, b.crossNorm, s.dropoutRate, (n) => cross.apply([n, encoder.hidden, encoder.mask]) as Sym);
+    }
+    h = residual(h, b.ffnNorm, s.dropoutRate, (n) => b.ffn.apply(n) as Sym);
+  }
+  return dropout(s.finalNorm.apply(h) as Sym, s.dropoutRate);
+}
+
+/** Weight-map entries of one stack from Hugging Face prefix `encoder` / `decoder`. */
+export function t5StackWeights(s: T5StackLayers, c: T5Config): WeightMapping[] {
+  const T: WeightTransform[] = [{ kind: 'transpose' }];
+  const hf = s.name === 'Encoder' ? 'encoder' : 'decoder';
+  const m: WeightMapping[] = [
+    { layer: s.positionBias.name, weight: 'embeddings', source: `${hf}.block.0.layer.0.SelfAttention.relative_attention_bias.weight` },
+    { layer: s.finalNorm.name, weight: 'gamma', source: `${hf}.final_layer_norm.weight` },
+  ];
+  const attnWeights = (layer: string, src: string): WeightMapping[] =>
+    (['q', 'k', 'v', 'o'] as const).map((p) => ({ layer, weight: `${p}_kernel`, source: `${src}.${p}.weight`, transforms: T }));
+  s.blocks.forEach((b, i) => {
+    const blk = `${hf}.block.${i}.layer`;
+    m.push(...attnWeights(b.selfAttn.name, `${blk}.0.SelfAttention`));
+    m.push({ layer: b.selfNorm.name, weight: 'gamma', source: `${blk}.0.layer_norm.weight` });
+    let f = 1;
+    if (b.crossAttn && b.crossNorm) {
+      m.push(...attnWeights(b.crossAttn.name, `${blk}.1.EncDecAttention`));
+      m.push({ layer: b.crossNorm.name, weight: 'gamma', source: `${blk}.1.layer_norm.weight` });
+      f = 2;
+    }
+    const ffn = `${blk}.${f}.DenseReluDense`;
+    m.push({ layer: b.ffnNorm.name, weight: 'gamma', source: `${blk}.${f}.layer_norm.weight` });
+    if (c.isGatedAct) {
+      m.push({ layer: b.ffn.name, weight: 'inner_kernel', source: `${ffn}.wi_0.weight`, transforms: T });
+      m.push({ layer: b.ffn.name, weight: 'gate_kernel', source: `${ffn}.wi_1.weight`, transforms: T });
+    } else {
+      m.push({ layer: b.ffn.name, weight: 'inner_kernel', source: `${ffn}.wi.weight`, transforms: T });
+    }
+    m.push({ layer: b.ffn.name, weight: 'outer_kernel', source: `${ffn}.wo.weight`, transforms: T });
+  });
+  return m;
+}
+
+/** A built T5: the full model plus standalone encoder and decoder models sharing its layers. */
+export interface T5Build extends FamilyBuild<T5Config> {
+  /** [input_ids, attention_mask] -> encoder_last_hidden_state. */
+  encoder: tf.LayersModel;
+  /**
+   * [decoder_input_ids, decoder_attention_mask, encoder_hidden_states, attention_mask] ->
+   * [decoder_last_hidden_state, lm_logits].
+   */
+  decoder: tf.LayersModel;
+  /** The layers, for incremental decoding (see t5-generate.ts). */
+  layers: { tokenEmbedding: Embedding; encoder: T5StackLayers; decoder: T5StackLayers; lmHead: Dense | null };
+}
+
+/** Builds T5 / T5.1.1 / mT5 with its LM head. */
+export function buildT5(c: T5Config): T5Build {
+  const tokenEmbedding = new Embedding({ name: 'Embedding-Token', inputDim: c.vocabSize, outputDim: c.dModel, initializerRange: c.initializerFactor });
+  const enc = makeStack(c, 'Encoder');
+  const dec = makeStack(c, 'Decoder');
+  const lmHead = c.tieWordEmbeddings
+    ? null
+    : new Dense({ name: 'LM-Head', units: c.vocabSize, useBias: false, initializerRange: c.initializerFactor * c.dModel ** -0.5 });
+  // One rescaling layer: the tied head's input is scaled so logits match Hugging Face.
+  const headScale = c.tieWordEmbeddings ? tf.layers.rescaling({ scale: c.dModel ** -0.5, name: 'LM-Head-Scale' }) : null;
+  const lmLogits = (h: Sym): Sym => (lmHead ? (lmHead.apply(h) as Sym) : (tokenEmbedding.apply(headScale!.apply(h)) as Sym));
+
+  const ids = tf.input({ shape: [null], dtype: 'int32', name: 'input_ids' });
+  const mask = tf.input({ shape: [null], dtype: 'float32', name: 'attention_mask' });
+  const decIds = tf.input({ shape: [null], dtype: 'int32', name: 'decoder_input_ids' });
+  const decMask = tf.input({ shape: [null], dtype: 'float32', name: 'decoder_attention_mask' });
+  const encOut = applyT5Stack(enc, ids, tokenEmbedding.apply(ids) as Sym, mask);
+  const decOut = applyT5Stack(dec, decIds, tokenEmbedding.apply(decIds) as Sym, decMask, { hidden: encOut, mask });
+  const logits = lmLogits(decOut);
+  const model = tf.model({ inputs: [ids, mask, decIds, decMask], outputs: [encOut, decOut, logits], name: c.modelType });
+
+  // The same layers again on fresh inputs: an encoder-only and a decoder-only model (shared weights).
+  const encoder = tf.model({ inputs: [ids, mask], outputs: encOut, name: `${c.modelType}-encoder` });
+  const encHidden = tf.input({ shape: [null, c.dModel], dtype: 'float32', name: 'encoder_hidden_states' });
+  const encMask = tf.input({ shape: [null], dtype: 'float32', name: 'encoder_attention_mask' });
+  const dIds = tf.input({ shape: [null], dtype: 'int32', name: 'decoder_input_ids' });
+  const dMask = tf.input({ shape: [null], dtype: 'float32', name: 'decoder_attention_mask' });
+  const dOut = applyT5Stack(dec, dIds, tokenEmbedding.apply(dIds) as Sym, dMask, { hidden: encHidden, mask: encMask });
+  const decoder = tf.model({ inputs: [dIds, dMask, encHidden, encMask], outputs: [dOut, lmLogits(dOut)], name: `${c.modelType}-decoder` });
+
+  const weightMap: WeightMapping[] = [
+    { layer: 'Embedding-Token', weight: 'embeddings', source: 'shared.weight' },
+    ...t5StackWeights(enc, c),
+    ...t5StackWeights(dec, c),
+  ];
+  if (lmHead) weightMap.push({ layer: 'LM-Head', weight: 'kernel', source: 'lm_head.weight', transforms: [{ kind: 'transpose' }] });
+  return {
+    model, config: c, encoder, decoder, layers: { tokenEmbedding, encoder: enc, decoder: dec, lmHead },
+    inputNames: ['input_ids', 'attention_mask', 'decoder_input_ids', 'decoder_attention_mask'],
+    outputNames: ['encoder_last_hidden_state', 'decoder_last_hidden_state', 'lm_logits'],
+    weightMap, prefix: '',
+  };
+}
+
+/** The T5 family: `t5` (v1.0), `t5.1.1` and `mt5` (gated-gelu, untied head) differ only by config. */
+export const T5_FAMILY: Family = {
+  names: ['t5', 't5.1.1', 'mt5'],
+  parseConfig: parseT5Config,
+  build: (c) => buildT5(c as T5Config),
+  configToJson: (c, t) => t5ConfigToJson(c as T5Config, t === 'mt5' ? 'mt5' : 't5'),
+  headsFromTensorNames: () => ({}),
+};

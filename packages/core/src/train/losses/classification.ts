@@ -222,6 +222,7 @@ function maskedMean(values: tf.Tensor, mask?: tf.Tensor): tf.Scalar {
   return tf.tidy(() => {
     if (mask === undefined) return tf.mean(values) as tf.Scalar;
     const kept = tf.where(mask.greater(0), values.mul(mask), tf.zerosLike(values));
-    return tf.divNoNan(kept.sum(), mask.sum()) as tf.Scalar;
+    // Not divNoNan: its gradient is missing in tfjs 4.22 (an Equal lands on the tape).
+    return tf.div(kept.sum(), tf.maximum(mask.sum(), 1e-12)) as tf.Scalar;
   });
 }

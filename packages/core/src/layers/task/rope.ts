@@ -1,0 +1,43 @@
+/**
+ * Rotary position embedding (RoPE) as GlobalPointer uses it: feature pairs (2i, 2i+1) of the vector at
+ * position p are rotated by the angle p·θ_i, θ_i = 10000^(−2i/d). Then q_m·k_n depends on n − m only
+ * through the rotation, which is what makes span scores position-aware.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Bert4tfjsError } from '../../errors.ts';
+
+/** The angles p·θ_i for p in [0, length) and i in [0, dim/2), as a [length, dim/2] array (row-major). */
+export function ropeAngles(length: number, dim: number): Float32Array {
+  if (dim % 2 !== 0) throw new Bert4tfjsError(`RoPE needs an even size, got ${dim}`, 'bad-argument');
+  const half = dim / 2;
+  const out = new Float32Array(length * half);
+  for (let p = 0; p < length; p++) {
+    for (let i = 0; i < half; i++) out[p * half + i] = p * Math.pow(10000, (-2 * i) / dim);
+  }
+  return out;
+}
+
+/**
+ * Rotates `x` [B, L, ..., d] (positions on axis 1, features last): each pair (x_2i, x_2i+1) becomes
+ * (x_2i cos − x_2i+1 sin, x_2i+1 cos + x_2i sin) at angle p·θ_i. Differentiable with basic ops only.
+ */
+export function applyRope(x: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const shape = x.shape as number[];
+    const length = shape[1];
+    const dim = shape[shape.length - 1];
+    const half = dim / 2;
+    const angles = ropeAngles(length, dim);
+    // [1, L, 1, ..., 1, d/2, 1] so cos/sin broadcast over batch, the middle axes, and the pair axis.
+    const trig = [1, length, ...Array<number>(shape.length - 3).fill(1), half, 1];
+    const cos = tf.tensor(angles.map(Math.cos), trig);
+    const sin = tf.tensor(angles.map(Math.sin), trig);
+    const pairs = tf.reshape(x, [...shape.slice(0, -1), half, 2]);
+    const begin = Array<number>(pairs.rank).fill(0);
+    const size = [...pairs.shape.slice(0, -1), 1];
+    const even = tf.slice(pairs, begin, size);
+    const odd = tf.slice(pairs, [...begin.slice(0, -1), 1], size);
+    const rotated = tf.concat([tf.sub(tf.mul(even, cos), tf.mul(odd, sin)), tf.add(tf.mul(odd, cos), tf.mul(even, sin))], -1);
+    return tf.reshape(rotated, shape);
+  });
+}
