@@ -13,6 +13,7 @@ import { registerForward } from './commands/forward.ts';
 import { registerInfo } from './commands/info.ts';
 import { registerSimilar } from './commands/similar.ts';
 import { registerTokenize } from './commands/tokenize.ts';
+import { registerTrainMatching } from './commands/train-matching.ts';
 
 /** Builds the program with every command registered. */
 export function buildProgram(): Command {
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerConvert(program);
   registerExport(program);
   registerSimilar(program);
+  registerTrainMatching(program);
   registerDemo(program);
   return program;
 }
