@@ -27,8 +27,11 @@ export interface AttentionKernelInputs {
   training: boolean;
 }
 
-/** An attention kernel returns the context [B, H, Lq, dv]. */
-export type AttentionKernel = (inputs: AttentionKernelInputs) => tf.Tensor;
+/**
+ * An attention kernel returns the context [B, H, Lq, dv]. A kernel holding tensors of its own (Performer's
+ * projection buffer) exposes `dispose`, which its layer calls when disposed.
+ */
+export type AttentionKernel = ((inputs: AttentionKernelInputs) => tf.Tensor) & { dispose?: () => void };
 
 /** Large negative added to masked scores; exp() of it underflows to exactly 0 next to any real score. */
 export const MASK_NEGATIVE = -1e9;

@@ -92,6 +92,9 @@ export class MultiHeadAttention extends tf.layers.Layer {
   }
 
   override build(inputShape: Shape | Shape[]): void {
+    // Kernels with buffers (Performer's projection) allocate them with the weights; a bad kernel option
+    // fails here, before any weight exists.
+    this.attentionKernel();
     const shapes = inputShape as Shape[];
     const src = [0, this.sources > 1 ? 1 : 0, this.sources > 2 ? 2 : this.sources > 1 ? 1 : 0];
     const [qDim, kDim, vDim] = src.map((i) => shapes[i][shapes[i].length - 1] as number);
@@ -108,9 +111,23 @@ export class MultiHeadAttention extends tf.layers.Layer {
     this.built = true;
   }
 
+  override dispose(): ReturnType<tf.layers.Layer['dispose']> {
+    const result = super.dispose();
+    if (result.refCountAfterDispose === 0) {
+      this.kernel?.dispose?.();
+      this.kernel = null;
+    }
+    return result;
+  }
+
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
     const q = (inputShape as Shape[])[0];
     return [...q.slice(0, -1), this.outDim ?? (q[q.length - 1] as number)];
+  }
+
+  /** The kernel between projections (created once, on build or first use). */
+  getAttentionKernel(): AttentionKernel {
+    return this.attentionKernel();
   }
 
   private attentionKernel(): AttentionKernel {
