@@ -12,3 +12,5 @@ export { findSimilar, topKCosine, type Neighbour } from './commands/similar.ts';
 export { readMatchingFile, type MatchingDataset, type MatchingPair, type LabelSchema } from './data/matching-files.ts';
 export { generateMatchingPairs } from './data/synthetic-zh.ts';
 export { renderCurvesSvg, type CurvePoint } from './report/curves.ts';
+export { OnnxEmbedder, loadOnnxRuntime } from './pipeline/onnx-embedder.ts';
+export { exportOnnxDirectory } from './commands/export-onnx.ts';

@@ -1,6 +1,6 @@
 // `bert4tfjs export`: model directory -> TF checkpoint (original names, bert_config.json, vocab) and ->
 // safetensors; `--to` accepts only the two formats it implements.
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -48,12 +48,23 @@ describe('bert4tfjs export', () => {
     expect(t.get('bert.encoder.layer.0.attention.self.query.weight')).toMatchObject({ dtype: 'F16', shape: [32, 32] });
   });
 
-  it('--to onnx is refused with the list of valid formats, and nothing is written', async () => {
-    const out = join(work, 'onnx');
-    const r = await cli('export', '--model', fixturePath('bert'), '--to', 'onnx', '--out', out);
+  it('an unknown --to is refused with the list of valid formats, and nothing is written', async () => {
+    const out = join(work, 'tflite');
+    const r = await cli('export', '--model', fixturePath('bert'), '--to', 'tflite', '--out', out);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe("bert4tfjs: --to: unknown format 'onnx' (valid: safetensors, tf-checkpoint)\n");
+    expect(r.stderr).toBe("bert4tfjs: --to: unknown format 'tflite' (valid: safetensors, tf-checkpoint, onnx)\n");
     expect(existsSync(out)).toBe(false);
+  });
+
+  it('--to onnx writes the transformers.js layout', async () => {
+    const model = join(work, 'bert-with-vocab');
+    mkdirSync(model);
+    for (const f of ['config.json', 'model.safetensors']) copyFileSync(fixturePath('bert', f), join(model, f));
+    copyFileSync(fixturePath('tokenizers', 'bert_wordpiece', 'vocab.txt'), join(model, 'vocab.txt'));
+    const out = join(work, 'bert-onnx');
+    const r = await cli('export', '--model', model, '--to', 'onnx', '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json', join('onnx', 'model.onnx')]) expect(existsSync(join(out, f))).toBe(true);
   });
 
   it('a directory that is not a model is named in the error', async () => {

@@ -11,6 +11,7 @@ export * from './run.ts';
 export * from './model-dir.ts';
 export * from './convert/index.ts';
 export * from './albert.ts';
+export * from './onnx/index.ts';
 export * from './transfo-xl.ts';
 export * from './transfo-xl-step.ts';
 export * from './transfo-xl-train.ts';

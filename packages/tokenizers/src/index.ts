@@ -5,3 +5,5 @@
 export * from './wordpiece/index.ts';
 export * from './jieba/index.ts';
 export * from './sentencepiece/index.ts';
+export * from './hf-json/index.ts';
+export * from './wobert/index.ts';

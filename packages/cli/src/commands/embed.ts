@@ -1,12 +1,16 @@
 /**
  * `bert4tfjs embed`: one vector per input line, in input order, as JSONL or .npy. Inputs are a text
  * file (one text per line) or JSONL ({"text"}, {"text","text_pair"} or {"input_ids","token_type_ids"?}).
+ * `--engine onnx` runs the model exported to ONNX in onnxruntime-node (cached at <model>/onnx/model.onnx),
+ * `tfjs` the tfjs model; `auto` (default) takes onnx when onnxruntime-node loads and the family exports.
  */
 import { AtomicFileWriter, Bert4tfjsError, writeFileAtomic } from '@bert4tfjs/core';
+import { onnxSpecFor } from '@bert4tfjs/models';
 import type { Command } from 'commander';
 import { looksLikeJsonl, parseJsonl, readInputFile, splitLines } from '../io/jsonl.ts';
 import { encodeNpyFloat32 } from '../io/npy.ts';
-import { Embedder, type EmbedInput, type EmbedPooling } from '../pipeline/embedder.ts';
+import { Embedder, type EmbedInput, type EmbedPooling, type EmbedderOptions, type ProgressFn } from '../pipeline/embedder.ts';
+import { loadOnnxRuntime, OnnxEmbedder, openOnnxSession } from '../pipeline/onnx-embedder.ts';
 import { openModel } from '../pipeline/load.ts';
 import { parseIntOption, progressBar, startBackend, withGlobalOptions, type GlobalOptions } from './common.ts';
 
@@ -40,6 +44,43 @@ interface EmbedOptions extends GlobalOptions {
   maxLength?: string;
   format: string;
   bucket: boolean;
+  engine: string;
+  onnxCache: boolean;
+}
+
+/** The embedding engines `--engine` accepts. */
+export const EMBED_ENGINES = ['auto', 'onnx', 'tfjs'] as const;
+
+/** Runs `inputs` through the engine `opts.engine` picks; reports which one ran on stderr. */
+async function embedWithEngine(
+  opts: EmbedOptions, dir: string, opened: ReturnType<typeof openModel>, embedOptions: EmbedderOptions, inputs: EmbedInput[], onProgress: ProgressFn,
+): Promise<{ vectors: Float32Array[]; truncated: number; maxLength: number }> {
+  const { built, tokenizer, maxPositions } = opened;
+  const say = (msg: string) => { if (!opts.quiet) process.stderr.write(msg + '\n'); };
+  if (opts.engine !== 'tfjs') {
+    let ort = null;
+    let why = '';
+    try {
+      ort = loadOnnxRuntime();
+      onnxSpecFor(built); // throws when this model has no exact ONNX graph
+    } catch (err) {
+      if (opts.engine === 'onnx') throw err;
+      why = (err as Error).message;
+      ort = null;
+    }
+    if (ort) {
+      const threads = opts.threads === undefined ? undefined : parseIntOption(opts.threads, '--threads', 1);
+      const info = await openOnnxSession(ort, dir, built, { cache: opts.onnxCache, threads });
+      say(`engine: onnx (onnxruntime-node; ${info.source === 'memory' ? `exported in memory: ${info.note}` : `${info.source === 'cache' ? 'cached' : 'exported to'} ${info.path}`})`);
+      const embedder = new OnnxEmbedder(ort, info.session, maxPositions, tokenizer, embedOptions);
+      const vectors = await embedder.embed(inputs, onProgress);
+      return { vectors, truncated: embedder.truncated, maxLength: embedder.maxLength };
+    }
+    say(`engine: tfjs (onnx unavailable: ${why})`);
+  }
+  const embedder = new Embedder(built, tokenizer, embedOptions);
+  const vectors = embedder.embed(inputs, onProgress);
+  return { vectors, truncated: embedder.truncated, maxLength: embedder.maxLength };
 }
 
 /** Registers `embed`. */
@@ -54,24 +95,27 @@ export function registerEmbed(program: Command): void {
     .option('--max-length <n>', 'truncate to this many tokens (default: the model maximum)')
     .option('--format <fmt>', 'jsonl | npy', 'jsonl')
     .option('--no-bucket', 'keep input order inside batches (no length bucketing)')
+    .option('--engine <name>', 'auto | onnx | tfjs (auto: onnxruntime-node when it loads)', 'auto')
+    .option('--no-onnx-cache', 'onnx engine: export in memory instead of caching <model>/onnx/model.onnx')
     .action(async (opts: EmbedOptions) => {
       await startBackend(opts);
+      if (!(EMBED_ENGINES as readonly string[]).includes(opts.engine)) throw new Bert4tfjsError(`--engine must be one of ${EMBED_ENGINES.join(', ')}, got '${opts.engine}'`, 'bad-argument');
       if (!['jsonl', 'npy'].includes(opts.format)) throw new Bert4tfjsError(`--format must be jsonl or npy, got '${opts.format}'`, 'bad-argument');
       const batchSize = parseIntOption(opts.batchSize, '--batch-size', 1);
       const maxLength = opts.maxLength === undefined ? undefined : parseIntOption(opts.maxLength, '--max-length', 2);
       const inputs = readEmbedInputs(opts.input);
-      const { built, tokenizer } = openModel(opts.model);
-      const embedder = new Embedder(built, tokenizer, { pooling: opts.pooling as EmbedPooling, normalize: opts.normalize, batchSize, maxLength, bucket: opts.bucket });
+      const opened = openModel(opts.model);
+      const embedOptions: EmbedderOptions = { pooling: opts.pooling as EmbedPooling, normalize: opts.normalize, batchSize, maxLength, bucket: opts.bucket };
       const bar = progressBar(inputs.length, 'embed', opts.quiet);
       const t0 = performance.now();
       let tokens = 0;
-      const vectors = embedder.embed(inputs, (done, batchTokens) => {
+      const { vectors, truncated, maxLength: usedMax } = await embedWithEngine(opts, opts.model, opened, embedOptions, inputs, (done, batchTokens) => {
         tokens += batchTokens;
         const secs = (performance.now() - t0) / 1000;
         bar.update(done, { rate: `${Math.round(done / secs)} texts/s, ${Math.round(tokens / secs)} tokens/s` });
       });
       bar.stop();
-      if (embedder.truncated && !opts.quiet) process.stderr.write(`note: ${embedder.truncated} input(s) truncated to ${embedder.maxLength} tokens\n`);
+      if (truncated && !opts.quiet) process.stderr.write(`note: ${truncated} input(s) truncated to ${usedMax} tokens\n`);
       if (opts.format === 'npy') {
         if (opts.pooling === 'none') throw new Bert4tfjsError('--format npy needs one vector per input; use --pooling other than none', 'bad-argument');
         const dim = vectors[0].length;

@@ -1,7 +1,8 @@
 /**
  * Sentence embeddings from a model directory: tokenize, batch by length (sort, pad per batch, restore
- * order), run the encoder, pool with the padding mask, optionally L2-normalise. Every batch runs inside
- * tf.tidy so memory stays flat however long the input.
+ * order), run the encoder, pool with the padding mask, optionally L2-normalise. {@link EmbedderBase}
+ * holds what every engine shares; {@link Embedder} is the tfjs engine (every batch inside tf.tidy so
+ * memory stays flat however long the input), OnnxEmbedder (onnx-embedder.ts) the onnxruntime one.
  */
 import * as tf from '@tensorflow/tfjs';
 import { Bert4tfjsError, l2Normalize, poolHidden, type PoolingMode } from '@bert4tfjs/core';
@@ -16,7 +17,7 @@ export type EmbedInput =
 /** Pooling for `embed`: the core modes plus the pooler head and per-token output. */
 export type EmbedPooling = PoolingMode | 'pooler' | 'none';
 
-/** Options of {@link Embedder}. */
+/** Options of {@link Embedder} and the other engines. */
 export interface EmbedderOptions {
   pooling?: EmbedPooling;
   normalize?: boolean;
@@ -29,31 +30,72 @@ export interface EmbedderOptions {
 /** Per-batch progress: items done so far and tokens in the batch just finished. */
 export type ProgressFn = (done: number, tokens: number) => void;
 
-interface Encoded { ids: number[]; types: number[]; truncated: boolean }
+/** One input after tokenization and truncation. */
+export interface EncodedInput { ids: number[]; types: number[]; truncated: boolean }
 
-/** Turns texts into sentence vectors with a loaded model and tokenizer. */
-export class Embedder {
+/** The pooling modes `embed` accepts. */
+export const EMBED_POOLINGS: readonly EmbedPooling[] = ['cls', 'mean', 'max', 'first-last-avg', 'pooler', 'none'];
+
+/**
+ * What every embedding engine shares: option checks, tokenization with truncation, and the batch plan
+ * (sorted by length when bucketing, so each batch pads to its own longest input). Engines differ only
+ * in how they run a batch.
+ */
+export abstract class EmbedderBase {
   readonly pooling: EmbedPooling;
   readonly normalize: boolean;
   readonly batchSize: number;
   readonly maxLength: number;
   readonly bucket: boolean;
-  #runner: tf.LayersModel;
-  #outputs: string[];
   /** How many inputs were truncated to maxLength in the last call. */
   truncated = 0;
 
-  constructor(readonly built: TransformerModel, readonly tokenizer: Tokenizer | null, options: EmbedderOptions = {}) {
+  constructor(maxPositions: number, readonly tokenizer: Tokenizer | null, options: EmbedderOptions = {}) {
     this.pooling = options.pooling ?? 'cls';
     this.normalize = options.normalize ?? false;
     this.batchSize = options.batchSize ?? 32;
     this.bucket = options.bucket ?? true;
-    const maxPos = typeof built.rawConfig.max_position_embeddings === 'number' ? built.rawConfig.max_position_embeddings : 512;
-    this.maxLength = Math.min(options.maxLength ?? maxPos, maxPos);
+    this.maxLength = Math.min(options.maxLength ?? maxPositions, maxPositions);
     if (!Number.isInteger(this.batchSize) || this.batchSize < 1) throw new Bert4tfjsError(`--batch-size must be a positive integer, got ${options.batchSize}`, 'bad-argument');
     if (!Number.isInteger(this.maxLength) || this.maxLength < 2) throw new Bert4tfjsError(`--max-length must be an integer >= 2, got ${options.maxLength}`, 'bad-argument');
-    const valid = ['cls', 'mean', 'max', 'first-last-avg', 'pooler', 'none'];
-    if (!valid.includes(this.pooling)) throw new Bert4tfjsError(`--pooling must be one of ${valid.join(', ')}, got '${this.pooling}'`, 'bad-argument');
+    if (!EMBED_POOLINGS.includes(this.pooling)) throw new Bert4tfjsError(`--pooling must be one of ${EMBED_POOLINGS.join(', ')}, got '${this.pooling}'`, 'bad-argument');
+  }
+
+  /** Tokenizes (or checks pre-tokenized ids of) one input, truncating to maxLength. */
+  protected encodeInput(input: EmbedInput, index: number): EncodedInput {
+    if ('inputIds' in input) {
+      const ids = input.inputIds.slice(0, this.maxLength);
+      const types = (input.tokenTypeIds ?? ids.map(() => 0)).slice(0, this.maxLength);
+      if (types.length !== ids.length) throw new Bert4tfjsError(`input ${index + 1}: token_type_ids has ${types.length} entries, input_ids ${ids.length}`, 'bad-input');
+      return { ids, types, truncated: input.inputIds.length > this.maxLength };
+    }
+    if (!this.tokenizer) throw new Bert4tfjsError(`input ${index + 1} is text but the model has no vocab.txt; give pre-tokenized input_ids`, 'bad-input');
+    const full = this.tokenizer.encode(input.text, input.textPair, { truncation: false });
+    if (full.inputIds.length <= this.maxLength) return { ids: full.inputIds, types: full.tokenTypeIds, truncated: false };
+    const cut = this.tokenizer.encode(input.text, input.textPair, { maxLength: this.maxLength });
+    return { ids: cut.inputIds, types: cut.tokenTypeIds, truncated: true };
+  }
+
+  /** Encodes all inputs and splits them into batches of input indices (length-sorted when bucketing). */
+  protected plan(inputs: EmbedInput[]): { encoded: EncodedInput[]; batches: number[][] } {
+    const encoded = inputs.map((x, i) => this.encodeInput(x, i));
+    this.truncated = encoded.filter((e) => e.truncated).length;
+    const order = encoded.map((_, i) => i);
+    if (this.bucket) order.sort((a, b) => encoded[a].ids.length - encoded[b].ids.length || a - b);
+    const batches: number[][] = [];
+    for (let start = 0; start < order.length; start += this.batchSize) batches.push(order.slice(start, start + this.batchSize));
+    return { encoded, batches };
+  }
+}
+
+/** Turns texts into sentence vectors with a loaded model and tokenizer, on tfjs. */
+export class Embedder extends EmbedderBase {
+  #runner: tf.LayersModel;
+  #outputs: string[];
+
+  constructor(readonly built: TransformerModel, tokenizer: Tokenizer | null, options: EmbedderOptions = {}) {
+    const maxPos = typeof built.rawConfig.max_position_embeddings === 'number' ? built.rawConfig.max_position_embeddings : 512;
+    super(maxPos, tokenizer, options);
     // One runner model exposing exactly the tensors this pooling needs.
     const model = built.model;
     const lastIdx = built.outputNames.indexOf('last_hidden_state');
@@ -74,29 +116,12 @@ export class Embedder {
     this.#runner = tf.model({ inputs: model.inputs, outputs: outs });
   }
 
-  #encode(input: EmbedInput, index: number): Encoded {
-    if ('inputIds' in input) {
-      const ids = input.inputIds.slice(0, this.maxLength);
-      const types = (input.tokenTypeIds ?? ids.map(() => 0)).slice(0, this.maxLength);
-      if (types.length !== ids.length) throw new Bert4tfjsError(`input ${index + 1}: token_type_ids has ${types.length} entries, input_ids ${ids.length}`, 'bad-input');
-      return { ids, types, truncated: input.inputIds.length > this.maxLength };
-    }
-    if (!this.tokenizer) throw new Bert4tfjsError(`input ${index + 1} is text but the model has no vocab.txt; give pre-tokenized input_ids`, 'bad-input');
-    const full = this.tokenizer.encode(input.text, input.textPair, { truncation: false });
-    if (full.inputIds.length <= this.maxLength) return { ids: full.inputIds, types: full.tokenTypeIds, truncated: false };
-    const cut = this.tokenizer.encode(input.text, input.textPair, { maxLength: this.maxLength });
-    return { ids: cut.inputIds, types: cut.tokenTypeIds, truncated: true };
-  }
-
   /** Embeds all inputs; returns one Float32Array per input (per-token rows concatenated for pooling 'none'). */
   embed(inputs: EmbedInput[], onProgress?: ProgressFn): Float32Array[] {
-    const encoded = inputs.map((x, i) => this.#encode(x, i));
-    this.truncated = encoded.filter((e) => e.truncated).length;
-    const order = encoded.map((_, i) => i);
-    if (this.bucket) order.sort((a, b) => encoded[a].ids.length - encoded[b].ids.length || a - b);
+    const { encoded, batches } = this.plan(inputs);
     const results: Float32Array[] = new Array(inputs.length);
-    for (let start = 0; start < order.length; start += this.batchSize) {
-      const idx = order.slice(start, start + this.batchSize);
+    let done = 0;
+    for (const idx of batches) {
       const len = Math.max(...idx.map((i) => encoded[i].ids.length));
       const pad = (row: number[]) => [...row, ...new Array(len - row.length).fill(0)];
       const vectors = tf.tidy(() => {
@@ -123,9 +148,9 @@ export class Embedder {
         results[orig] = this.pooling === 'none' ? row.slice(0, encoded[orig].ids.length * (width / len)) : row;
       });
       vectors.dispose();
-      onProgress?.(Math.min(start + this.batchSize, order.length), idx.reduce((s, i) => s + encoded[i].ids.length, 0));
+      done += idx.length;
+      onProgress?.(done, idx.reduce((s, i) => s + encoded[i].ids.length, 0));
     }
     return results;
   }
-
 }

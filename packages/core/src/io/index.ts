@@ -3,3 +3,4 @@ export * from './raw-tensor.ts';
 export * from './safetensors.ts';
 export * from './torch/index.ts';
 export * from './tf-checkpoint/index.ts';
+export * from './onnx/index.ts';

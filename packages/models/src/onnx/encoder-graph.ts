@@ -1,0 +1,114 @@
+/**
+ * ONNX graphs of our BERT and ALBERT encoders (with the pooler when the model has one), laid out as
+ * Hugging Face's ONNX exports are, so @xenova/transformers and onnxruntime take them as they are:
+ * int64 inputs `input_ids`, `attention_mask`, `token_type_ids` [batch_size, sequence_length]; outputs
+ * `last_hidden_state` [batch_size, sequence_length, hidden] and `pooler_output` [batch_size, hidden].
+ */
+import { Bert4tfjsError, OnnxDataType, type OnnxGraphBuilder } from '@bert4tfjs/core';
+import type { AlbertConfig } from '../albert.ts';
+import type { BertConfig } from '../bert.ts';
+import { EncoderOps } from './ops.ts';
+
+/** Added to masked attention scores; the same constant as the tfjs attention kernel (exp underflows to 0). */
+export const ONNX_MASK_NEGATIVE = -1e9;
+
+/** Which encoder to write and what to expose. */
+export interface EncoderGraphSpec {
+  kind: 'bert' | 'albert';
+  config: BertConfig | AlbertConfig;
+  /** Write the pooler and the `pooler_output` output. */
+  withPooler: boolean;
+  /** Also output the first Transformer layer's hidden states (`first_layer_hidden_state`, for first-last-avg pooling). */
+  firstLayerOutput?: boolean;
+}
+
+const BATCH = 'batch_size';
+const SEQ = 'sequence_length';
+
+/** Embeddings (token + segment + absolute position, LayerNorm) of width E; returns [B, L, E]. */
+function embeddings(ops: EncoderOps, p: string, eps: number, ids: string, types: string): string {
+  const g = ops.g;
+  const tok = g.op('Gather', [ops.param(`${p}.word_embeddings.weight`), ids], { axis: 0 });
+  const seg = g.op('Gather', [ops.param(`${p}.token_type_embeddings.weight`), types], { axis: 0 });
+  // Positions 0..L-1: slice the first L rows of the table, L read from the input's shape (opset 15 Shape).
+  const len = g.op('Shape', [ids], { start: 1, end: 2 });
+  const pos = g.op('Slice', [ops.param(`${p}.position_embeddings.weight`), ops.ints([0]), len, ops.ints([0])]);
+  const sum = g.op('Add', [g.op('Add', [tok, seg]), pos]);
+  return ops.layerNorm(sum, `${p}.LayerNorm.weight`, `${p}.LayerNorm.bias`, eps);
+}
+
+/** The additive attention mask [B, 1, 1, L]: 0 where attention_mask is 1, a large negative where 0. */
+function maskBias(ops: EncoderOps, mask: string): string {
+  const g = ops.g;
+  const m = g.op('Cast', [mask], { to: OnnxDataType.FLOAT });
+  const bias = g.op('Mul', [g.op('Sub', [ops.const(1), m]), ops.const(ONNX_MASK_NEGATIVE)]);
+  return g.op('Unsqueeze', [bias, ops.ints([1, 2])]);
+}
+
+/** Hugging Face tensor prefixes of one post-LN layer. */
+interface LayerNames { q: string; k: string; v: string; o: string; attnNorm: string; inner: string; outer: string; ffnNorm: string }
+
+function bertLayerNames(i: number): LayerNames {
+  const p = `bert.encoder.layer.${i}`;
+  return {
+    q: `${p}.attention.self.query`, k: `${p}.attention.self.key`, v: `${p}.attention.self.value`, o: `${p}.attention.output.dense`,
+    attnNorm: `${p}.attention.output.LayerNorm`, inner: `${p}.intermediate.dense`, outer: `${p}.output.dense`, ffnNorm: `${p}.output.LayerNorm`,
+  };
+}
+
+function albertLayerNames(group: number, j: number): LayerNames {
+  const p = `albert.encoder.albert_layer_groups.${group}.albert_layers.${j}`;
+  return {
+    q: `${p}.attention.query`, k: `${p}.attention.key`, v: `${p}.attention.value`, o: `${p}.attention.dense`,
+    attnNorm: `${p}.attention.LayerNorm`, inner: `${p}.ffn`, outer: `${p}.ffn_output`, ffnNorm: `${p}.full_layer_layer_norm`,
+  };
+}
+
+/** One post-LayerNorm block: x = LN(x + Attn(x)); x = LN(x + FFN(x)). */
+function postNormLayer(ops: EncoderOps, x: string, bias: string, n: LayerNames, c: BertConfig): string {
+  const g = ops.g;
+  const a = ops.selfAttention(x, bias, n, c.numAttentionHeads, c.hiddenSize);
+  x = ops.layerNorm(g.op('Add', [x, a]), `${n.attnNorm}.weight`, `${n.attnNorm}.bias`, c.layerNormEps);
+  const f = ops.dense(ops.activation(ops.dense(x, n.inner), c.hiddenAct), n.outer);
+  return ops.layerNorm(g.op('Add', [x, f]), `${n.ffnNorm}.weight`, `${n.ffnNorm}.bias`, c.layerNormEps);
+}
+
+/** Layer i's tensor names: BERT's own layer, or the ALBERT group layer it applies. */
+function layerSchedule(spec: EncoderGraphSpec): LayerNames[] {
+  const c = spec.config;
+  if (spec.kind === 'bert') return Array.from({ length: c.numHiddenLayers }, (_, i) => bertLayerNames(i));
+  const a = c as AlbertConfig;
+  const out: LayerNames[] = [];
+  for (let i = 0; i < a.numHiddenLayers; i++) {
+    const group = Math.floor(i / (a.numHiddenLayers / a.numHiddenGroups));
+    for (let j = 0; j < a.innerGroupNum; j++) out.push(albertLayerNames(group, j));
+  }
+  return out;
+}
+
+/** Writes the encoder described by `spec` into the builder `ops.g` (inputs, nodes and outputs). */
+export function writeEncoderGraph(ops: EncoderOps, spec: EncoderGraphSpec): void {
+  const g: OnnxGraphBuilder = ops.g;
+  if (g.opset < 17) throw new Bert4tfjsError(`ONNX export needs opset >= 17 (LayerNormalization), got ${g.opset}`, 'bad-argument');
+  const c = spec.config;
+  const ids = g.input('input_ids', OnnxDataType.INT64, [BATCH, SEQ]);
+  const mask = g.input('attention_mask', OnnxDataType.INT64, [BATCH, SEQ]);
+  const types = g.input('token_type_ids', OnnxDataType.INT64, [BATCH, SEQ]);
+  const prefix = spec.kind === 'bert' ? 'bert.embeddings' : 'albert.embeddings';
+  let x = embeddings(ops, prefix, c.layerNormEps, ids, types);
+  if (spec.kind === 'albert') x = ops.dense(x, 'albert.encoder.embedding_hidden_mapping_in');
+  const bias = maskBias(ops, mask);
+  let first: string | null = null;
+  for (const names of layerSchedule(spec)) {
+    x = postNormLayer(ops, x, bias, names, c);
+    first ??= x;
+  }
+  g.output(x, 'last_hidden_state', OnnxDataType.FLOAT, [BATCH, SEQ, c.hiddenSize]);
+  if (spec.withPooler) {
+    // pooler_output = tanh(dense(h[:, 0]))
+    const cls = g.op('Gather', [x, g.int64s('cls_index', [0], [])], { axis: 1 });
+    const pooled = g.op('Tanh', [ops.dense(cls, spec.kind === 'bert' ? 'bert.pooler.dense' : 'albert.pooler')]);
+    g.output(pooled, 'pooler_output', OnnxDataType.FLOAT, [BATCH, c.hiddenSize]);
+  }
+  if (spec.firstLayerOutput && first) g.output(first, 'first_layer_hidden_state', OnnxDataType.FLOAT, [BATCH, SEQ, c.hiddenSize]);
+}
