@@ -6,7 +6,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { Bert4tfjsError, readSafetensors, type NamedTensors } from '@bert4tfjs/core';
+import { Bert4tfjsError, deferInitialization, readSafetensors, type NamedTensors } from '@bert4tfjs/core';
 import type { BertBuildOptions } from './bert.ts';
 import { readConfigFile, type RawConfig } from './config.ts';
 import { getFamily } from './families.ts';
@@ -22,6 +22,12 @@ export interface BuildTransformerOptions extends BertBuildOptions {
   configPath?: string;
   /** A model.safetensors file, or a directory holding one. */
   checkpointPath?: string;
+  /**
+   * Leave random-initialised weights at zero (fast): for when every weight is about to be loaded or only
+   * shapes matter. With `checkpointPath` this happens automatically, and weights the checkpoint does not
+   * cover still get their random values.
+   */
+  skipInit?: boolean;
   /** Any family-specific options. */
   [key: string]: unknown;
 }
@@ -74,7 +80,14 @@ export function buildTransformerModel(options: BuildTransformerOptions): Transfo
   if (!name) throw new Bert4tfjsError(`${source}: no 'model_type'; pass the \`model\` option`, 'bad-config');
   const family = getFamily(name);
   const config = family.parseConfig(raw, source);
-  const built = family.build(config, options);
+  // Random values for weights a checkpoint will overwrite are wasted work (seconds for BERT-base).
+  const deferral = options.checkpointPath || options.skipInit ? deferInitialization() : null;
+  let built: ReturnType<typeof family.build>;
+  try {
+    built = family.build(config, options);
+  } finally {
+    deferral?.close();
+  }
   const { model: _m, config: _c, inputNames: _i, outputNames: _o, weightMap: _w, prefix: _p, ...extras } = built;
   const result: TransformerModel = {
     ...extras,
@@ -86,6 +99,14 @@ export function buildTransformerModel(options: BuildTransformerOptions): Transfo
       return loadMappedWeights(built.model, built.weightMap, tensors, { prefix: built.prefix, source: file ?? 'tensors' });
     },
   };
-  if (options.checkpointPath) result.loadWeights(options.checkpointPath);
+  if (options.checkpointPath) {
+    try {
+      result.loadWeights(options.checkpointPath);
+    } catch (err) {
+      built.model.dispose();
+      throw err;
+    }
+    if (!options.skipInit) deferral?.finish(built.model.weights);
+  }
   return result;
 }

@@ -24,11 +24,18 @@ export interface WeightMapping {
   source: string;
   /** Applied in order to the checkpoint tensor. */
   transforms?: WeightTransform[];
+  /**
+   * A new head a pretrained checkpoint may lack (e.g. a classifier being fine-tuned): when the tensor is
+   * absent the weight keeps its initial value instead of failing the load.
+   */
+  optional?: boolean;
 }
 
 /** What a load did. */
 export interface LoadReport {
   loaded: number;
+  /** Optional weights the checkpoint did not have (left at their initial values). */
+  notInCheckpoint: string[];
   /** Checkpoint tensors no mapping used (a warning, not an error). */
   unexpected: string[];
 }
@@ -112,6 +119,7 @@ export function loadMappedWeights(
     return null;
   };
   const missing: string[] = [];
+  const notInCheckpoint: string[] = [];
   const misShaped: string[] = [];
   const used = new Set<string>();
   const plan: Array<{ variable: tf.LayerVariable; values: Float32Array; shape: number[] }> = [];
@@ -119,7 +127,8 @@ export function loadMappedWeights(
     const variable = findWeight(model, m.layer, m.weight);
     const name = resolve(m.source);
     if (!name) {
-      missing.push(`${m.source} (for ${m.layer}/${m.weight}, shape [${variable.shape}])`);
+      if (m.optional) notInCheckpoint.push(m.source);
+      else missing.push(`${m.source} (for ${m.layer}/${m.weight}, shape [${variable.shape}])`);
       continue;
     }
     used.add(name);
@@ -144,5 +153,5 @@ export function loadMappedWeights(
     p.variable.write(t);
     t.dispose();
   }
-  return { loaded: plan.length, unexpected };
+  return { loaded: plan.length, unexpected, notInCheckpoint };
 }
