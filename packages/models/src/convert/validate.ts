@@ -23,7 +23,7 @@ export interface ValidationReport {
 export function validatePlan(model: string, config: RawConfig, plan: ConversionPlan, what: string): ValidationReport {
   const names = plan.tensors.map((t) => t.name);
   const heads = getFamily(model).headsFromTensorNames(names);
-  const built = buildTransformerModel({ ...heads, config, model });
+  const built = buildTransformerModel({ ...heads, config, model, skipInit: true });  // only shapes matter here
   try {
     const shapes = new Map(plan.tensors.map((t) => [t.name, t.shape]));
     const resolve = (n: string): string | null => {
@@ -43,7 +43,7 @@ export function validatePlan(model: string, config: RawConfig, plan: ConversionP
       const rule = plan.rules.get(m.source);
       const from = rule ? ` (from TF ${[rule.tf, ...(rule.aliases ?? [])].join(' or ')})` : '';
       if (!name) {
-        problems.push(`missing ${m.source}${from}, shape [${want}]`);
+        if (!m.optional) problems.push(`missing ${m.source}${from}, shape [${want}]`);
         continue;
       }
       used.add(name);
