@@ -5,19 +5,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Bert4tfjsError } from '../errors.ts';
+import { stopGradient } from '../ops/stop-gradient.ts';
 import { asList, registerLayer, type Kwargs, type LayerArgs, type LayerConfig, type Shape } from './base.ts';
 
-type GradFunc = Parameters<typeof tf.customGrad>[0];
-
-const blockGradient = tf.customGrad(((x: tf.Tensor) => ({
-  value: tf.clone(x),
-  gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
-})) as unknown as GradFunc);
-
-/** Identity whose gradient is zero (tfjs has no `stopGradient`); module-private, like performer's. */
-function stopGradient(x: tf.Tensor): tf.Tensor {
-  return blockGradient(x) as tf.Tensor;
-}
 
 /**
  * The last `memLen` positions (axis 1) of `mems ++ hidden`, gradient-free. `mems` `[B, M, D]` may be

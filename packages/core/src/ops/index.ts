@@ -2,3 +2,4 @@
 export * from './matmul.ts';
 export * from './gather.ts';
 export * from './activations.ts';
+export * from './stop-gradient.ts';

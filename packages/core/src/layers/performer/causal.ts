@@ -11,10 +11,11 @@
  * rescaled when it grows, as in online softmax.
  */
 import * as tf from '@tensorflow/tfjs';
+import { stopGradient } from '../../ops/stop-gradient.ts';
 import { matMul } from '../../ops/matmul.ts';
 import {
   CAUSAL_DENOMINATOR_EPS, PAD_LOGIT, RELU_FEATURE_EPS, keyPartsFrom, keyStabilizer, positionMax, projectInputs, queryFeatureParts,
-  softmaxEps, stopGradient, sumOverPositions, valuesByFeatures, type PerformerFeatureKernel,
+  softmaxEps, sumOverPositions, valuesByFeatures, type PerformerFeatureKernel,
 } from './features.ts';
 
 /** Key stabiliser of causal softmax features: strictly causal 'prefix' max, or the reference's 'global' max. */

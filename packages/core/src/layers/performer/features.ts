@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Bert4tfjsError } from '../../errors.ts';
 import { dense, matMul, swapLastAxes } from '../../ops/matmul.ts';
+import { stopGradient } from '../../ops/stop-gradient.ts';
 
 /** Which feature map: positive random features for softmax, or relu(W x) + ε. */
 export type PerformerFeatureKernel = 'softmax' | 'relu';
@@ -20,17 +21,6 @@ export const CAUSAL_DENOMINATOR_EPS = 1e-6;
 /** Added to key logits at padded positions so they never win a stabiliser max. */
 export const PAD_LOGIT = -1e30;
 
-type GradFunc = Parameters<typeof tf.customGrad>[0];
-
-const stopGradientOp = tf.customGrad(((x: tf.Tensor) => ({
-  value: tf.clone(x),
-  gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
-})) as unknown as GradFunc);
-
-/** Identity whose gradient is zero: stabilisers are constants, as `.detach()` makes them in the reference. */
-export function stopGradient(x: tf.Tensor): tf.Tensor {
-  return stopGradientOp(x) as tf.Tensor;
-}
 
 /** Throws unless `projection` is a [m, d] matrix for heads of size `d`. */
 export function checkProjection(projection: tf.Tensor, d: number): void {
