@@ -10,6 +10,7 @@ import { rawToFloat32, readSafetensors } from '@bert4tfjs/core';
 import { buildTransformerModel, type TransformerModel } from '@bert4tfjs/models';
 import type * as TfModule from '../packages/core/node_modules/@tensorflow/tfjs/dist/index.d.ts';
 import { fixturePath, REPO_ROOT } from './helpers/paths.ts';
+import { maxAbsDiff } from './helpers/compare.ts';
 
 // tfjs is a dependency of @bert4tfjs/core, not of the repo root: load the copy core itself resolves.
 const tfMain = createRequire(join(REPO_ROOT, 'packages', 'core', 'package.json')).resolve('@tensorflow/tfjs');
@@ -21,12 +22,6 @@ const inputs = JSON.parse(readFileSync(fixturePath('bert', 'inputs.json'), 'utf8
 const expected = readSafetensors(fixturePath('bert', 'expected.safetensors'));
 const config = JSON.parse(readFileSync(fixturePath('bert', 'config.json'), 'utf8'));
 
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
 
 describe('BERT with conditional layer normalization (fixtures/bert)', () => {
   let built: TransformerModel;

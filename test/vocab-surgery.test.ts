@@ -8,6 +8,7 @@ import { rawToFloat32, readSafetensors } from '@bert4tfjs/core';
 import { buildTransformerModel, findWeight, runModel, type TransformerModel } from '@bert4tfjs/models';
 import { loadVocab } from '@bert4tfjs/tokenizers';
 import { fixturePath, sharedAvailable, sharedPath } from './helpers/paths.ts';
+import { maxAbsDiff } from './helpers/compare.ts';
 
 const SPECIALS = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'];
 const configPath = fixturePath('bert', 'config.json');
@@ -17,12 +18,6 @@ const inputs = JSON.parse(readFileSync(fixturePath('bert', 'inputs.json'), 'utf8
 const feed = { input_ids: inputs.input_ids, attention_mask: inputs.attention_mask, token_type_ids: inputs.token_type_ids };
 const H = JSON.parse(readFileSync(configPath, 'utf8')).hidden_size as number;
 
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
 
 /** BERT's own test of "can the basic tokenizer emit this token": one character, or no CJK/punctuation in it. */
 function emittable(token: string): boolean {

@@ -7,16 +7,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { rawToFloat32, readSafetensors } from '@bert4tfjs/core';
 import { buildTransformerModel, loadModelDir, runModel, type TransformerModel } from '../src/index.ts';
 import { fixturePath } from '../../../test/helpers/paths.ts';
+import { maxAbsDiff } from '../../../test/helpers/compare.ts';
 
 const ATOL = 1e-4;
 const OUTPUTS = ['last_hidden_state', 'pooler_output', 'mlm_logits', 'sop_logits'];
 
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
 
 const inputs = JSON.parse(readFileSync(fixturePath('albert', 'inputs.json'), 'utf8'));
 const feed = { input_ids: inputs.input_ids, attention_mask: inputs.attention_mask, token_type_ids: inputs.token_type_ids };

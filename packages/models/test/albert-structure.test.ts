@@ -10,18 +10,13 @@ import { Bert4tfjsError, rawToFloat32, readSafetensors, readSafetensorsHeader } 
 import { buildTransformerModel, exportHfTensors, findWeight, loadModelDir, runModel, saveModelDir, type TransformerModel } from '../src/index.ts';
 import { ALBERT_FAMILY, parseAlbertConfig } from '../src/albert.ts';
 import { fixturePath } from '../../../test/helpers/paths.ts';
+import { maxAbsDiff } from '../../../test/helpers/compare.ts';
 
 const config = JSON.parse(readFileSync(fixturePath('albert', 'config.json'), 'utf8'));
 const checkpoint = fixturePath('albert', 'model.safetensors');
 const inputs = JSON.parse(readFileSync(fixturePath('albert', 'inputs.json'), 'utf8'));
 const feed = { input_ids: inputs.input_ids, attention_mask: inputs.attention_mask, token_type_ids: inputs.token_type_ids };
 
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
 
 function errorOf(f: () => unknown): Bert4tfjsError {
   try {

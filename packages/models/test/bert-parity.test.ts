@@ -6,14 +6,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { rawToFloat32, readSafetensors } from '@bert4tfjs/core';
 import { buildTransformerModel, runModel, type TransformerModel } from '../src/index.ts';
 import { fixturePath } from '../../../test/helpers/paths.ts';
+import { maxAbsDiff } from '../../../test/helpers/compare.ts';
 
 const ATOL = 1e-4;
 
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
 
 describe('BERT parity with Hugging Face (fixtures/bert)', () => {
   let built: TransformerModel;

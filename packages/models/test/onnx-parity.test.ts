@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeOnnxModel, rawToFloat32, readSafetensors } from '@bert4tfjs/core';
 import { buildOnnxModel, buildTransformerModel, runModel, type TransformerModel } from '../src/index.ts';
 import { fixturePath, REPO_ROOT } from '../../../test/helpers/paths.ts';
+import { maxAbsDiff } from '../../../test/helpers/compare.ts';
 
 const ATOL = 1e-4;
 type OrtOut = Record<string, { data: Float32Array; dims: number[] }>;
@@ -22,12 +23,6 @@ function ort(): Ort {
   return req(req.resolve('onnxruntime-node', { paths: [dirname(req.resolve('@xenova/transformers'))] }));
 }
 
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
 
 async function runOnnx(bytes: Uint8Array, inputs: Record<string, number[][]>): Promise<OrtOut> {
   const rt = ort();

@@ -8,15 +8,10 @@ import { disposeReplaced } from '@bert4tfjs/core';
 import { buildTransformerModel, runModel, type TransformerModel } from '../src/index.ts';
 import { t5Generator, type T5DecoderCache } from '../src/t5-generate.ts';
 import { fixturePath } from '../../../test/helpers/paths.ts';
+import { maxAbsDiff } from '../../../test/helpers/compare.ts';
 
 const ATOL = 1e-4;
 
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
 
 describe('t5Generator (fixtures/mt5)', () => {
   let built: TransformerModel;

@@ -8,15 +8,10 @@ import { rawToFloat32, rawToInt32, readSafetensors, relativePositionBuckets, Rel
 import { buildTransformerModel, runModel, type TransformerModel } from '../src/index.ts';
 import type { T5Config } from '../src/t5.ts';
 import { fixturePath } from '../../../test/helpers/paths.ts';
+import { maxAbsDiff } from '../../../test/helpers/compare.ts';
 
 const ATOL = 1e-4;
 
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
 
 for (const family of ['t5', 'mt5'] as const) {
   describe(`${family} parity with Hugging Face (fixtures/${family})`, () => {

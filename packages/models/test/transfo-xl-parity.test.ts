@@ -10,15 +10,10 @@ import { rawToFloat32, readSafetensors } from '@bert4tfjs/core';
 import { buildTransformerModel, getFamily, loadModelDir, saveModelDir, type TransformerModel } from '../src/index.ts';
 import { transfoXlStepOf } from '../src/transfo-xl-step.ts';
 import { fixturePath } from '../../../test/helpers/paths.ts';
+import { maxAbsDiff } from '../../../test/helpers/compare.ts';
 
 const ATOL = 1e-4;
 
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
 
 describe('Transformer-XL parity with Hugging Face (fixtures/transfo_xl)', () => {
   let built: TransformerModel;
