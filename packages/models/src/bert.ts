@@ -3,9 +3,11 @@
  * post-LayerNorm block repeated, the heads, and the weight map naming the Hugging Face tensor behind every
  * layer weight.
  */
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {
-  Bert4tfjsError, BiasAdd, ConditionalLayerNormalization, Dense, Embedding, FeedForward, LayerNormalization, MultiHeadAttention,
+  Bert4tfjsError, readSafetensorsHeader, BiasAdd, ConditionalLayerNormalization, Dense, Embedding, FeedForward, LayerNormalization, MultiHeadAttention,
   PositionEmbedding, TakeToken, type AttentionOption,
 } from '@bert4tfjs/core';
 import { intKey, numKey, strKey, type RawConfig } from './config.ts';
@@ -76,6 +78,13 @@ export interface BertBuildOptions {
    * checkpoint gives the unconditioned outputs until training moves them.
    */
   layerNormCond?: LayerNormCondOptions | null;
+  /**
+   * Sequence-classification head (Hugging Face `BertForSequenceClassification`): pooler -> dropout ->
+   * Dense(numLabels) as layer `Classifier` (tensors `classifier.weight` / `classifier.bias`), output `logits`.
+   * 1 label is a regression head. Default: detected from the checkpoint being loaded (a `classifier.weight`
+   * tensor gives its row count); null: never.
+   */
+  numLabels?: number | null;
 }
 
 /** Options of {@link BertBuildOptions.layerNormCond}. */
@@ -202,7 +211,8 @@ export function bertHeads(
   const outputs: tf.SymbolicTensor[] = [];
   const names: string[] = [];
   const weights: WeightMapping[] = [];
-  const withPool = opts.withPool || opts.withNsp;
+  const numLabels = opts.numLabels ?? 0;
+  const withPool = opts.withPool || opts.withNsp || numLabels > 0;
   if (withPool) {
     const cls = new TakeToken({ name: 'Pooler', index: 0 }).apply(hidden) as tf.SymbolicTensor;
     const pooled = new Dense({ name: 'Pooler-Dense', units: c.hiddenSize, activation: 'tanh', initializerRange: c.initializerRange }).apply(cls) as tf.SymbolicTensor;
@@ -217,6 +227,16 @@ export function bertHeads(
       weights.push(
         { layer: 'NSP-Proba', weight: 'kernel', source: `${hf.nsp}.weight`, transforms: T },
         { layer: 'NSP-Proba', weight: 'bias', source: `${hf.nsp}.bias` },
+      );
+    }
+    if (numLabels > 0) {
+      const dropped = tf.layers.dropout({ rate: c.hiddenDropoutProb, name: 'Classifier-Dropout' }).apply(pooled) as tf.SymbolicTensor;
+      outputs.push(new Dense({ name: 'Classifier', units: numLabels, initializerRange: c.initializerRange }).apply(dropped) as tf.SymbolicTensor);
+      names.push('logits');
+      weights.push(
+        // Optional: fine-tuning a pretrained encoder adds a fresh classifier its checkpoint lacks.
+        { layer: 'Classifier', weight: 'kernel', source: 'classifier.weight', transforms: T, optional: true },
+        { layer: 'Classifier', weight: 'bias', source: 'classifier.bias', optional: true },
       );
     }
   }
@@ -248,8 +268,39 @@ export function bertInputs(): { ids: tf.SymbolicTensor; segments: tf.SymbolicTen
   };
 }
 
-/** Builds a BERT with optional pooler, MLM and NSP heads. */
+/** Which heads a BERT checkpoint with these tensor names carries (`withClassifier`: a sequence-classification head). */
+export function bertHeadsFromTensorNames(names: string[]): Record<string, boolean> {
+  return {
+    withPool: names.some((n) => n.endsWith('pooler.dense.weight')),
+    withMlm: names.includes('cls.predictions.bias'),
+    withNsp: names.includes('cls.seq_relationship.weight'),
+    withClassifier: names.includes('classifier.weight'),
+  };
+}
+
+/**
+ * The classifier size to build: `opts.numLabels` when set (null: none), else the row count of the
+ * `classifier.weight` tensor of the checkpoint being loaded (`checkpointPath`, file or directory), else 0.
+ */
+export function resolveNumLabels(opts: BertBuildOptions & { checkpointPath?: unknown }): number {
+  if (opts.numLabels === null) return 0;
+  if (opts.numLabels !== undefined) {
+    if (!Number.isInteger(opts.numLabels) || opts.numLabels < 1) {
+      throw new Bert4tfjsError(`numLabels must be a positive integer, got ${JSON.stringify(opts.numLabels)}`, 'bad-argument');
+    }
+    return opts.numLabels;
+  }
+  const path = opts.checkpointPath;
+  if (typeof path !== 'string' || !existsSync(path)) return 0;
+  const file = statSync(path).isDirectory() ? join(path, 'model.safetensors') : path;
+  if (!existsSync(file)) return 0;
+  const entry = readSafetensorsHeader(file).tensors.get('classifier.weight');
+  return entry ? entry.shape[0] : 0;
+}
+
+/** Builds a BERT with optional pooler, MLM, NSP and sequence-classification heads. */
 export function buildBert(c: BertConfig, opts: BertBuildOptions = {}): FamilyBuild<BertConfig> {
+  opts = { ...opts, numLabels: resolveNumLabels(opts) || null };
   const { ids, segments, mask } = bertInputs();
   const condition = conditionInput(opts);
   const tokenEmbedding = new Embedding({ name: 'Embedding-Token', inputDim: effectiveVocabSize(c.vocabSize, opts), outputDim: c.hiddenSize, initializerRange: c.initializerRange });

@@ -4,7 +4,7 @@
  * place that lists them.
  */
 import { Bert4tfjsError } from '@bert4tfjs/core';
-import { bertConfigToJson, buildBert, parseBertConfig, type BertBuildOptions, type FamilyBuild } from './bert.ts';
+import { bertConfigToJson, bertHeadsFromTensorNames, buildBert, parseBertConfig, type BertBuildOptions, type FamilyBuild } from './bert.ts';
 import type { RawConfig } from './config.ts';
 import type { TransformerModel } from './build.ts';
 import { ALBERT_FAMILY } from './albert.ts';
@@ -33,11 +33,7 @@ const FAMILIES: Family[] = [
     parseConfig: parseBertConfig,
     build: (c, o) => buildBert(c as ReturnType<typeof parseBertConfig>, o),
     configToJson: (c, t) => bertConfigToJson(c as ReturnType<typeof parseBertConfig>, t === 'wobert' || t === 'roberta-wwm' ? 'bert' : t),
-    headsFromTensorNames: (names) => ({
-      withPool: names.some((n) => n.endsWith('pooler.dense.weight')),
-      withMlm: names.includes('cls.predictions.bias'),
-      withNsp: names.includes('cls.seq_relationship.weight'),
-    }),
+    headsFromTensorNames: bertHeadsFromTensorNames,
   },
   ...[ALBERT_FAMILY, T5_FAMILY, TRANSFO_XL_FAMILY].filter((f): f is Family => f !== null),
 ];

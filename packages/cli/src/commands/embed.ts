@@ -11,7 +11,7 @@ import { looksLikeJsonl, parseJsonl, readInputFile, splitLines } from '../io/jso
 import { encodeNpyFloat32 } from '../io/npy.ts';
 import { Embedder, type EmbedInput, type EmbedPooling, type EmbedderOptions, type ProgressFn } from '../pipeline/embedder.ts';
 import { loadOnnxRuntime, OnnxEmbedder, openOnnxSession } from '../pipeline/onnx-embedder.ts';
-import { openModel } from '../pipeline/load.ts';
+import { openModel, readEmbeddingDefaults } from '../pipeline/load.ts';
 import { parseIntOption, progressBar, startBackend, withGlobalOptions, type GlobalOptions } from './common.ts';
 
 /** Reads embed inputs from a text or JSONL file; errors name the file and line. */
@@ -38,7 +38,7 @@ interface EmbedOptions extends GlobalOptions {
   model: string;
   input: string;
   output: string;
-  pooling: string;
+  pooling?: string;
   normalize?: boolean;
   batchSize: string;
   maxLength?: string;
@@ -89,8 +89,8 @@ export function registerEmbed(program: Command): void {
     .requiredOption('--model <dir>', 'model directory')
     .requiredOption('--input <file>', 'text file (one per line) or JSONL')
     .requiredOption('--output <file>', 'output file')
-    .option('--pooling <mode>', 'cls | mean | max | pooler | first-last-avg | none', 'cls')
-    .option('--normalize', 'L2-normalise each vector')
+    .option('--pooling <mode>', 'cls | mean | max | pooler | first-last-avg | none (default: the model directory\'s bert4tfjs.json, else cls)')
+    .option('--normalize', 'L2-normalise each vector (default: as bert4tfjs.json says)')
     .option('--batch-size <n>', 'texts per batch', '32')
     .option('--max-length <n>', 'truncate to this many tokens (default: the model maximum)')
     .option('--format <fmt>', 'jsonl | npy', 'jsonl')
@@ -105,7 +105,13 @@ export function registerEmbed(program: Command): void {
       const maxLength = opts.maxLength === undefined ? undefined : parseIntOption(opts.maxLength, '--max-length', 2);
       const inputs = readEmbedInputs(opts.input);
       const opened = openModel(opts.model);
-      const embedOptions: EmbedderOptions = { pooling: opts.pooling as EmbedPooling, normalize: opts.normalize, batchSize, maxLength, bucket: opts.bucket };
+      // A sentence-embedding model (e.g. from train-matching) says how it was trained to be pooled.
+      const defaults = readEmbeddingDefaults(opts.model);
+      opts.pooling ??= defaults.pooling ?? 'cls';
+      const embedOptions: EmbedderOptions = {
+        pooling: opts.pooling as EmbedPooling, normalize: opts.normalize ?? defaults.normalize ?? false,
+        batchSize, maxLength: maxLength ?? defaults.maxLength, bucket: opts.bucket,
+      };
       const bar = progressBar(inputs.length, 'embed', opts.quiet);
       const t0 = performance.now();
       let tokens = 0;

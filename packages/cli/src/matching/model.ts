@@ -1,0 +1,90 @@
+/**
+ * The network a matching run trains: a BERT from a converted checkpoint (`--model DIR`) or from scratch
+ * (`--config NAME`), with a sequence-classification head for the cross-encoder (2 labels on binary data,
+ * 1 — a regression head — on graded data) and no head for the bi-encoder (mean pooling happens in the loss).
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { Bert4tfjsError, readSafetensors } from '@bert4tfjs/core';
+import { buildTransformerModel, findWeight, loadMappedWeights, readConfigFile, type TransformerModel } from '@bert4tfjs/models';
+import type { LabelSchema } from '../data/matching-files.ts';
+import { scratchBertConfig } from './configs.ts';
+import type { MatchingObjective } from './encode.ts';
+
+/** The BERT-family names a matching model may start from. */
+const BERT_NAMES = ['bert', 'wobert', 'roberta-wwm'];
+
+/** Where the weights come from. */
+export type ModelSource = { kind: 'pretrained'; dir: string } | { kind: 'scratch'; config: string; vocabSize: number; seed: number };
+
+/** A built matching network. */
+export interface MatchingNetwork {
+  built: TransformerModel;
+  /** Classifier size (0 for a bi-encoder). */
+  numLabels: number;
+  /** Keys added to config.json when saving (Hugging Face task-model keys). */
+  extraConfig: Record<string, unknown>;
+  /** What was freshly initialised rather than loaded (head layers), for the report. */
+  freshLayers: string[];
+}
+
+/** Classifier size for an objective and label schema: 2 classes on binary data, 1 (regression) on graded. */
+export function numLabelsFor(objective: MatchingObjective, schema: LabelSchema): number {
+  return objective === 'cross-encoder' ? (schema === 'binary' ? 2 : 1) : 0;
+}
+
+/**
+ * Re-draws every randomly initialised weight (those that are not constant, i.e. not biases or LayerNorm
+ * gains) from a truncated normal(0, range) with a seed derived from `seed`, so scratch runs repeat.
+ */
+export function seedRandomWeights(model: tf.LayersModel, seed: number, range: number): void {
+  model.weights.forEach((w, i) => {
+    tf.tidy(() => {
+      const v = w.read();
+      const spread = tf.sub(tf.max(v), tf.min(v)).dataSync()[0];
+      if (spread > 0) w.write(tf.truncatedNormal(v.shape, 0, range, 'float32', seed * 7919 + i));
+    });
+  });
+}
+
+/** Builds (and for a pretrained source, loads) the network for `objective` on `schema` data. */
+export function buildMatchingNetwork(source: ModelSource, objective: MatchingObjective, schema: LabelSchema): MatchingNetwork {
+  const numLabels = numLabelsFor(objective, schema);
+  const extraConfig: Record<string, unknown> = numLabels > 0
+    ? { architectures: ['BertForSequenceClassification'], num_labels: numLabels, problem_type: numLabels === 1 ? 'regression' : 'single_label_classification' }
+    : { architectures: ['BertModel'] };
+  if (source.kind === 'scratch') {
+    const config = scratchBertConfig(source.config, source.vocabSize);
+    const built = buildTransformerModel({ model: 'bert', config, numLabels: numLabels || null });
+    seedRandomWeights(built.model, source.seed, 0.02);
+    return { built, numLabels, extraConfig, freshLayers: ['all'] };
+  }
+  const dir = source.dir;
+  const configPath = join(dir, 'config.json');
+  const weights = join(dir, 'model.safetensors');
+  if (!existsSync(dir)) throw new Bert4tfjsError(`--model: directory not found: ${dir}`, 'missing-file');
+  if (!existsSync(configPath)) throw new Bert4tfjsError(`--model: ${dir} has no config.json`, 'missing-file');
+  if (!existsSync(weights)) throw new Bert4tfjsError(`--model: ${dir} has no model.safetensors`, 'missing-file');
+  const raw = readConfigFile(configPath);
+  const name = typeof raw.model_type === 'string' ? raw.model_type : 'bert';
+  if (!BERT_NAMES.includes(name)) {
+    throw new Bert4tfjsError(`--model: ${configPath} has model_type '${name}'; train-matching fine-tunes BERT checkpoints (${BERT_NAMES.join(', ')})`, 'bad-argument');
+  }
+  const built = buildTransformerModel({ model: name, config: raw, numLabels: numLabels || null });
+  const tensors = readSafetensors(weights);
+  // Head layers (pooler, classifier) load when the checkpoint has them with the right shape, else start fresh.
+  const fresh = new Set<string>();
+  const headLayers = new Set(['Pooler-Dense', 'Classifier']);
+  for (const m of built.weightMap) {
+    if (!headLayers.has(m.layer)) continue;
+    const t = tensors.get(m.source) ?? tensors.get(m.source.replace(/^bert\./, ''));
+    const variable = findWeight(built.model, m.layer, m.weight);
+    const expected = m.transforms?.some((x) => x.kind === 'transpose') ? [...variable.shape].reverse() : variable.shape;
+    const ok = t !== undefined && t.shape.length === expected.length && t.shape.every((d, i) => d === expected[i]);
+    if (!ok) fresh.add(m.layer);
+  }
+  const mappings = built.weightMap.filter((m) => !fresh.has(m.layer));
+  loadMappedWeights(built.model, mappings, tensors, { prefix: built.prefix, source: weights });
+  return { built, numLabels, extraConfig, freshLayers: [...fresh] };
+}
