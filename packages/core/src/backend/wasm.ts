@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Bert4tfjsError } from '../errors.ts';
+import { shareIdentityOnWasm } from '../ops/shared-identity.ts';
 import { loadWasmPackage, PINNED_WASM_VERSION, registerWasmFactory, type WasmInstall } from './wasm-package.ts';
 import { createThreadedWasmBackend, liveWasmWorkers, MAX_WASM_THREADS } from './wasm-threads.ts';
 
@@ -104,6 +105,8 @@ export async function activateWasm(wanted: number, requested = true): Promise<Wa
       await activateStock(install);
     }
   }
+  // Saved-for-backprop tensors are cloned through Identity, which wasm 4.22 copies; share buffers instead.
+  shareIdentityOnWasm();
   return { threads: wasmThreadUsage().pool, simd, version: install.version, notes };
 }
 

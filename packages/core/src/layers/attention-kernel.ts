@@ -4,7 +4,7 @@
  * contract, so every model gets it by configuration.
  */
 import * as tf from '@tensorflow/tfjs';
-import { matMul } from '../ops/matmul.ts';
+import { batchMatMul } from '../ops/batched.ts';
 
 /** Inputs to an attention kernel, heads already split. */
 export interface AttentionKernelInputs {
@@ -51,8 +51,9 @@ export const softmaxAttention: AttentionKernel = (inp) =>
   tf.tidy(() => {
     const lq = inp.q.shape[2] as number;
     const lk = inp.k.shape[2] as number;
-    let scores = matMul(inp.q, inp.k, false, true);
-    if (inp.scale !== 1) scores = tf.mul(scores, inp.scale);
+    // The scale goes on q (L x d) rather than on the scores (L x L): fewer multiplies, same product.
+    const q = inp.scale !== 1 ? tf.mul(inp.q, inp.scale) : inp.q;
+    let scores = batchMatMul(q, inp.k, true);
     if (inp.bias) scores = tf.add(scores, inp.bias);
     if (inp.keyMask) {
       const m = tf.reshape(tf.cast(inp.keyMask, 'float32'), [inp.keyMask.shape[0] as number, 1, 1, lk]);
@@ -64,5 +65,5 @@ export const softmaxAttention: AttentionKernel = (inp) =>
     }
     let probs = tf.softmax(scores, -1);
     if (inp.dropout > 0 && inp.training) probs = tf.dropout(probs, inp.dropout);
-    return matMul(probs, inp.v);
+    return batchMatMul(probs, inp.v);
   });

@@ -9,7 +9,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { Bert4tfjsError } from '../errors.ts';
 import { dense } from '../ops/matmul.ts';
-import { softmaxAttention, type AttentionKernel } from './attention-kernel.ts';
+import { linear } from '../ops/linear.ts';
+import { fusedSoftmaxAttention } from '../ops/fused-attention.ts';
+import { causalMask, MASK_NEGATIVE, softmaxAttention, type AttentionKernel, type AttentionKernelInputs } from './attention-kernel.ts';
 import { asList, bertInitializer, isTraining, registerLayer, type Kwargs, type LayerArgs, type LayerConfig, type Shape } from './base.ts';
 
 /** Which attention kernel to use. */
@@ -138,7 +140,18 @@ export class MultiHeadAttention extends tf.layers.Layer {
   }
 
   private project(x: tf.Tensor, p: string): tf.Tensor {
-    return dense(x, this.w[`${p}_kernel`]!.read(), this.w[`${p}_bias`]?.read() ?? null);
+    // Under a tape, `linear` (same values) frees its gradient's transposes at once.
+    const project = tf.engine().isTapeOn() ? linear : dense;
+    return project(x, this.w[`${p}_kernel`]!.read(), this.w[`${p}_bias`]?.read() ?? null);
+  }
+
+  /**
+   * The kernel for this call: softmax attention under a gradient tape runs as one fused op that keeps
+   * only q, k, v and the probabilities for the backward pass (ops/fused-attention.ts); otherwise the
+   * configured kernel.
+   */
+  private kernelForCall(): AttentionKernel {
+    return this.attention.type === 'softmax' && tf.engine().isTapeOn() ? fusedSoftmaxKernel : this.attentionKernel();
   }
 
   /** [B, L, H*d] -> [B, H, L, d] */
@@ -169,7 +182,7 @@ export class MultiHeadAttention extends tf.layers.Layer {
       const q = this.splitHeads(this.project(qIn, 'q'));
       const k = this.splitHeads(this.project(kIn, 'k'));
       const v = this.splitHeads(this.project(vIn, 'v'));
-      const context = this.attentionKernel()({
+      const context = this.kernelForCall()({
         q, k, v, keyMask, bias, causal: this.causal,
         scale: this.scaleScores ? 1 / Math.sqrt(this.headSize) : 1,
         dropout: this.dropout, training: isTraining(kwargs),
@@ -189,3 +202,19 @@ export class MultiHeadAttention extends tf.layers.Layer {
   }
 }
 registerLayer(MultiHeadAttention);
+
+/** {@link softmaxAttention}'s function as the fused training op (masks built and added in the same order). */
+const fusedSoftmaxKernel: AttentionKernel = (inp: AttentionKernelInputs) =>
+  tf.tidy(() => {
+    const lq = inp.q.shape[2] as number;
+    const lk = inp.k.shape[2] as number;
+    const masks: tf.Tensor[] = [];
+    if (inp.keyMask) {
+      const m = tf.reshape(tf.cast(inp.keyMask, 'float32'), [inp.keyMask.shape[0] as number, 1, 1, lk]);
+      masks.push(tf.mul(tf.sub(1, m), MASK_NEGATIVE));
+    }
+    if (inp.causal) masks.push(tf.mul(tf.sub(1, causalMask(lq, lk)), MASK_NEGATIVE));
+    return fusedSoftmaxAttention(inp.q, inp.k, inp.v, {
+      scale: inp.scale, bias: inp.bias, masks, dropout: inp.dropout > 0 && inp.training ? inp.dropout : 0,
+    });
+  });

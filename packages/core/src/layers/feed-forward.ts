@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { dense } from '../ops/matmul.ts';
 import { getActivation } from '../ops/activations.ts';
+import { fusedFeedForward, fusedFeedForwardSupports } from '../ops/fused-feed-forward.ts';
 import { bertInitializer, registerLayer, type Kwargs, type LayerArgs, type LayerConfig, type Shape } from './base.ts';
 
 /** Options of {@link FeedForward}. */
@@ -65,10 +66,18 @@ export class FeedForward extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {
     return tf.tidy(() => {
       const x = Array.isArray(inputs) ? inputs[0] : inputs;
+      const inner = this.dropout > 0 && kwargs?.training === true;
+      // Under a gradient tape, one op that keeps only x and the pre-activation (ops/fused-feed-forward.ts).
+      if (tf.engine().isTapeOn() && !this.gateKernel && !inner && fusedFeedForwardSupports(this.activation)) {
+        return fusedFeedForward(x, {
+          innerKernel: this.innerKernel.read(), innerBias: this.innerBias?.read() ?? null,
+          outerKernel: this.outerKernel.read(), outerBias: this.outerBias?.read() ?? null,
+        }, this.activation);
+      }
       const act = getActivation(this.activation);
       let h = act(dense(x, this.innerKernel.read(), this.innerBias?.read() ?? null));
       if (this.gateKernel) h = tf.mul(h, dense(x, this.gateKernel.read(), null));
-      if (this.dropout > 0 && kwargs?.training === true) h = tf.dropout(h, this.dropout);
+      if (inner) h = tf.dropout(h, this.dropout);
       return dense(h, this.outerKernel.read(), this.outerBias?.read() ?? null);
     });
   }

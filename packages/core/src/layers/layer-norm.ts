@@ -3,6 +3,7 @@
  * root-mean-square norm (no mean subtraction, no bias).
  */
 import * as tf from '@tensorflow/tfjs';
+import { fusedLayerNorm } from '../ops/fused-layer-norm.ts';
 import { registerLayer, type Kwargs, type LayerArgs, type LayerConfig, type Shape } from './base.ts';
 
 /** Options of {@link LayerNormalization}. */
@@ -44,23 +45,9 @@ export class LayerNormalization extends tf.layers.Layer {
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
-    return tf.tidy(() => {
-      const x = Array.isArray(inputs) ? inputs[0] : inputs;
-      const axis = x.rank - 1;
-      let y: tf.Tensor;
-      if (this.rms) {
-        const variance = tf.mean(tf.square(x), axis, true);
-        y = tf.mul(x, tf.rsqrt(tf.add(variance, this.epsilon)));
-      } else {
-        const mean = tf.mean(x, axis, true);
-        const centered = tf.sub(x, mean);
-        const variance = tf.mean(tf.square(centered), axis, true);
-        y = tf.mul(centered, tf.rsqrt(tf.add(variance, this.epsilon)));
-      }
-      if (this.gamma) y = tf.mul(y, this.gamma.read());
-      if (this.beta) y = tf.add(y, this.beta.read());
-      return y;
-    });
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    // One op (ops/fused-layer-norm.ts): same values as the formula, and only x̂ and 1/σ kept for the gradient.
+    return fusedLayerNorm(x, this.gamma?.read() ?? null, this.beta?.read() ?? null, { epsilon: this.epsilon, rms: this.rms });
   }
 
   override getConfig(): LayerConfig {

@@ -4,25 +4,29 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Bert4tfjsError } from '../errors.ts';
+import { fusedGelu, fusedGeluTanh, geluTanhValue, geluValue } from './fused-gelu.ts';
 
 /** An elementwise activation. */
 export type ActivationFn = (x: tf.Tensor) => tf.Tensor;
 
-const SQRT_HALF = Math.SQRT1_2;
-const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
-
-/** Exact GELU: x * Φ(x) = 0.5 x (1 + erf(x / √2)) (BERT's `gelu`). */
+/**
+ * Exact GELU: x * Φ(x) = 0.5 x (1 + erf(x / √2)) (BERT's `gelu`). One op that keeps only `x` for the
+ * backward pass (fused-gelu.ts); the values are those of the formula.
+ */
 export function gelu(x: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, SQRT_HALF)))));
+  return fusedGelu(x);
 }
 
-/** Tanh approximation of GELU (`gelu_new`, `gelu_pytorch_tanh`): 0.5 x (1 + tanh(√(2/π)(x + 0.044715 x³))). */
+/** Tanh approximation of GELU (`gelu_new`, `gelu_pytorch_tanh`): 0.5 x (1 + tanh(√(2/π)(x + 0.044715 x³))), fused like {@link gelu}. */
 export function geluNew(x: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => {
-    const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), SQRT_2_OVER_PI);
-    return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.tanh(inner)));
-  });
+  return fusedGeluTanh(x);
 }
+
+/** {@link gelu} as the composed formula (reference for tests; its backward keeps every intermediate). */
+export const geluFormula: ActivationFn = geluValue;
+
+/** {@link geluNew} as the composed formula (reference for tests). */
+export const geluNewFormula: ActivationFn = geluTanhValue;
 
 /** x * sigmoid(x) (`swish`, `silu`). */
 export function swish(x: tf.Tensor): tf.Tensor {
