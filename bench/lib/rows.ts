@@ -1,0 +1,173 @@
+/**
+ * Turns the section results into report rows, pairing each of our numbers with what it is compared to
+ * (measured in the same run where possible; otherwise the ENGINE-NOTES anchor, marked as not measured
+ * here). Results of the other benches are read defensively: a field that is missing gives a '-' cell,
+ * never a crash.
+ */
+import { missingRow, pairRatio, type BenchRow } from './report.ts';
+import type { SectionId, SectionOutcome } from './sections.ts';
+
+/** ENGINE-NOTES anchors (2-vCPU reference machine), used only when not measured in this run. */
+export const ANCHORS = {
+  onnxruntimeForwardTokensPerSecond: 1490,
+  pytorchTrainingTokensPerSecond: 190,
+};
+
+/** A number at `path` (dot-separated) inside `obj`, or null. */
+export function numAt(obj: unknown, path: string): number | null {
+  let cur: unknown = obj;
+  for (const key of path.split('.')) {
+    if (cur === null || typeof cur !== 'object') return null;
+    cur = (cur as Record<string, unknown>)[key];
+  }
+  return typeof cur === 'number' && Number.isFinite(cur) ? cur : null;
+}
+
+function resultOf(outcomes: Partial<Record<SectionId, SectionOutcome>>, id: SectionId): unknown {
+  const o = outcomes[id];
+  return o?.status === 'ok' ? o.result : null;
+}
+
+const LABELS: Record<SectionId, string> = {
+  forward: 'tfjs forward', tokenizer: 'tokenizer', training: 'training step', convert: 'checkpoint conversion',
+  performer: 'Performer vs softmax', onnx: 'ONNX export + engines',
+};
+
+function forwardRows(r: unknown, onnx: unknown): BenchRow[] {
+  const threads = numAt(r, 'threads');
+  const backend = (r as { backend?: string })?.backend ?? '?';
+  const load = numAt(r, 'fixed.loadAfter');
+  const xFixed = numAt(onnx, 'fixed.xenova.tokensPerSecond');
+  const fixed = numAt(r, 'fixed.tokensPerSecond');
+  const layers = numAt(r, 'shape.layers');
+  const hidden = numAt(r, 'shape.hidden');
+  const ref = xFixed != null
+    ? { label: 'onnxruntime via @xenova/transformers', value: xFixed, measured: true }
+    : { label: 'onnxruntime (ENGINE-NOTES anchor)', value: ANCHORS.onnxruntimeForwardTokensPerSecond, measured: false };
+  const rows: BenchRow[] = [{
+    id: 'forward.fixed', section: 'forward', status: 'ok', unit: 'tokens/s', value: fixed,
+    label: `${layers} x ${hidden} forward, batch ${numAt(r, 'fixed.batch')} x ${numAt(r, 'fixed.seq')}, ${backend} ${threads} thread(s)`,
+    reference: ref, ratio: pairRatio(fixed, ref.value, true),
+    note: `${numAt(r, 'fixed.gflops')?.toFixed(1) ?? '-'} GFLOP/s; median of ${(r as { fixed?: { samples?: unknown[] } })?.fixed?.samples?.length ?? '?'}; load avg ${load ?? '-'}`,
+  }];
+  const vTok = numAt(r, 'variable.tokensPerSecond');
+  const xVar = numAt(onnx, 'variable.xenova.tokensPerSecond');
+  const real = numAt(r, 'variable.realTokens');
+  const padded = numAt(r, 'variable.paddedTokens');
+  rows.push({
+    id: 'forward.variable', section: 'forward', status: 'ok', unit: 'real tokens/s', value: vTok,
+    label: `Embedder (length-bucketed, batch ${numAt(r, 'variable.batchSize')}) on ${numAt(r, 'variable.sentences')} sentences`,
+    reference: xVar != null ? { label: `@xenova/transformers feature-extraction on ${numAt(onnx, 'variable.sentences')} of the same sentences`, value: xVar, measured: true } : undefined,
+    ratio: pairRatio(vTok, xVar, true),
+    note: `${numAt(r, 'variable.sentencesPerSecond')?.toFixed(1) ?? '-'} sentences/s; padding ${real && padded ? ((1 - real / padded) * 100).toFixed(0) : '-'}%; ${(r as { variable?: { source?: string } })?.variable?.source ?? ''}`,
+  });
+  rows.push({
+    id: 'forward.load', section: 'forward', status: 'ok', unit: 's', value: numAt(r, 'load.median'),
+    label: `model load: build + model.safetensors (${((numAt(r, 'weightBytes') ?? 0) / 1e6).toFixed(0)} MB)`,
+    note: `median of ${(r as { load?: { samples?: unknown[] } })?.load?.samples?.length ?? '?'}`,
+  });
+  rows.push({
+    id: 'forward.peakRss', section: 'forward', status: 'ok', unit: 'GiB', value: (numAt(r, 'peakRssBytes') ?? Number.NaN) / 2 ** 30,
+    label: 'peak RSS (load + forward + embed, one process)', note: `tensors leaked: ${numAt(r, 'leakedTensors') ?? '-'}`,
+  });
+  return rows;
+}
+
+function tokenizerRows(r: unknown): BenchRow[] {
+  const ours = numAt(r, 'ours.textsPerSecond');
+  const x = numAt(r, 'xenova.textsPerSecond');
+  const n = numAt(r, 'sentences');
+  return [{
+    id: 'tokenizer.texts', section: 'tokenizer', status: 'ok', unit: 'texts/s', value: ours,
+    label: `WordPiece, ${n} STS-B texts one at a time (${(r as { vocab?: string })?.vocab ?? ''})`,
+    reference: x != null ? { label: '@xenova/transformers BertTokenizer (our tokenizer.json)', value: x, measured: true } : undefined,
+    ratio: pairRatio(ours, x, true),
+    note: x != null ? `identical ids ${numAt(r, 'identical')}/${n}` : `xenova: ${(r as { xenovaError?: string })?.xenovaError ?? 'n/a'}`,
+  }];
+}
+
+function trainingRows(r: unknown): BenchRow[] {
+  const tps = numAt(r, 'tokensPerSecond');
+  const layers = numAt(r, 'layers');
+  const ref = layers === 12 ? { label: 'PyTorch 1.13, 2 threads (ENGINE-NOTES anchor)', value: ANCHORS.pytorchTrainingTokensPerSecond, measured: false } : undefined;
+  return [{
+    id: 'training.step', section: 'training', status: 'ok', unit: 'tokens/s', value: tps,
+    label: `fwd + bwd + AdamW, ${layers} layers, batch ${numAt(r, 'batchSize')} x ${numAt(r, 'seqLen')}`,
+    reference: ref, ratio: ref ? pairRatio(tps, ref.value, true) : null,
+    note: `${numAt(r, 'microBatches')} micro-batches of <= ${numAt(r, 'microBatchSize')}; peak RSS ${((numAt(r, 'peakRssBytes') ?? Number.NaN) / 2 ** 30).toFixed(2)} GiB`,
+  }];
+}
+
+function convertRows(r: unknown): BenchRow[] {
+  return [{
+    id: 'convert.rate', section: 'convert', status: 'ok', unit: 'MB/s', value: numAt(r, 'mbPerSecond'),
+    label: `TF checkpoint -> model.safetensors (${((numAt(r, 'checkpointBytes') ?? 0) / 1e6).toFixed(0)} MB)`,
+    note: `streaming ${numAt(r, 'writeMbPerSecond')?.toFixed(0) ?? '-'} MB/s; peak RSS ${numAt(r, 'rssRatio')?.toFixed(2) ?? '-'}x checkpoint (added ${numAt(r, 'addedRssRatio')?.toFixed(2) ?? '-'}x)`,
+  }];
+}
+
+/** Performer rows: performer ms against softmax ms at each length, per layer and per encoder. */
+function performerRows(r: unknown): BenchRow[] {
+  const list = Array.isArray(r) ? (r as Array<Record<string, unknown>>) : [];
+  const rows: BenchRow[] = [];
+  for (const kind of ['layer', 'encoder']) {
+    const lengths = [...new Set(list.filter((x) => x.kind === kind && typeof x.length === 'number').map((x) => x.length as number))];
+    for (const length of lengths) {
+      const find = (a: string) => list.find((x) => x.kind === kind && x.length === length && x.attention === a);
+      const p = find('performer');
+      const s = find('softmax');
+      const pms = typeof p?.ms === 'number' ? p.ms : null;
+      const sms = typeof s?.ms === 'number' ? s.ms : null;
+      rows.push({
+        id: `performer.${kind}.${length}`, section: 'performer', status: 'ok', unit: 'ms', value: pms,
+        label: `${kind === 'layer' ? 'one attention layer' : '4-layer encoder'}, L = ${length}, performer m = ${p?.features ?? '?'}`,
+        reference: { label: 'softmax attention', value: sms, measured: sms != null }, ratio: pairRatio(pms, sms, false),
+        note: [s?.note, p?.note].filter(Boolean).join('; ') || undefined,
+      });
+    }
+  }
+  for (const c of list.filter((x) => x.kind === 'crossover')) {
+    rows.push({ id: `performer.crossover.${rows.length}`, section: 'performer', status: 'ok', unit: '', value: null, label: 'crossover', note: String(c.note ?? '') });
+  }
+  return rows;
+}
+
+function onnxRows(r: unknown): BenchRow[] {
+  const oF = numAt(r, 'fixed.ours.tokensPerSecond');
+  const xF = numAt(r, 'fixed.xenova.tokensPerSecond');
+  const oV = numAt(r, 'variable.ours.tokensPerSecond');
+  const xV = numAt(r, 'variable.xenova.tokensPerSecond');
+  return [
+    {
+      id: 'onnx.fixed', section: 'onnx', status: 'ok', unit: 'tokens/s', value: oF, label: 'our ONNX export + engine, batch 8 x 128',
+      reference: { label: '@xenova/transformers on the same export', value: xF, measured: xF != null }, ratio: pairRatio(oF, xF, true),
+      note: `export ${numAt(r, 'exportSeconds')?.toFixed(1) ?? '-'} s; max |diff| ${numAt(r, 'maxAbsDiff')?.toExponential(1) ?? '-'}`,
+    },
+    {
+      id: 'onnx.variable', section: 'onnx', status: 'ok', unit: 'real tokens/s', value: oV, label: `our ONNX engine, ${numAt(r, 'variable.sentences')} sentences, bucketed`,
+      reference: { label: '@xenova/transformers, same sentences', value: xV, measured: xV != null }, ratio: pairRatio(oV, xV, true),
+      note: `padding ${((numAt(r, 'variable.paddingBucketed') ?? Number.NaN) * 100).toFixed(0)}% bucketed vs ${((numAt(r, 'variable.paddingUnbucketed') ?? Number.NaN) * 100).toFixed(0)}% in input order`,
+    },
+  ];
+}
+
+/** All rows of the report, in section order; a section that did not run gets one row saying why. */
+export function buildRows(outcomes: Partial<Record<SectionId, SectionOutcome>>): BenchRow[] {
+  const rows: BenchRow[] = [];
+  const onnx = resultOf(outcomes, 'onnx');
+  for (const [id, outcome] of Object.entries(outcomes) as Array<[SectionId, SectionOutcome]>) {
+    if (outcome.status !== 'ok') {
+      const reason = outcome.status === 'error' ? outcome.error : outcome.reason;
+      rows.push(missingRow(`${id}.missing`, id, LABELS[id], outcome.status, reason));
+      continue;
+    }
+    const r = outcome.result;
+    if (id === 'forward') rows.push(...forwardRows(r, onnx));
+    else if (id === 'tokenizer') rows.push(...tokenizerRows(r));
+    else if (id === 'training') rows.push(...trainingRows(r));
+    else if (id === 'convert') rows.push(...convertRows(r));
+    else if (id === 'performer') rows.push(...performerRows(r));
+    else if (id === 'onnx') rows.push(...onnxRows(r));
+  }
+  return rows;
+}
