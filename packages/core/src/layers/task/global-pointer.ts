@@ -65,22 +65,14 @@ function spanShape(inputShape: Shape | Shape[], heads: number): Shape {
   return [s[0], heads, s[1], s[1]];
 }
 
-/**
- * GlobalPointer: hidden [B, L, D] (optionally with mask [B, L]) -> span scores [B, heads, L, L],
- * s_h(m, n) = (R_m q_{h,m}) · (R_n k_{h,n}) / √headSize, with q, k from one projection
- * (per head: first headSize units q, next headSize units k) and R the RoPE rotation.
- * Weights: `kernel` [D, heads·2·headSize], `bias`.
- */
-export class GlobalPointer extends tf.layers.Layer {
-  static className = 'bert4tfjs.GlobalPointer';
+/** Options and config shared by {@link GlobalPointer} and {@link EfficientGlobalPointer}. */
+abstract class SpanPointerBase extends tf.layers.Layer {
   readonly heads: number;
   readonly headSize: number;
   readonly rope: boolean;
   readonly useBias: boolean;
   readonly trilMask: boolean;
   readonly initializerRange: number;
-  private kernel!: tf.LayerVariable;
-  private bias: tf.LayerVariable | null = null;
 
   constructor(args: GlobalPointerArgs) {
     super(args);
@@ -93,16 +85,40 @@ export class GlobalPointer extends tf.layers.Layer {
     if (this.rope && this.headSize % 2 !== 0) throw new Bert4tfjsError(`${this.name}: RoPE needs an even headSize, got ${this.headSize}`, 'bad-config');
   }
 
-  override build(inputShape: Shape | Shape[]): void {
-    const s = (Array.isArray(inputShape[0]) ? (inputShape as Shape[])[0] : inputShape) as Shape;
-    const units = this.heads * 2 * this.headSize;
-    this.kernel = this.addWeight('kernel', [s[s.length - 1] as number, units], 'float32', bertInitializer(this.initializerRange));
-    if (this.useBias) this.bias = this.addWeight('bias', [units], 'float32', tf.initializers.zeros());
-    this.built = true;
+  /** The hidden-state input's shape (first of [x, mask], or x alone). */
+  protected hiddenShape(inputShape: Shape | Shape[]): Shape {
+    return (Array.isArray(inputShape[0]) ? (inputShape as Shape[])[0] : inputShape) as Shape;
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
     return spanShape(inputShape, this.heads);
+  }
+
+  override getConfig(): LayerConfig {
+    return {
+      ...super.getConfig(), heads: this.heads, headSize: this.headSize, rope: this.rope, useBias: this.useBias,
+      trilMask: this.trilMask, initializerRange: this.initializerRange,
+    };
+  }
+}
+
+/**
+ * GlobalPointer: hidden [B, L, D] (optionally with mask [B, L]) -> span scores [B, heads, L, L],
+ * s_h(m, n) = (R_m q_{h,m}) · (R_n k_{h,n}) / √headSize, with q, k from one projection
+ * (per head: first headSize units q, next headSize units k) and R the RoPE rotation.
+ * Weights: `kernel` [D, heads·2·headSize], `bias`.
+ */
+export class GlobalPointer extends SpanPointerBase {
+  static className = 'bert4tfjs.GlobalPointer';
+  private kernel!: tf.LayerVariable;
+  private bias: tf.LayerVariable | null = null;
+
+  override build(inputShape: Shape | Shape[]): void {
+    const s = this.hiddenShape(inputShape);
+    const units = this.heads * 2 * this.headSize;
+    this.kernel = this.addWeight('kernel', [s[s.length - 1] as number, units], 'float32', bertInitializer(this.initializerRange));
+    if (this.useBias) this.bias = this.addWeight('bias', [units], 'float32', tf.initializers.zeros());
+    this.built = true;
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
@@ -124,13 +140,6 @@ export class GlobalPointer extends tf.layers.Layer {
       return maskSpanLogits(logits, mask, this.trilMask);
     });
   }
-
-  override getConfig(): LayerConfig {
-    return {
-      ...super.getConfig(), heads: this.heads, headSize: this.headSize, rope: this.rope, useBias: this.useBias,
-      trilMask: this.trilMask, initializerRange: this.initializerRange,
-    };
-  }
 }
 registerLayer(GlobalPointer);
 
@@ -140,32 +149,15 @@ registerLayer(GlobalPointer);
  * where p = x Wp + bp [B, L, 2·headSize] holds q at even units and k at odd units, and a = p Wq + bq
  * [B, L, 2·heads]. Weights: `p_kernel`, `p_bias`, `q_kernel`, `q_bias`.
  */
-export class EfficientGlobalPointer extends tf.layers.Layer {
+export class EfficientGlobalPointer extends SpanPointerBase {
   static className = 'bert4tfjs.EfficientGlobalPointer';
-  readonly heads: number;
-  readonly headSize: number;
-  readonly rope: boolean;
-  readonly useBias: boolean;
-  readonly trilMask: boolean;
-  readonly initializerRange: number;
   private pKernel!: tf.LayerVariable;
   private pBias: tf.LayerVariable | null = null;
   private qKernel!: tf.LayerVariable;
   private qBias: tf.LayerVariable | null = null;
 
-  constructor(args: GlobalPointerArgs) {
-    super(args);
-    this.heads = args.heads;
-    this.headSize = args.headSize;
-    this.rope = args.rope ?? true;
-    this.useBias = args.useBias ?? true;
-    this.trilMask = args.trilMask ?? true;
-    this.initializerRange = args.initializerRange ?? 0.02;
-    if (this.rope && this.headSize % 2 !== 0) throw new Bert4tfjsError(`${this.name}: RoPE needs an even headSize, got ${this.headSize}`, 'bad-config');
-  }
-
   override build(inputShape: Shape | Shape[]): void {
-    const s = (Array.isArray(inputShape[0]) ? (inputShape as Shape[])[0] : inputShape) as Shape;
+    const s = this.hiddenShape(inputShape);
     const init = bertInitializer(this.initializerRange);
     const p = 2 * this.headSize;
     this.pKernel = this.addWeight('p_kernel', [s[s.length - 1] as number, p], 'float32', init);
@@ -175,10 +167,6 @@ export class EfficientGlobalPointer extends tf.layers.Layer {
       this.qBias = this.addWeight('q_bias', [2 * this.heads], 'float32', tf.initializers.zeros());
     }
     this.built = true;
-  }
-
-  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    return spanShape(inputShape, this.heads);
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
@@ -202,13 +190,6 @@ export class EfficientGlobalPointer extends tf.layers.Layer {
       const startBias = tf.reshape(tf.slice(a, [0, 0, 1, 0], [b, h, 1, l]), [b, h, l, 1]);
       return maskSpanLogits(tf.add(tf.add(shared, endBias), startBias), mask, this.trilMask);
     });
-  }
-
-  override getConfig(): LayerConfig {
-    return {
-      ...super.getConfig(), heads: this.heads, headSize: this.headSize, rope: this.rope, useBias: this.useBias,
-      trilMask: this.trilMask, initializerRange: this.initializerRange,
-    };
   }
 }
 registerLayer(EfficientGlobalPointer);
