@@ -12,7 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { stopGradient } from '../../ops/stop-gradient.ts';
-import { matMul } from '../../ops/matmul.ts';
+import { batchMatMul } from '../../ops/batched.ts';
 import {
   CAUSAL_DENOMINATOR_EPS, PAD_LOGIT, RELU_FEATURE_EPS, keyPartsFrom, keyStabilizer, positionMax, projectInputs, queryFeatureParts,
   softmaxEps, sumOverPositions, valuesByFeatures, type PerformerFeatureKernel,
@@ -175,15 +175,15 @@ export function causalFavor(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, mask: tf.T
         const qsum = tf.sum(phq, -1, true); // [B, H, C, 1]
         // ε part of φ(q_i)·φ(k_j) for any real key j (ε of key features is the same for every key).
         const eps = tf.mul(qsum, o.kernel === 'softmax' ? softmaxEps(projT.shape[1] as number) : RELU_FEATURE_EPS);
-        let scores = matMul(phq, block.khat, false, true); // [B, H, C, C]
+        let scores = batchMatMul(phq, block.khat, true); // [B, H, C, C]
         if (toQuery) scores = tf.mul(scores, toQuery);
         const epsPart = mc ? tf.mul(eps, tf.reshape(mc, [mc.shape[0] as number, 1, 1, size])) : eps;
         const w = tf.mul(tf.add(scores, epsPart), tril);
-        let num = matMul(w, block.v);
+        let num = batchMatMul(w, block.v);
         let den = tf.add(tf.sum(w, -1, true), tf.mul(qsum, CAUSAL_DENOMINATOR_EPS));
         if (state) {
-          let pn = matMul(phq, state.vk, false, true);
-          let pd = matMul(phq, state.ksum);
+          let pn = batchMatMul(phq, state.vk, true);
+          let pd = batchMatMul(phq, state.ksum);
           if (stateToQuery) {
             pn = tf.mul(pn, stateToQuery);
             pd = tf.mul(pd, stateToQuery);

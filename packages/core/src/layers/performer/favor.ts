@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Bert4tfjsError } from '../../errors.ts';
-import { matMul } from '../../ops/matmul.ts';
+import { batchMatMul } from '../../ops/batched.ts';
 import { causalFavor, type CausalStabilizer } from './causal.ts';
 import {
   checkKeyMask, checkProjection, keyFeatureParts, maskForFeatures, queryFeatureParts, sumOverPositions, valuesByFeatures,
@@ -87,8 +87,8 @@ export function favorAttention(inputs: FavorInputs, projection: tf.Tensor, optio
     const epsQ = tf.mul(tf.sum(phq, -1, true), kp.eps); // [B, H, Lq, 1]
     const vsum = tf.sum(mask ? tf.mul(v, mask) : v, 2, true); // [B, H, 1, dv]
     const count = mask ? tf.sum(mask, 2, true) : (k.shape[2] as number);
-    const num = tf.add(matMul(phq, valuesByFeatures(kp.main, v), false, true), tf.mul(epsQ, vsum));
-    const den = tf.add(matMul(phq, sumOverPositions(kp.main)), tf.mul(epsQ, count)); // [B, H, Lq, 1]
+    const num = tf.add(batchMatMul(phq, valuesByFeatures(kp.main, v), true), tf.mul(epsQ, vsum));
+    const den = tf.add(batchMatMul(phq, sumOverPositions(kp.main)), tf.mul(epsQ, count)); // [B, H, Lq, 1]
     // Real keys make den >= L·(ε/sqrt(m))²·m > 0; the floor only turns an all-padding row into 0, not NaN.
     return tf.div(num, tf.maximum(den, 1e-30));
   });

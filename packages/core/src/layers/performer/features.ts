@@ -6,7 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Bert4tfjsError } from '../../errors.ts';
-import { dense, matMul, swapLastAxes } from '../../ops/matmul.ts';
+import { batchMatMul } from '../../ops/batched.ts';
+import { dense, swapLastAxes } from '../../ops/matmul.ts';
 import { stopGradient } from '../../ops/stop-gradient.ts';
 
 /** Which feature map: positive random features for softmax, or relu(W x) + ε. */
@@ -176,10 +177,10 @@ export function keyFeatures(
 /** Σ_j x_j over positions of [B, H, L, m], as a column [B, H, m, 1] (a ones-row product, no transpose). */
 export function sumOverPositions(x: tf.Tensor): tf.Tensor {
   const [b, h, l, m] = x.shape as number[];
-  return tf.reshape(matMul(tf.ones([b, h, 1, l]), x), [b, h, m, 1]);
+  return tf.reshape(batchMatMul(tf.ones([b, h, 1, l]), x), [b, h, m, 1]);
 }
 
 /** (φᵀ v)ᵀ = vᵀ φ: [B, H, dv, m] from features [B, H, L, m] and values [B, H, L, dv]. */
 export function valuesByFeatures(phi: tf.Tensor, v: tf.Tensor): tf.Tensor {
-  return matMul(swapLastAxes(v), phi);
+  return batchMatMul(swapLastAxes(v), phi);
 }
