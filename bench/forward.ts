@@ -6,8 +6,6 @@
  *
  *   node packages/cli/bin/run-ts.js bench/forward.ts [--quick] [--threads 2] [--reps 5]
  */
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { getBackendInfo, initBackend } from '@bert4tfjs/core';
 import { loadModelDir, runModel, type TransformerModel } from '@bert4tfjs/models';
 import { Tokenizer } from '@bert4tfjs/tokenizers';
@@ -17,6 +15,7 @@ import { BERT_BASE, BERT_TINY, forwardFlop, makeRandomModelDir, type BertShape }
 import { RssSampler } from './lib/rss.ts';
 import { loadAverage, measure, median, type Timing } from './lib/stats.ts';
 import { tfjs } from './lib/tfjs.ts';
+import { benchArgs, isMainModule } from './lib/cli.ts';
 
 /** Options of {@link runForwardBench}. */
 export interface ForwardBenchOptions {
@@ -142,13 +141,8 @@ export async function runForwardBench(options: ForwardBenchOptions = {}): Promis
   }
 }
 
-const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href;
-if (isMain) {
-  const args = process.argv.slice(2);
-  const num = (name: string): number | undefined => {
-    const i = args.indexOf(`--${name}`);
-    return i >= 0 ? Number(args[i + 1]) : undefined;
-  };
+if (isMainModule(import.meta.url)) {
+  const { args, num } = benchArgs();
   const quick = args.includes('--quick');
   const r = await runForwardBench({
     shape: quick ? BERT_TINY : BERT_BASE, reps: num('reps') ?? (quick ? 1 : 5), threads: num('threads'), sentences: quick ? 64 : num('sentences'),

@@ -7,11 +7,12 @@
  *   node packages/cli/bin/run-ts.js bench/tokenizer.ts [--quick] [--sentences 4000] [--reps 5]
  */
 import { createRequire } from 'node:module';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Tokenizer, wordPieceTokenizerConfig, wordPieceTokenizerJson } from '@bert4tfjs/tokenizers';
 import { findVocab, loadSentences, REPO_ROOT } from './lib/data.ts';
 import { loadAverage, median } from './lib/stats.ts';
+import { benchArgs, isMainModule } from './lib/cli.ts';
 
 /** Options of {@link runTokenizerBench}. */
 export interface TokenizerBenchOptions {
@@ -123,13 +124,8 @@ export async function runTokenizerBench(options: TokenizerBenchOptions = {}): Pr
   return result;
 }
 
-const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href;
-if (isMain) {
-  const args = process.argv.slice(2);
-  const num = (name: string): number | undefined => {
-    const i = args.indexOf(`--${name}`);
-    return i >= 0 ? Number(args[i + 1]) : undefined;
-  };
+if (isMainModule(import.meta.url)) {
+  const { args, num } = benchArgs();
   const quick = args.includes('--quick');
   const r = await runTokenizerBench({
     sentences: num('sentences') ?? (quick ? 200 : undefined), reps: num('reps') ?? (quick ? 1 : undefined),

@@ -7,10 +7,9 @@
  *
  *   node packages/cli/bin/run-ts.js bench/training.ts [--layers 12] [--steps 3] [--batch 32] [--seq 128] [--threads 2] [--budget 2.5e9]
  */
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { DataGenerator, Trainer, adamW, crossEntropy, getBackendInfo, initBackend, toTensorBatch, type StepLogs } from '@bert4tfjs/core';
 import { buildTransformerModel } from '@bert4tfjs/models';
+import { benchArgs, isMainModule } from './lib/cli.ts';
 
 /** Options of {@link runTrainingBench}. */
 export interface TrainingBenchOptions {
@@ -118,13 +117,8 @@ export async function runTrainingBench(options: TrainingBenchOptions = {}): Prom
   return result;
 }
 
-const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href;
-if (isMain) {
-  const args = process.argv.slice(2);
-  const num = (name: string): number | undefined => {
-    const i = args.indexOf(`--${name}`);
-    return i >= 0 ? Number(args[i + 1]) : undefined;
-  };
+if (isMainModule(import.meta.url)) {
+  const { num } = benchArgs();
   let r: TrainingBenchResult;
   try {
     r = await runTrainingBench({
