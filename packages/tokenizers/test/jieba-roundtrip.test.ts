@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { fixturePath } from '../../../test/helpers/paths.ts';
 import { getDefaultSegmenter } from '../src/jieba/index.ts';
+import { prng } from '../../../test/helpers/random.ts';
 
 const cases = (
   JSON.parse(readFileSync(fixturePath('tokenizers', 'jieba', 'cases.json'), 'utf8')) as {
@@ -16,17 +17,6 @@ const cases = (
 /** python's `\s` (str.isspace characters), which jieba's re_skip_default yields one by one. */
 const PY_SPACE = /^[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]$/;
 
-/** mulberry32: small seeded PRNG so failures reproduce. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Hanzi from the fixture sentences, ASCII, punctuation (incl. the han-block symbols +#&._%-), every kind
 // of whitespace python and JS disagree on, fullwidth forms, astral characters and lone surrogates.

@@ -6,18 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { lowerStrip } from '../src/wordpiece/basic.ts';
 import { normalizeText, Tokenizer } from '../src/wordpiece/index.ts';
 import { fixturePath } from '../../../test/helpers/paths.ts';
+import { prng } from '../../../test/helpers/random.ts';
 
-/** mulberry32: a tiny seeded PRNG returning floats in [0, 1). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** [lo, hi] code point ranges; lone surrogates are emitted as single UTF-16 units. */
 const POOLS: Array<[number, number]> = [

@@ -5,18 +5,10 @@
  * one slot (a city, a person, an object, the direction of a trip) — so word overlap alone does not solve it.
  * Each pair also gets a graded 0-5 score: 5 for a paraphrase, lower the more slots differ.
  */
+import { seededUniform } from '@bert4tfjs/core';
 
-/** A seeded PRNG (mulberry32): same seed, same data on every machine. */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded PRNG behind the bundled data: same seed, same data on every machine. */
+export const seededRandom = seededUniform;
 
 const PEOPLE = ['张伟', '李娜', '王芳', '刘洋', '陈静', '杨磊', '赵敏', '黄强', '周杰', '吴丽', '徐明', '孙红'];
 const CITIES = ['北京', '上海', '广州', '深圳', '杭州', '成都', '武汉', '西安', '南京', '重庆', '天津', '苏州'];

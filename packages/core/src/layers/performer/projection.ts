@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Bert4tfjsError } from '../../errors.ts';
+import { mulberry32 } from '../../utils/random.ts';
 
 /** A 32-bit integer hash of any strings/numbers (FNV-1a), to derive independent seeds per layer and draw. */
 export function mixSeed(...parts: Array<string | number>): number {
@@ -20,15 +21,9 @@ export function mixSeed(...parts: Array<string | number>): number {
 
 /** Seeded stream of standard normal float64 samples (mulberry32 uniforms + Box-Muller). */
 export function gaussianStream(seed: number): () => number {
-  let a = seed >>> 0;
-  const uniform = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    // 32 random bits -> (0, 1]; never 0, so log() below is finite.
-    return (((t ^ (t >>> 14)) >>> 0) + 1) / 4294967296;
-  };
+  const bits = mulberry32(seed);
+  // 32 random bits -> (0, 1]; never 0, so log() below is finite.
+  const uniform = (): number => (bits() + 1) / 4294967296;
   let spare: number | null = null;
   return () => {
     if (spare !== null) {
