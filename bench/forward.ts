@@ -6,6 +6,7 @@
  *
  *   node packages/cli/bin/run-ts.js bench/forward.ts [--quick] [--threads 2] [--reps 5]
  */
+import * as tf from '@tensorflow/tfjs';
 import { getBackendInfo, initBackend } from '@bert4tfjs/core';
 import { loadModelDir, runModel, type TransformerModel } from '@bert4tfjs/models';
 import { Tokenizer } from '@bert4tfjs/tokenizers';
@@ -15,6 +16,7 @@ import { BERT_BASE, BERT_TINY, forwardFlop, makeRandomModelDir, type BertShape }
 import { RssSampler } from './lib/rss.ts';
 import { loadAverage, measure, median, type Timing } from './lib/stats.ts';
 import { tfjs } from './lib/tfjs.ts';
+import { HANDWRITTEN_BEST, loadPlainBertWeights, plainBertForward } from './lib/plain-bert.ts';
 import { benchArgs, isMainModule } from './lib/cli.ts';
 
 /** Options of {@link runForwardBench}. */
@@ -29,6 +31,8 @@ export interface ForwardBenchOptions {
   loadReps?: number;
   /** Sentences in the variable-length workload. Default 512. */
   sentences?: number;
+  /** Also time the hand-written forward (default true). */
+  handwritten?: boolean;
   /** Embedder batch size. Default 32. */
   embedBatch?: number;
   threads?: number;
@@ -45,6 +49,8 @@ export interface ForwardBenchResult {
   /** Build + load of the model directory. */
   load: Timing;
   fixed: Timing & { batch: number; seq: number; tokensPerSecond: number; gflops: number };
+  /** The same forward hand-written in tfjs ops with 2 threads and explicit transposes only (bench/lib/plain-bert.ts). */
+  handwritten?: Timing & { tokensPerSecond: number; gflops: number; maxAbsDiff: number };
   variable: Timing & {
     source: string;
     sentences: number;
@@ -67,6 +73,32 @@ function randomIds(rows: number, cols: number, lo: number, hi: number, seed = 7)
   let s = seed;
   const next = (): number => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   return Array.from({ length: rows }, () => Array.from({ length: cols }, () => lo + Math.floor(next() * (hi - lo))));
+}
+
+/** Times the hand-written forward on the same weights and ids, and checks it computes what the model does. */
+async function measureHandwritten(model: TransformerModel, dir: string, shape: BertShape, ids: number[][], reps: number): Promise<ForwardBenchResult['handwritten']> {
+  const out = runModel(model, { input_ids: ids });
+  const expected = (await out.last_hidden_state.data()) as Float32Array;
+  for (const t of Object.values(out)) t.dispose();
+  const weights = loadPlainBertWeights(dir);
+  const idTensor = tf.tensor2d(ids, [ids.length, ids[0].length], 'int32');
+  try {
+    const run = async (): Promise<Float32Array> => {
+      const y = plainBertForward(weights, { layers: shape.layers, hidden: shape.hidden, heads: shape.heads, eps: 1e-12 }, HANDWRITTEN_BEST, idTensor);
+      const data = (await y.data()) as Float32Array;
+      y.dispose();
+      return data;
+    };
+    const first = await run();
+    let maxAbsDiff = 0;
+    for (let i = 0; i < first.length; i++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(first[i] - expected[i]));
+    const t = await measure(run, { warmup: 0, reps });
+    const tokens = ids.length * ids[0].length;
+    return { ...t, tokensPerSecond: tokens / t.median, gflops: forwardFlop(shape, ids.length, ids[0].length) / t.median / 1e9, maxAbsDiff };
+  } finally {
+    weights.dispose();
+    idTensor.dispose();
+  }
 }
 
 /** Runs the forward benchmark in this process (initialising the backend). */
@@ -122,16 +154,20 @@ export async function runForwardBench(options: ForwardBenchOptions = {}): Promis
     const sentencesPerSecond = sentences.length / variable.median;
     say(`forward: ${sentences.length} sentences (${source}), bucketed batches of ${embedBatch}: ${sentencesPerSecond.toFixed(1)} sentences/s, ${(realTokens / variable.median).toFixed(1)} real tokens/s`);
 
+    // Peak RSS covers load + forward + embed; the hand-written comparison (its own weight copies) comes after.
+    const peakRssBytes = rss.stop();
+    const handwritten = options.handwritten === false ? undefined : await measureHandwritten(model, made.dir, shape, ids, Math.max(1, Math.min(reps, 3)));
+    if (handwritten) say(`forward: hand-written (2 threads, explicit transposes): ${handwritten.tokensPerSecond.toFixed(1)} tokens/s`);
     model.model.dispose();
     built = null;
     return {
       backend: info.name, threads: info.threads, shape, weightBytes: made.weightBytes, load,
-      fixed: { ...fixed, batch, seq, tokensPerSecond, gflops },
+      fixed: { ...fixed, batch, seq, tokensPerSecond, gflops }, handwritten,
       variable: {
         ...variable, source, sentences: sentences.length, realTokens, paddedTokens: padded, batchSize: embedBatch,
         sentencesPerSecond, tokensPerSecond: realTokens / variable.median,
       },
-      peakRssBytes: rss.stop(),
+      peakRssBytes,
       leakedTensors: tfjs().memory().numTensors - tensorsBefore,
     };
   } finally {

@@ -111,7 +111,9 @@ async function main(): Promise<void> {
   };
   writeReport(args.out, report);
   console.log(formatTable(rows));
+  const m = report.machine;
   console.log(`\n${args.quick ? 'quick run (tiny model, 1 repetition): not comparable numbers. ' : ''}` +
+    `${m.cpus} x ${m.cpuModel} (${m.simd ?? '?'}), ${m.node}; ` +
     `load average ${load.start} at start, ${load.end} at end, max ${load.max}; ${report.wallSeconds} s. JSON: ${args.out}`);
   // Exit explicitly: wasm worker threads would otherwise keep the process alive.
   process.exit(0);

@@ -3,7 +3,7 @@
  * the pair (computed from the two medians of the same run), printed as a table and written as one JSON
  * file. A section whose bench is missing or failed still gets a row that says so.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname } from 'node:path';
 
@@ -39,7 +39,7 @@ export interface BenchReport {
   startedAt: string;
   finishedAt: string;
   wallSeconds: number;
-  machine: { cpus: number; cpuModel: string; totalMemoryBytes: number; node: string; platform: string };
+  machine: { cpus: number; cpuModel: string; totalMemoryBytes: number; node: string; platform: string; simd?: string };
   /** Load averages seen at the start, the end, and the highest sampled in between. */
   load: { start: number; end: number; max: number };
   rows: BenchRow[];
@@ -47,12 +47,25 @@ export interface BenchReport {
   sections: Record<string, unknown>;
 }
 
+/**
+ * The widest x86 vector extensions the CPU reports (Linux), e.g. 'avx512f avx2 fma'. onnxruntime uses
+ * them; wasm SIMD is 128-bit without FMA everywhere, so they set how far apart the two engines can be.
+ */
+export function simdFeatures(cpuinfo = '/proc/cpuinfo'): string {
+  try {
+    const flags = new Set((/^flags\s*:(.*)$/m.exec(readFileSync(cpuinfo, 'utf8'))?.[1] ?? '').trim().split(/\s+/));
+    return ['avx512f', 'avx2', 'fma', 'sse4_2'].filter((f) => flags.has(f)).join(' ') || 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
 /** Machine facts for the report. */
 export function machineInfo(): BenchReport['machine'] {
   const cpus = os.cpus();
   return {
     cpus: cpus.length, cpuModel: cpus[0]?.model ?? 'unknown', totalMemoryBytes: os.totalmem(),
-    node: process.version, platform: `${process.platform}-${process.arch}`,
+    node: process.version, platform: `${process.platform}-${process.arch}`, simd: simdFeatures(),
   };
 }
 

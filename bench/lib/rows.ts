@@ -29,7 +29,7 @@ function resultOf(outcomes: Partial<Record<SectionId, SectionOutcome>>, id: Sect
 }
 
 const LABELS: Record<SectionId, string> = {
-  forward: 'tfjs forward', tokenizer: 'tokenizer', training: 'training step', convert: 'checkpoint conversion',
+  forward: 'tfjs forward', ablation: 'wasm changes, one by one', tokenizer: 'tokenizer', training: 'training step', convert: 'checkpoint conversion',
   performer: 'Performer vs softmax', onnx: 'ONNX export + engines',
 };
 
@@ -37,19 +37,25 @@ function forwardRows(r: unknown, onnx: unknown): BenchRow[] {
   const threads = numAt(r, 'threads');
   const backend = (r as { backend?: string })?.backend ?? '?';
   const load = numAt(r, 'fixed.loadAfter');
-  const xFixed = numAt(onnx, 'fixed.xenova.tokensPerSecond');
   const fixed = numAt(r, 'fixed.tokensPerSecond');
   const layers = numAt(r, 'shape.layers');
   const hidden = numAt(r, 'shape.hidden');
-  const ref = xFixed != null
-    ? { label: 'onnxruntime via @xenova/transformers', value: xFixed, measured: true }
-    : { label: 'onnxruntime (ENGINE-NOTES anchor)', value: ANCHORS.onnxruntimeForwardTokensPerSecond, measured: false };
+  const ref = onnxRuntimeReference(onnx);
   const rows: BenchRow[] = [{
     id: 'forward.fixed', section: 'forward', status: 'ok', unit: 'tokens/s', value: fixed,
     label: `${layers} x ${hidden} forward, batch ${numAt(r, 'fixed.batch')} x ${numAt(r, 'fixed.seq')}, ${backend} ${threads} thread(s)`,
     reference: ref, ratio: pairRatio(fixed, ref.value, true),
     note: `${numAt(r, 'fixed.gflops')?.toFixed(1) ?? '-'} GFLOP/s; median of ${(r as { fixed?: { samples?: unknown[] } })?.fixed?.samples?.length ?? '?'}; load avg ${load ?? '-'}`,
   }];
+  const hand = numAt(r, 'handwritten.tokensPerSecond');
+  if (hand != null) {
+    rows.push({
+      id: 'forward.handwritten', section: 'forward', status: 'ok', unit: 'tokens/s', value: hand,
+      label: `hand-written tfjs forward (2 threads, explicit transposes, no other change), same model and batch`,
+      reference: ref, ratio: pairRatio(hand, ref.value, true),
+      note: `${numAt(r, 'handwritten.gflops')?.toFixed(1) ?? '-'} GFLOP/s; the library is ${pairRatio(fixed, hand, true)?.toFixed(2) ?? '-'}x faster; max |diff| ${numAt(r, 'handwritten.maxAbsDiff')?.toExponential(1) ?? '-'}`,
+    });
+  }
   const vTok = numAt(r, 'variable.tokensPerSecond');
   const xVar = numAt(onnx, 'variable.xenova.tokensPerSecond');
   const real = numAt(r, 'variable.realTokens');
@@ -71,6 +77,44 @@ function forwardRows(r: unknown, onnx: unknown): BenchRow[] {
     label: 'peak RSS (load + forward + embed, one process)', note: `tensors leaked: ${numAt(r, 'leakedTensors') ?? '-'}`,
   });
   return rows;
+}
+
+/**
+ * The onnxruntime figure the tfjs forward is compared with: the faster of the two onnxruntime engines
+ * measured on the same model in this run (ours and @xenova/transformers'), else the ENGINE-NOTES anchor.
+ */
+export function onnxRuntimeReference(onnx: unknown): NonNullable<BenchRow['reference']> {
+  const ours = numAt(onnx, 'fixed.ours.tokensPerSecond');
+  const xenova = numAt(onnx, 'fixed.xenova.tokensPerSecond');
+  if (ours == null && xenova == null) return { label: 'onnxruntime (ENGINE-NOTES anchor, another CPU)', value: ANCHORS.onnxruntimeForwardTokensPerSecond, measured: false };
+  const best = Math.max(ours ?? 0, xenova ?? 0);
+  return { label: `onnxruntime, same model (faster of our engine and @xenova/transformers)`, value: best, measured: true };
+}
+
+/** 'runs a-b ms; ' over a step's timed runs (the machine's noise, next to the differences between steps). */
+function spread(samples: unknown): string {
+  const xs = Array.isArray(samples) ? samples.filter((x): x is number => typeof x === 'number') : [];
+  return xs.length > 1 ? `runs ${(Math.min(...xs) * 1000).toFixed(0)}-${(Math.max(...xs) * 1000).toFixed(0)} ms; ` : '';
+}
+
+/** One row per ablation step: its time, and its speed-up over the step before (the ratio). */
+function ablationRows(r: unknown): BenchRow[] {
+  const steps = (r as { steps?: Array<Record<string, unknown>> })?.steps ?? [];
+  const layers = numAt(r, 'shape.layers');
+  const hidden = numAt(r, 'shape.hidden');
+  return steps.map((step, i) => {
+    const ms = typeof step.seconds === 'number' ? step.seconds * 1000 : null;
+    const prev = i > 0 && typeof steps[i - 1].seconds === 'number' ? (steps[i - 1].seconds as number) * 1000 : null;
+    const first = typeof steps[0].seconds === 'number' ? (steps[0].seconds as number) * 1000 : null;
+    return {
+      id: `ablation.${String(step.id)}`, section: 'ablation', status: 'ok' as const, unit: 'ms', value: ms,
+      label: String(step.label ?? step.id),
+      reference: prev != null ? { label: 'the step before', value: prev, measured: true } : undefined,
+      ratio: prev != null ? pairRatio(ms, prev, false) : null,
+      note: `${layers} x ${hidden} layer(s), ${numAt(r, 'batch')} x ${numAt(r, 'seq')}, ${String(step.threads)} thread(s); ${pairRatio(ms, first, false)?.toFixed(1) ?? '-'}x the first step; ${spread(step.samples)}` +
+        `${typeof step.gflops === 'number' ? step.gflops.toFixed(1) : '-'} GFLOP/s; max |diff| ${typeof step.maxAbsDiff === 'number' ? step.maxAbsDiff.toExponential(1) : '-'}`,
+    };
+  });
 }
 
 function tokenizerRows(r: unknown): BenchRow[] {
@@ -163,6 +207,7 @@ export function buildRows(outcomes: Partial<Record<SectionId, SectionOutcome>>):
     }
     const r = outcome.result;
     if (id === 'forward') rows.push(...forwardRows(r, onnx));
+    else if (id === 'ablation') rows.push(...ablationRows(r));
     else if (id === 'tokenizer') rows.push(...tokenizerRows(r));
     else if (id === 'training') rows.push(...trainingRows(r));
     else if (id === 'convert') rows.push(...convertRows(r));

@@ -11,7 +11,7 @@ import { REPO_ROOT } from './data.ts';
 import { BERT_BASE, BERT_TINY } from './model.ts';
 
 /** Section ids, in run order. */
-export const SECTION_IDS = ['forward', 'tokenizer', 'training', 'convert', 'performer', 'onnx'] as const;
+export const SECTION_IDS = ['forward', 'ablation', 'tokenizer', 'training', 'convert', 'performer', 'onnx'] as const;
 /** One section id. */
 export type SectionId = (typeof SECTION_IDS)[number];
 
@@ -30,6 +30,7 @@ export interface SectionContext {
 
 /** The benches other modules provide: file name and exported function. */
 const EXTERNAL: Record<string, { file: string; fn: string }> = {
+  ablation: { file: 'ablation.ts', fn: 'runAblationBench' },
   training: { file: 'training.ts', fn: 'runTrainingBench' },
   convert: { file: 'convert.ts', fn: 'runConvertBench' },
   performer: { file: 'performer.ts', fn: 'runPerformerBench' },
@@ -58,6 +59,9 @@ function externalOptions(id: string, ctx: SectionContext): Record<string, unknow
     case 'training':
       // 12 layers at 8 x 128 (micro-batched by the trainer); the first step is untimed.
       return ctx.quick ? { layers: 1, steps: 2, batchSize: 2, seqLen: 16, threads: ctx.threads, log: logBool } : { layers: 12, steps: 3, batchSize: 8, seqLen: 128, threads: ctx.threads, log: logBool };
+    case 'ablation':
+      // One BERT-base-wide layer per step; the 1-thread steps run in a child process.
+      return ctx.quick ? { quick: true, threads: ctx.threads } : { threads: ctx.threads, log: ctx.log };
     case 'convert':
       return ctx.quick ? { layers: 1, hidden: 64, vocab: 1000, log: logBool } : { log: logBool };
     case 'performer':
