@@ -1,8 +1,8 @@
 /**
  * `pnpm bench`: every benchmark side by side on a BERT-base-shaped model with random weights: tfjs
  * forward (fixed 8 x 128 and real variable-length sentences), model load, peak RSS, tokenizer, training
- * step, checkpoint conversion, Performer vs softmax, and ONNX export with @xenova/transformers as the
- * yardstick. Prints a table and writes bench/results/latest.json.
+ * step, checkpoint conversion, Performer vs softmax, ONNX export with @xenova/transformers as the
+ * yardstick, and the wasm ablation (which change gave what, bench/ablation.ts). Prints a table and writes bench/results/latest.json.
  *
  *   pnpm bench [--quick] [--sections forward,tokenizer,...] [--threads 2] [--out file.json]
  *              [--in-process] [--wait-quiet [seconds]]

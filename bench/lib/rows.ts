@@ -7,7 +7,7 @@
 import { missingRow, pairRatio, type BenchRow } from './report.ts';
 import type { SectionId, SectionOutcome } from './sections.ts';
 
-/** ENGINE-NOTES anchors (2-vCPU reference machine), used only when not measured in this run. */
+/** ENGINE-NOTES anchors (a 2-vCPU Sapphire Rapids machine with AVX-512), used only when not measured in this run. */
 export const ANCHORS = {
   onnxruntimeForwardTokensPerSecond: 1490,
   pytorchTrainingTokensPerSecond: 190,
