@@ -18,7 +18,8 @@ import { getBackendInfo, initBackend } from '@bert4tfjs/core';
 import { loadModelDir, runModel, type TransformerModel } from '@bert4tfjs/models';
 import { benchArgs, isMainModule } from './lib/cli.ts';
 import { findVocab, REPO_ROOT } from './lib/data.ts';
-import { BERT_BASE, BERT_TINY, forwardFlop, makeRandomModelDir, type BertShape } from './lib/model.ts';
+import { BERT_BASE, BERT_TINY, forwardFlop, makeRandomModelDir, randomIds, type BertShape } from './lib/model.ts';
+import { maxAbsDiff } from '../test/helpers/compare.ts';
 import { loadPlainBertWeights, plainBertForward, type PlainVariant } from './lib/plain-bert.ts';
 import { median } from './lib/stats.ts';
 
@@ -80,16 +81,6 @@ export interface AblationOptions {
 const BATCH = 8;
 const SEQ = 128;
 
-function inputIds(vocab: number): number[][] {
-  return Array.from({ length: BATCH }, (_, r) => Array.from({ length: SEQ }, (_, c) => 1000 + ((r * 131 + c * 17) % Math.min(20000, vocab - 1000))));
-}
-
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return a.length === b.length ? m : Number.POSITIVE_INFINITY;
-}
-
 function libraryOutput(model: TransformerModel, ids: number[][]): Float32Array {
   const out = runModel(model, { input_ids: ids });
   const data = out.last_hidden_state.dataSync() as Float32Array;
@@ -100,7 +91,7 @@ function libraryOutput(model: TransformerModel, ids: number[][]): Float32Array {
 /** Measures `steps` in this process at the thread count the backend was started with. */
 function measureSteps(steps: AblationStep[], modelDir: string, shape: BertShape, reps: number, say: (l: string) => void): AblationStepResult[] {
   if (tf.getBackend() !== 'wasm') throw new Error(`ablation: expected the wasm backend on the tfjs instance the bench imports, found ${tf.getBackend()}`);
-  const ids = inputIds(shape.vocab);
+  const ids = randomIds(BATCH, SEQ, 1000, Math.min(shape.vocab, 21000));
   const model = loadModelDir(modelDir, { withPool: false, withMlm: false, withNsp: false });
   const weights = loadPlainBertWeights(modelDir);
   const idTensor = tf.tensor2d(ids, [BATCH, SEQ], 'int32');

@@ -12,7 +12,8 @@ import { loadModelDir, runModel, type TransformerModel } from '@bert4tfjs/models
 import { Tokenizer } from '@bert4tfjs/tokenizers';
 import { Embedder } from '../packages/cli/src/pipeline/embedder.ts';
 import { findVocab, loadSentences } from './lib/data.ts';
-import { BERT_BASE, BERT_TINY, forwardFlop, makeRandomModelDir, type BertShape } from './lib/model.ts';
+import { BERT_BASE, BERT_TINY, forwardFlop, makeRandomModelDir, randomIds, type BertShape } from './lib/model.ts';
+import { maxAbsDiff } from '../test/helpers/compare.ts';
 import { RssSampler } from './lib/rss.ts';
 import { loadAverage, measure, median, type Timing } from './lib/stats.ts';
 import { tfjs } from './lib/tfjs.ts';
@@ -68,13 +69,6 @@ export interface ForwardBenchResult {
   leakedTensors: number;
 }
 
-/** Deterministic pseudo-random ids in [lo, hi): the speed does not depend on the values. */
-function randomIds(rows: number, cols: number, lo: number, hi: number, seed = 7): number[][] {
-  let s = seed;
-  const next = (): number => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-  return Array.from({ length: rows }, () => Array.from({ length: cols }, () => lo + Math.floor(next() * (hi - lo))));
-}
-
 /** Times the hand-written forward on the same weights and ids, and checks it computes what the model does. */
 async function measureHandwritten(model: TransformerModel, dir: string, shape: BertShape, ids: number[][], reps: number): Promise<ForwardBenchResult['handwritten']> {
   const out = runModel(model, { input_ids: ids });
@@ -89,12 +83,10 @@ async function measureHandwritten(model: TransformerModel, dir: string, shape: B
       y.dispose();
       return data;
     };
-    const first = await run();
-    let maxAbsDiff = 0;
-    for (let i = 0; i < first.length; i++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(first[i] - expected[i]));
+    const diff = maxAbsDiff(await run(), expected);
     const t = await measure(run, { warmup: 0, reps });
     const tokens = ids.length * ids[0].length;
-    return { ...t, tokensPerSecond: tokens / t.median, gflops: forwardFlop(shape, ids.length, ids[0].length) / t.median / 1e9, maxAbsDiff };
+    return { ...t, tokensPerSecond: tokens / t.median, gflops: forwardFlop(shape, ids.length, ids[0].length) / t.median / 1e9, maxAbsDiff: diff };
   } finally {
     weights.dispose();
     idTensor.dispose();

@@ -17,6 +17,7 @@ import { buildTransformerModel, saveModelDir } from '@bert4tfjs/models';
 import { exportOnnxDirectory } from '../packages/cli/src/commands/export-onnx.ts';
 import { loadOnnxRuntime, OnnxEmbedder } from '../packages/cli/src/pipeline/onnx-embedder.ts';
 import { loadTokenizerFromDir } from '../packages/cli/src/pipeline/load.ts';
+import { maxAbsDiff } from '../test/helpers/compare.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SHARED = process.env.BERT4TFJS_SHARED ?? resolve(REPO, '..', 'shared');
@@ -195,8 +196,7 @@ export async function runOnnxBench(options: OnnxBenchOptions = {}): Promise<Onnx
     log(`  ours unbucketed ${tU.toFixed(1)} s`);
     const tXv = await time(async () => { b = await runXenova(texts, batch); });
     log(`  xenova ${tXv.toFixed(1)} s`);
-    let maxAbsDiff = 0;
-    a.forEach((row, i) => row.forEach((v, j) => { maxAbsDiff = Math.max(maxAbsDiff, Math.abs(v - b[i][j])); }));
+    const diff = a.reduce((m, row, i) => Math.max(m, maxAbsDiff(row, b[i])), 0);
     const sorted = [...lengths].sort((x, y) => x - y);
     return {
       exportSeconds, onnxBytes, sentencesSource: source, fixed,
@@ -209,7 +209,7 @@ export async function runOnnxBench(options: OnnxBenchOptions = {}): Promise<Onnx
         paddingUnbucketed: paddingShare(lengths, batch),
         paddingBucketed: paddingShare(sorted, batch),
       },
-      maxAbsDiff,
+      maxAbsDiff: diff,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -7,7 +7,7 @@
  *
  *   node packages/cli/bin/run-ts.js bench/training.ts [--layers 12] [--steps 3] [--batch 32] [--seq 128] [--threads 2] [--budget 2.5e9]
  */
-import { DataGenerator, Trainer, adamW, crossEntropy, getBackendInfo, initBackend, toTensorBatch, type StepLogs } from '@bert4tfjs/core';
+import { DataGenerator, Trainer, adamW, crossEntropy, getBackendInfo, initBackend, seededUniform, toTensorBatch, type StepLogs } from '@bert4tfjs/core';
 import { buildTransformerModel } from '@bert4tfjs/models';
 import { benchArgs, isMainModule } from './lib/cli.ts';
 
@@ -62,8 +62,7 @@ export async function runTrainingBench(options: TrainingBenchOptions = {}): Prom
   };
   const built = buildTransformerModel({ model: 'bert', config, withPool: true, withNsp: true });
   // Deterministic pseudo-random token ids and labels: the speed does not depend on the values.
-  let seed = 12345;
-  const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = seededUniform(12345);
   const examples = Array.from({ length: batchSize * steps }, () => ({
     ids: Array.from({ length: seqLen }, () => 1000 + Math.floor(rand() * 20000)),
     label: rand() < 0.5 ? 0 : 1,

@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { seededUniform } from '@bert4tfjs/core';
 import { buildTransformerModel, saveModelDir, type RawConfig } from '@bert4tfjs/models';
 
 /** The shape knobs of a BERT config. */
@@ -75,4 +76,10 @@ export async function makeRandomModelDir(shape: BertShape, vocabFile: string): P
     createSeconds: (performance.now() - t0) / 1000,
     remove: () => rmSync(root, { recursive: true, force: true }),
   };
+}
+
+/** Deterministic pseudo-random token ids in [lo, hi), `rows` x `cols`: the speed does not depend on the values. */
+export function randomIds(rows: number, cols: number, lo: number, hi: number, seed = 7): number[][] {
+  const next = seededUniform(seed);
+  return Array.from({ length: rows }, () => Array.from({ length: cols }, () => lo + Math.floor(next() * (hi - lo))));
 }
