@@ -3,9 +3,8 @@
  * frequency 0, so the DAG builder can stop extending a fragment as soon as it is not a known prefix.
  * Loaded once per file per process and never mutated (segmenters keep their additions in an overlay).
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { TokenizerError } from '../wordpiece/errors.ts';
+import { loadDataFileOnce } from './paths.ts';
 
 /** A loaded main dictionary. `freqs` maps words to counts and prefixes-only to 0. */
 export interface PrefixDict {
@@ -98,16 +97,5 @@ export function parsePrefixDict(text: string, source: string): PrefixDict {
  * @throws TokenizerError when the file cannot be read or holds a malformed line.
  */
 export function loadPrefixDict(path: string): PrefixDict {
-  const abs = resolve(path);
-  const hit = cache.get(abs);
-  if (hit !== undefined) return hit;
-  let text: string;
-  try {
-    text = readFileSync(abs, 'utf8');
-  } catch (err) {
-    throw new TokenizerError(`cannot read jieba dictionary ${abs}: ${String(err)}`);
-  }
-  const dict = parsePrefixDict(text, abs);
-  cache.set(abs, dict);
-  return dict;
+  return loadDataFileOnce(cache, path, 'jieba dictionary', parsePrefixDict);
 }

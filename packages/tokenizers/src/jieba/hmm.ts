@@ -3,9 +3,8 @@
  * Reads cppjieba's `hmm_model.utf8`, which holds python jieba's finalseg tables rounded to 6 decimals
  * (same characters, |diff| < 5e-7). Decoding follows python's `viterbi` exactly, ties included.
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { TokenizerError } from '../wordpiece/errors.ts';
+import { loadDataFileOnce } from './paths.ts';
 
 /** State indices; numeric order equals python's letter order (B < E < M < S), which breaks ties. */
 const B = 0;
@@ -76,18 +75,7 @@ export function parseHmmModel(text: string, source: string): HmmModel {
 
 /** Loads (once per process) the HMM model at `path`. */
 export function loadHmmModel(path: string): HmmModel {
-  const abs = resolve(path);
-  const hit = cache.get(abs);
-  if (hit !== undefined) return hit;
-  let text: string;
-  try {
-    text = readFileSync(abs, 'utf8');
-  } catch (err) {
-    throw new TokenizerError(`cannot read jieba HMM model ${abs}: ${String(err)}`);
-  }
-  const model = parseHmmModel(text, abs);
-  cache.set(abs, model);
-  return model;
+  return loadDataFileOnce(cache, path, 'jieba HMM model', parseHmmModel);
 }
 
 /** Most likely state sequence of `obs` (one BMP character per position), as python's `viterbi`. */

@@ -2,9 +2,9 @@
  * Where nodejieba 3.5.8 keeps its data files. We only read its text files (dictionary, user dictionary,
  * HMM model); the native binding is never loaded, so segmentation works wherever the package is installed.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { TokenizerError } from '../wordpiece/errors.ts';
 
 /** Absolute paths of the data files bundled with the installed nodejieba package. */
@@ -47,4 +47,23 @@ export function nodejiebaDictFiles(): NodejiebaDictFiles {
   }
   cached = files;
   return files;
+}
+
+/**
+ * Reads the text file at `path` and parses it, once per process: results are kept in `cache` by absolute path.
+ * @throws TokenizerError naming `what` and the file when it cannot be read (and whatever `parse` throws).
+ */
+export function loadDataFileOnce<T>(cache: Map<string, T>, path: string, what: string, parse: (text: string, abs: string) => T): T {
+  const abs = resolve(path);
+  const hit = cache.get(abs);
+  if (hit !== undefined) return hit;
+  let text: string;
+  try {
+    text = readFileSync(abs, 'utf8');
+  } catch (err) {
+    throw new TokenizerError(`cannot read ${what} ${abs}: ${String(err)}`);
+  }
+  const value = parse(text, abs);
+  cache.set(abs, value);
+  return value;
 }
