@@ -4,25 +4,10 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/main.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forwardModelDir } from '../src/commands/forward.ts';
+import { runCli } from './helpers.ts';
 import { fixturePath, sharedAvailable, sharedPath } from '../../../test/helpers/paths.ts';
-
-/** Runs the CLI; returns its exit code and what it wrote. */
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => { stdout += String(c); return true; });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => { stderr += String(c); return true; });
-  try {
-    const code = await main(['node', 'bert4tfjs', ...args]);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
 
 let work: string;
 beforeAll(() => { work = mkdtempSync(join(tmpdir(), 'b4t-cli-convert-')); });
@@ -31,7 +16,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 describe.skipIf(!sharedAvailable('fixtures/real'))('bert4tfjs convert (keras-bert-tiny)', () => {
   it('converts, prints the summary, and forwardModelDir runs the result', async () => {
     const out = join(work, 'tiny');
-    const r = await cli('convert', '--from', sharedPath('fixtures/real/keras-bert-tiny/bert_model.ckpt.index'), '--out', out, '--backend', 'cpu', '-q');
+    const r = await runCli('convert', '--from', sharedPath('fixtures/real/keras-bert-tiny/bert_model.ckpt.index'), '--out', out, '--backend', 'cpu', '-q');
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('46 tensors, 701 parameters');
@@ -46,7 +31,7 @@ describe.skipIf(!sharedAvailable('fixtures/real'))('bert4tfjs convert (keras-ber
   it('an existing --out exits 1 before any work, untouched', async () => {
     const out = join(work, 'exists');
     mkdirSync(out);
-    const r = await cli('convert', '--from', sharedPath('fixtures/real/keras-bert-tiny'), '--out', out, '--backend', 'cpu');
+    const r = await runCli('convert', '--from', sharedPath('fixtures/real/keras-bert-tiny'), '--out', out, '--backend', 'cpu');
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(`bert4tfjs: output directory ${out} already exists (use --force to replace it)\n`);
     expect(readdirSync(out)).toEqual([]);
@@ -55,14 +40,14 @@ describe.skipIf(!sharedAvailable('fixtures/real'))('bert4tfjs convert (keras-ber
 
 describe('bert4tfjs convert argument errors', () => {
   it('unknown --model lists the valid models', async () => {
-    const r = await cli('convert', '--from', fixturePath('bert'), '--out', join(work, 'x'), '--model', 'bart', '-q');
+    const r = await runCli('convert', '--from', fixturePath('bert'), '--out', join(work, 'x'), '--model', 'bart', '-q');
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^bert4tfjs: --model: unknown model 'bart' \(valid: bert, albert, wobert, roberta-wwm, t5, t5.1.1, mt5, transfo-xl\)\n$/);
     expect(existsSync(join(work, 'x'))).toBe(false);
   });
 
   it('--dtype must be float32 or float16', async () => {
-    const r = await cli('convert', '--from', fixturePath('bert'), '--out', join(work, 'y'), '--dtype', 'int8', '-q');
+    const r = await runCli('convert', '--from', fixturePath('bert'), '--out', join(work, 'y'), '--dtype', 'int8', '-q');
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("--dtype: expected one of float32, float16, got 'int8'");
   });

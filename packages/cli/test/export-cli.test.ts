@@ -3,23 +3,10 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listVariables, readSafetensors } from '@bert4tfjs/core';
-import { main } from '../src/main.ts';
+import { runCli } from './helpers.ts';
 import { fixturePath } from '../../../test/helpers/paths.ts';
-
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => { stdout += String(c); return true; });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => { stderr += String(c); return true; });
-  try {
-    return { code: await main(['node', 'bert4tfjs', ...args]), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
 
 let work: string;
 beforeAll(() => { work = mkdtempSync(join(tmpdir(), 'b4t-cli-export-')); });
@@ -28,7 +15,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 describe('bert4tfjs export', () => {
   it('--to tf-checkpoint writes google-research/bert names and layouts', async () => {
     const out = join(work, 'bert-tf');
-    const r = await cli('export', '--model', fixturePath('bert'), '--to', 'tf-checkpoint', '--out', out);
+    const r = await runCli('export', '--model', fixturePath('bert'), '--to', 'tf-checkpoint', '--out', out);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('46 tensors');
     expect(r.stdout).toContain('left out (no TF counterpart): bert.embeddings.position_ids');
@@ -41,7 +28,7 @@ describe('bert4tfjs export', () => {
 
   it('--to safetensors into a directory copies the model as Hugging Face lays it out', async () => {
     const out = join(work, 'bert-st');
-    const r = await cli('export', '--model', fixturePath('bert'), '--to', 'safetensors', '--out', out, '--dtype', 'float16');
+    const r = await runCli('export', '--model', fixturePath('bert'), '--to', 'safetensors', '--out', out, '--dtype', 'float16');
     expect(r.code).toBe(0);
     expect(readdirSync(out).sort()).toEqual(['config.json', 'model.safetensors']);
     const t = readSafetensors(join(out, 'model.safetensors'));
@@ -50,7 +37,7 @@ describe('bert4tfjs export', () => {
 
   it('an unknown --to is refused with the list of valid formats, and nothing is written', async () => {
     const out = join(work, 'tflite');
-    const r = await cli('export', '--model', fixturePath('bert'), '--to', 'tflite', '--out', out);
+    const r = await runCli('export', '--model', fixturePath('bert'), '--to', 'tflite', '--out', out);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe("bert4tfjs: --to: unknown format 'tflite' (valid: safetensors, tf-checkpoint, onnx)\n");
     expect(existsSync(out)).toBe(false);
@@ -62,13 +49,13 @@ describe('bert4tfjs export', () => {
     for (const f of ['config.json', 'model.safetensors']) copyFileSync(fixturePath('bert', f), join(model, f));
     copyFileSync(fixturePath('tokenizers', 'bert_wordpiece', 'vocab.txt'), join(model, 'vocab.txt'));
     const out = join(work, 'bert-onnx');
-    const r = await cli('export', '--model', model, '--to', 'onnx', '--out', out);
+    const r = await runCli('export', '--model', model, '--to', 'onnx', '--out', out);
     expect(r.code, r.stderr).toBe(0);
     for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json', join('onnx', 'model.onnx')]) expect(existsSync(join(out, f))).toBe(true);
   });
 
   it('a directory that is not a model is named in the error', async () => {
-    const r = await cli('export', '--model', work, '--to', 'safetensors', '--out', join(work, 'z'));
+    const r = await runCli('export', '--model', work, '--to', 'safetensors', '--out', join(work, 'z'));
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`${work}: not a model directory`);
   });

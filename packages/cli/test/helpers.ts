@@ -1,5 +1,5 @@
 // Shared set-up for CLI tests: a model directory made from the BERT fixture plus its WordPiece vocab,
-// and an in-process runner that captures stderr.
+// and an in-process runner that captures stdout and stderr.
 import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,18 +21,21 @@ export function makeBertModelDir(root: string): string {
   return dir;
 }
 
-/** Runs the CLI in-process; returns the exit code and what it wrote to stderr. */
-export async function runCli(...args: string[]): Promise<{ code: number; stderr: string }> {
-  const chunks: string[] = [];
-  const original = process.stderr.write.bind(process.stderr);
-  process.stderr.write = ((chunk: string | Uint8Array) => {
-    chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-    return true;
-  }) as typeof process.stderr.write;
+/** Runs the CLI in-process; returns the exit code and what it wrote to stdout and stderr (neither reaches the terminal). */
+export async function runCli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const captured = { stdout: [] as string[], stderr: [] as string[] };
+  const originals = { stdout: process.stdout.write, stderr: process.stderr.write };
+  for (const stream of ['stdout', 'stderr'] as const) {
+    process[stream].write = ((chunk: string | Uint8Array) => {
+      captured[stream].push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+      return true;
+    }) as typeof process.stdout.write;
+  }
   try {
     const code = await main(['node', 'bert4tfjs', ...args]);
-    return { code, stderr: chunks.join('') };
+    return { code, stdout: captured.stdout.join(''), stderr: captured.stderr.join('') };
   } finally {
-    process.stderr.write = original;
+    process.stdout.write = originals.stdout;
+    process.stderr.write = originals.stderr;
   }
 }
