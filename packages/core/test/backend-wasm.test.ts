@@ -4,19 +4,15 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend, wasmThreadUsage } from '../src/backend/index.ts';
 import { threadingBlocker } from '../src/backend/wasm.ts';
 import { loadWasmPackage } from '../src/backend/wasm-package.ts';
+import { prng } from '../../../test/helpers/random.ts';
 
 delete process.env.BERT4TFJS_BACKEND;
 delete process.env.BERT4TFJS_THREADS;
 
 /** A deterministic pseudo-random matrix, so both backends see identical inputs. */
 function matrix(rows: number, cols: number, seed: number): Float32Array {
-  const out = new Float32Array(rows * cols);
-  let s = seed;
-  for (let i = 0; i < out.length; i++) {
-    s = (s * 1103515245 + 12345) % 2147483648;
-    out[i] = s / 2147483648 - 0.5;
-  }
-  return out;
+  const uniform = prng(seed);
+  return Float32Array.from({ length: rows * cols }, () => uniform() - 0.5);
 }
 
 describe('initBackend wasm', () => {

@@ -4,14 +4,12 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LayerNormalization } from '../src/layers/layer-norm.ts';
 import { ConditionalLayerNormalization } from '../src/layers/task/index.ts';
+import { prng } from '../../../test/helpers/random.ts';
 
 const B = 2, L = 3, D = 4, C = 5, EPS = 1e-6;
 
-function lcg(seed: number): () => number {
-  let s = seed;
-  return () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
-}
-const rnd = lcg(3);
+const uniform = prng(3);
+const rnd = (): number => uniform() * 2 - 1;
 const mat = (r: number, c: number) => Array.from({ length: r }, () => Array.from({ length: c }, rnd));
 const X = Array.from({ length: B }, () => mat(L, D));
 const COND = mat(B, C);

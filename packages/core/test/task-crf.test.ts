@@ -3,15 +3,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConditionalRandomField, crfLogPartition, crfLoss, crfPathScore, crfViterbi } from '../src/layers/task/index.ts';
+import { prng } from '../../../test/helpers/random.ts';
 
 const B = 2, L = 4, T = 3;
 const LENGTHS = [4, 2];
 
-function lcg(seed: number): () => number {
-  let s = seed;
-  return () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) * 4 - 2;
-}
-const rnd = lcg(7);
+const uniform = prng(7);
+const rnd = (): number => uniform() * 4 - 2;
 const S = Array.from({ length: B }, () => Array.from({ length: L }, () => Array.from({ length: T }, rnd)));
 const TR = Array.from({ length: T }, () => Array.from({ length: T }, rnd));
 const GOLD = [[0, 2, 1, 1], [2, 0, 1, 1]]; // row 2's last two tags are padding and must not matter

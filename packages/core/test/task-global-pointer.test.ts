@@ -5,15 +5,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   applyRope, decodeSpans, EfficientGlobalPointer, GlobalPointer, globalPointerLoss, SPAN_MASK_VALUE,
 } from '../src/layers/task/index.ts';
+import { prng } from '../../../test/helpers/random.ts';
 
 const B = 2, L = 5, D = 6, HEADS = 2, HS = 4;
 const MASK = [[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]];
 
-function lcg(seed: number): () => number {
-  let s = seed;
-  return () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
-}
-const rnd = lcg(11);
+const uniform = prng(11);
+const rnd = (): number => uniform() * 2 - 1;
 const mat = (r: number, c: number) => Array.from({ length: r }, () => Array.from({ length: c }, rnd));
 const X = Array.from({ length: B }, () => mat(L, D));
 

@@ -7,12 +7,10 @@ import {
   ConditionalLayerNormalization, ConditionalRandomField, EfficientGlobalPointer, GlobalPointer, MaskedPooling,
   MultiSampleDropout,
 } from '../src/layers/task/index.ts';
+import { prng } from '../../../test/helpers/random.ts';
 
-function lcg(seed: number): () => number {
-  let s = seed;
-  return () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
-}
-const rnd = lcg(5);
+const uniform = prng(5);
+const rnd = (): number => uniform() * 2 - 1;
 const mat = (r: number, c: number) => Array.from({ length: r }, () => Array.from({ length: c }, rnd));
 
 describe('MultiSampleDropout', () => {
