@@ -8,16 +8,14 @@
  *
  *   node packages/cli/bin/run-ts.js bench/ablation.ts [--layers 1] [--reps 3] [--quick]
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { getBackendInfo, initBackend } from '@bert4tfjs/core';
 import { loadModelDir, runModel, type TransformerModel } from '@bert4tfjs/models';
+import { runChildForResult } from './lib/child.ts';
 import { benchArgs, isMainModule } from './lib/cli.ts';
-import { findVocab, REPO_ROOT } from './lib/data.ts';
+import { findVocab } from './lib/data.ts';
 import { BERT_BASE, BERT_TINY, forwardFlop, makeRandomModelDir, randomIds, type BertShape } from './lib/model.ts';
 import { maxAbsDiff } from '../test/helpers/compare.ts';
 import { loadPlainBertWeights, plainBertForward, type PlainVariant } from './lib/plain-bert.ts';
@@ -65,7 +63,8 @@ export interface AblationResult {
   shape: BertShape;
   batch: number;
   seq: number;
-  steps: AblationStepResult[];}
+  steps: AblationStepResult[];
+}
 
 /** Options of {@link runAblationBench}. */
 export interface AblationOptions {
@@ -137,18 +136,11 @@ function measureSteps(steps: AblationStep[], modelDir: string, shape: BertShape,
 }
 
 /** Runs the 1-thread steps in a child process (this file with --child): the pool size is fixed at start-up. */
-function measureInChild(modelDir: string, shape: BertShape, reps: number, say: (l: string) => void): AblationStepResult[] {
-  const dir = mkdtempSync(join(tmpdir(), 'b4t-ablation-'));
-  const file = join(dir, 'result.json');
-  try {
-    const runner = join(REPO_ROOT, 'packages', 'cli', 'bin', 'run-ts.js');
-    const args = [runner, fileURLToPath(import.meta.url), '--child', modelDir, '--result', file, '--reps', String(reps), '--shape', JSON.stringify(shape)];
-    const r = spawnSync(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 2, 2], timeout: 10 * 60_000 });
-    if (!existsSync(file)) throw new Error(`ablation: the 1-thread child ended without a result (${r.error?.message ?? r.signal ?? `exit ${r.status}`})`);
-    return JSON.parse(readFileSync(file, 'utf8')) as AblationStepResult[];
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+function measureInChild(modelDir: string, shape: BertShape, reps: number): AblationStepResult[] {
+  const args = ['--child', modelDir, '--reps', String(reps), '--shape', JSON.stringify(shape)];
+  const r = runChildForResult<AblationStepResult[]>(fileURLToPath(import.meta.url), args, 10 * 60_000);
+  if ('error' in r) throw new Error(`ablation: the 1-thread child ended without a result (${r.error})`);
+  return r.result;
 }
 
 /** Runs the ablation: builds the model, runs the 1-thread steps in a child and the others here. */
@@ -163,7 +155,7 @@ export async function runAblationBench(options: AblationOptions = {}): Promise<A
   const made = await makeRandomModelDir(shape, findVocab().path);
   try {
     const single = ABLATION_STEPS.filter((s) => s.threads === 1);
-    const fromChild = measureInChild(made.dir, shape, childReps, say);
+    const fromChild = measureInChild(made.dir, shape, childReps);
     if (fromChild.map((s) => s.id).join() !== single.map((s) => s.id).join()) throw new Error('ablation: the 1-thread child did not return its steps');
     const steps = [...fromChild, ...measureSteps(ABLATION_STEPS.filter((s) => s.threads === 2), made.dir, shape, reps, say)];
     return { shape, batch: BATCH, seq: SEQ, steps };

@@ -10,11 +10,11 @@
  * Full runs put each section in its own process (a clean wasm heap, and a peak RSS that belongs to that
  * section alone); `--quick` runs a tiny model in one process as a smoke test (well under a minute).
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { runChildForResult } from './lib/child.ts';
 import { REPO_ROOT } from './lib/data.ts';
 import { formatTable, machineInfo, writeReport, type BenchReport } from './lib/report.ts';
 import { buildRows } from './lib/rows.ts';
@@ -58,21 +58,11 @@ const log = (line: string): void => { process.stderr.write(`${line}\n`); };
 
 /** Runs one section in a child process (this file with --child); a crash or timeout becomes an error outcome. */
 function runIsolated(id: SectionId, args: Args): SectionOutcome {
-  const dir = mkdtempSync(join(tmpdir(), 'b4t-bench-'));
-  const file = join(dir, 'result.json');
   const t0 = performance.now();
-  try {
-    const runner = join(REPO_ROOT, 'packages', 'cli', 'bin', 'run-ts.js');
-    const self = fileURLToPath(import.meta.url);
-    const childArgs = [runner, self, '--child', id, '--result', file, '--threads', String(args.threads), ...(args.quick ? ['--quick'] : [])];
-    // Children print progress on stderr; their stdout also goes to our stderr, so stdout stays the table.
-    const r = spawnSync(process.execPath, childArgs, { cwd: REPO_ROOT, stdio: ['ignore', 2, 2], timeout: 12 * 60_000 });
-    if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as SectionOutcome;
-    const why = r.error ? r.error.message : r.signal ? `killed by ${r.signal}` : `exit code ${r.status}`;
-    return { status: 'error', seconds: Math.round((performance.now() - t0) / 100) / 10, error: `section process ended without a result (${why})` };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const childArgs = ['--child', id, '--threads', String(args.threads), ...(args.quick ? ['--quick'] : [])];
+  const r = runChildForResult<SectionOutcome>(fileURLToPath(import.meta.url), childArgs, 12 * 60_000);
+  if ('result' in r) return r.result;
+  return { status: 'error', seconds: Math.round((performance.now() - t0) / 100) / 10, error: `section process ended without a result (${r.error})` };
 }
 
 async function main(): Promise<void> {
