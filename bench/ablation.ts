@@ -33,15 +33,68 @@ const DEFAULTS: PlainVariant = { transposeFlag: true, fusedBias: false, slicedAt
 
 /** The steps, in order; each adds one change to the one before. */
 export const ABLATION_STEPS: AblationStep[] = [
-  { id: 'defaults', threads: 1, variant: DEFAULTS, label: 'plain tfjs: 1 thread (Node default), tf.matMul(x, W, false, true) on [out, in] weights, 4-D attention matMuls' },
-  { id: 'explicit-transpose', threads: 1, variant: { ...DEFAULTS, transposeFlag: false }, label: '+ weights kept [in, out]: no transpose-flag matmul (XNNPACK instead of a naive loop)' },
-  { id: 'threads', threads: 2, variant: { ...DEFAULTS, transposeFlag: false }, label: '+ 2 wasm threads (worker script + pool sized to the cores)' },
-  { id: 'fused-bias', threads: 2, variant: { ...DEFAULTS, transposeFlag: false, fusedBias: true }, label: '+ matmul and bias in one kernel (tf.fused.matMul)' },
-  { id: 'sliced-attention', threads: 2, variant: { transposeFlag: false, fusedBias: true, slicedAttention: true }, label: '+ attention products as 2-D XNNPACK products (ops/batched.ts)' },
-  { id: 'scale-query', threads: 2, variant: { transposeFlag: false, fusedBias: true, slicedAttention: true, scaleQuery: true }, label: '+ 1/sqrt(d) applied to q (L x d) instead of the scores (L x L)' },
-  { id: 'layer-norm', threads: 2, variant: { transposeFlag: false, fusedBias: true, slicedAttention: true, scaleQuery: true, plainLayerNorm: true }, label: '+ LayerNorm as mean / centred square / rsqrt instead of tf.moments' },
-  { id: 'gather-nd', threads: 2, variant: { transposeFlag: false, fusedBias: true, slicedAttention: true, scaleQuery: true, plainLayerNorm: true, gatherNd: true }, label: '+ embedding lookups by tf.gatherND (the wasm Gather kernel copies element by element)' },
-  { id: 'library', threads: 2, variant: 'library', label: 'the library model (the same ops through our layers and tfjs-layers)' },
+  {
+    id: 'defaults',
+    threads: 1,
+    variant: DEFAULTS,
+    label:
+      'plain tfjs: 1 thread (Node default), tf.matMul(x, W, false, true) on [out, in] weights, 4-D attention matMuls',
+  },
+  {
+    id: 'explicit-transpose',
+    threads: 1,
+    variant: { ...DEFAULTS, transposeFlag: false },
+    label: '+ weights kept [in, out]: no transpose-flag matmul (XNNPACK instead of a naive loop)',
+  },
+  {
+    id: 'threads',
+    threads: 2,
+    variant: { ...DEFAULTS, transposeFlag: false },
+    label: '+ 2 wasm threads (worker script + pool sized to the cores)',
+  },
+  {
+    id: 'fused-bias',
+    threads: 2,
+    variant: { ...DEFAULTS, transposeFlag: false, fusedBias: true },
+    label: '+ matmul and bias in one kernel (tf.fused.matMul)',
+  },
+  {
+    id: 'sliced-attention',
+    threads: 2,
+    variant: { transposeFlag: false, fusedBias: true, slicedAttention: true },
+    label: '+ attention products as 2-D XNNPACK products (ops/batched.ts)',
+  },
+  {
+    id: 'scale-query',
+    threads: 2,
+    variant: { transposeFlag: false, fusedBias: true, slicedAttention: true, scaleQuery: true },
+    label: '+ 1/sqrt(d) applied to q (L x d) instead of the scores (L x L)',
+  },
+  {
+    id: 'layer-norm',
+    threads: 2,
+    variant: { transposeFlag: false, fusedBias: true, slicedAttention: true, scaleQuery: true, plainLayerNorm: true },
+    label: '+ LayerNorm as mean / centred square / rsqrt instead of tf.moments',
+  },
+  {
+    id: 'gather-nd',
+    threads: 2,
+    variant: {
+      transposeFlag: false,
+      fusedBias: true,
+      slicedAttention: true,
+      scaleQuery: true,
+      plainLayerNorm: true,
+      gatherNd: true,
+    },
+    label: '+ embedding lookups by tf.gatherND (the wasm Gather kernel copies element by element)',
+  },
+  {
+    id: 'library',
+    threads: 2,
+    variant: 'library',
+    label: 'the library model (the same ops through our layers and tfjs-layers)',
+  },
 ];
 
 /** One measured step. */
@@ -88,8 +141,17 @@ function libraryOutput(model: TransformerModel, ids: number[][]): Float32Array {
 }
 
 /** Measures `steps` in this process at the thread count the backend was started with. */
-function measureSteps(steps: AblationStep[], modelDir: string, shape: BertShape, reps: number, say: (l: string) => void): AblationStepResult[] {
-  if (tf.getBackend() !== 'wasm') throw new Error(`ablation: expected the wasm backend on the tfjs instance the bench imports, found ${tf.getBackend()}`);
+function measureSteps(
+  steps: AblationStep[],
+  modelDir: string,
+  shape: BertShape,
+  reps: number,
+  say: (l: string) => void,
+): AblationStepResult[] {
+  if (tf.getBackend() !== 'wasm')
+    throw new Error(
+      `ablation: expected the wasm backend on the tfjs instance the bench imports, found ${tf.getBackend()}`,
+    );
   const ids = randomIds(BATCH, SEQ, 1000, Math.min(shape.vocab, 21000));
   const model = loadModelDir(modelDir, { withPool: false, withMlm: false, withNsp: false });
   const weights = loadPlainBertWeights(modelDir);
@@ -100,7 +162,12 @@ function measureSteps(steps: AblationStep[], modelDir: string, shape: BertShape,
     const reference = libraryOutput(model, ids);
     const runs = steps.map((step) => (): Float32Array => {
       if (step.variant === 'library') return libraryOutput(model, ids);
-      const y = plainBertForward(weights, { layers: shape.layers, hidden: shape.hidden, heads: shape.heads, eps: 1e-12 }, step.variant, idTensor);
+      const y = plainBertForward(
+        weights,
+        { layers: shape.layers, hidden: shape.hidden, heads: shape.heads, eps: 1e-12 },
+        step.variant,
+        idTensor,
+      );
       const data = y.dataSync() as Float32Array;
       y.dispose();
       return data;
@@ -121,10 +188,18 @@ function measureSteps(steps: AblationStep[], modelDir: string, shape: BertShape,
     steps.forEach((step, i) => {
       const seconds = median(samples[i]);
       const r: AblationStepResult = {
-        id: step.id, label: step.label, threads: getBackendInfo()?.threads ?? step.threads, seconds, samples: samples[i],
-        tokensPerSecond: (BATCH * SEQ) / seconds, gflops: flop / seconds / 1e9, maxAbsDiff: diffs[i],
+        id: step.id,
+        label: step.label,
+        threads: getBackendInfo()?.threads ?? step.threads,
+        seconds,
+        samples: samples[i],
+        tokensPerSecond: (BATCH * SEQ) / seconds,
+        gflops: flop / seconds / 1e9,
+        maxAbsDiff: diffs[i],
       };
-      say(`ablation: ${step.id.padEnd(18)} ${(seconds * 1000).toFixed(0).padStart(6)} ms  ${r.gflops.toFixed(1).padStart(5)} GFLOP/s  max|diff| ${diffs[i].toExponential(1)}`);
+      say(
+        `ablation: ${step.id.padEnd(18)} ${(seconds * 1000).toFixed(0).padStart(6)} ms  ${r.gflops.toFixed(1).padStart(5)} GFLOP/s  max|diff| ${diffs[i].toExponential(1)}`,
+      );
       results.push(r);
     });
   } finally {
@@ -156,8 +231,18 @@ export async function runAblationBench(options: AblationOptions = {}): Promise<A
   try {
     const single = ABLATION_STEPS.filter((s) => s.threads === 1);
     const fromChild = measureInChild(made.dir, shape, childReps);
-    if (fromChild.map((s) => s.id).join() !== single.map((s) => s.id).join()) throw new Error('ablation: the 1-thread child did not return its steps');
-    const steps = [...fromChild, ...measureSteps(ABLATION_STEPS.filter((s) => s.threads === 2), made.dir, shape, reps, say)];
+    if (fromChild.map((s) => s.id).join() !== single.map((s) => s.id).join())
+      throw new Error('ablation: the 1-thread child did not return its steps');
+    const steps = [
+      ...fromChild,
+      ...measureSteps(
+        ABLATION_STEPS.filter((s) => s.threads === 2),
+        made.dir,
+        shape,
+        reps,
+        say,
+      ),
+    ];
     return { shape, batch: BATCH, seq: SEQ, steps };
   } finally {
     made.remove();
@@ -166,7 +251,11 @@ export async function runAblationBench(options: AblationOptions = {}): Promise<A
 
 /** Per-step gains: each step's speed-up over the one before and over the first. */
 export function ablationGains(steps: AblationStepResult[]): Array<{ id: string; vsPrevious: number; vsFirst: number }> {
-  return steps.map((s, i) => ({ id: s.id, vsPrevious: i === 0 ? 1 : steps[i - 1].seconds / s.seconds, vsFirst: steps[0].seconds / s.seconds }));
+  return steps.map((s, i) => ({
+    id: s.id,
+    vsPrevious: i === 0 ? 1 : steps[i - 1].seconds / s.seconds,
+    vsFirst: steps[0].seconds / s.seconds,
+  }));
 }
 
 if (isMainModule(import.meta.url)) {
@@ -176,10 +265,21 @@ if (isMainModule(import.meta.url)) {
     // The steps on Node's default single wasm thread.
     await initBackend({ backend: 'wasm', threads: 1, quiet: true });
     const shape = JSON.parse(at('shape')) as BertShape;
-    const results = measureSteps(ABLATION_STEPS.filter((s) => s.threads === 1), at('child'), shape, num('reps') ?? 3, (l) => process.stderr.write(`${l}\n`));
+    const results = measureSteps(
+      ABLATION_STEPS.filter((s) => s.threads === 1),
+      at('child'),
+      shape,
+      num('reps') ?? 3,
+      (l) => process.stderr.write(`${l}\n`),
+    );
     writeFileSync(at('result'), JSON.stringify(results));
   } else {
-    const r = await runAblationBench({ layers: num('layers'), reps: num('reps'), quick: args.includes('--quick'), log: (l) => process.stderr.write(`${l}\n`) });
+    const r = await runAblationBench({
+      layers: num('layers'),
+      reps: num('reps'),
+      quick: args.includes('--quick'),
+      log: (l) => process.stderr.write(`${l}\n`),
+    });
     console.log(JSON.stringify({ ...r, gains: ablationGains(r.steps) }, null, 2));
   }
   process.exit(0);

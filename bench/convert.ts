@@ -64,10 +64,22 @@ function hfShape(name: string, h: number, v: number): number[] {
 }
 
 /** Writes the synthetic checkpoint (random normal-ish weights) and returns its prefix and size. */
-function writeSyntheticCheckpoint(dir: string, layers: number, h: number, v: number): { prefix: string; bytes: number } {
+function writeSyntheticCheckpoint(
+  dir: string,
+  layers: number,
+  h: number,
+  v: number,
+): { prefix: string; bytes: number } {
   const config = {
-    vocab_size: v, hidden_size: h, num_hidden_layers: layers, num_attention_heads: h / 64, intermediate_size: 4 * h,
-    hidden_act: 'gelu', max_position_embeddings: 512, type_vocab_size: 2, initializer_range: 0.02,
+    vocab_size: v,
+    hidden_size: h,
+    num_hidden_layers: layers,
+    num_attention_heads: h / 64,
+    intermediate_size: 4 * h,
+    hidden_act: 'gelu',
+    max_position_embeddings: 512,
+    type_vocab_size: 2,
+    initializer_range: 0.02,
   };
   writeFileSync(join(dir, 'bert_config.json'), JSON.stringify(config, null, 2));
   const tensors = new Map<string, RawTensor>();
@@ -90,7 +102,9 @@ async function child(from: string, out: string, verify: 'auto' | 'load' | 'shape
   const seconds = (performance.now() - t0) / 1000;
   const peak = process.resourceUsage().maxRSS * 1024;
   const { validateSeconds, writeSeconds } = report.timings;
-  process.stdout.write(`${JSON.stringify({ seconds, peak, baseline, bytes: report.bytes, tensors: report.tensors, verified: report.verified, validateSeconds, writeSeconds })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ seconds, peak, baseline, bytes: report.bytes, tensors: report.tensors, verified: report.verified, validateSeconds, writeSeconds })}\n`,
+  );
 }
 
 /** Runs the benchmark: synthetic checkpoint, conversion in a child process, figures. */
@@ -102,14 +116,36 @@ export async function runConvertBench(options: ConvertBenchOptions = {}): Promis
     const ckpt = writeSyntheticCheckpoint(dir, layers, hidden, vocab);
     if (log) console.error(`checkpoint: ${(ckpt.bytes / 1e6).toFixed(1)} MB; converting in a child process ...`);
     const runner = resolve(fileURLToPath(import.meta.url), '..', '..', 'packages', 'cli', 'bin', 'run-ts.js');
-    const res = spawnSync(process.execPath, [runner, fileURLToPath(import.meta.url), '--child', ckpt.prefix, join(dir, 'out'), verify], { encoding: 'utf8' });
+    const res = spawnSync(
+      process.execPath,
+      [runner, fileURLToPath(import.meta.url), '--child', ckpt.prefix, join(dir, 'out'), verify],
+      { encoding: 'utf8' },
+    );
     if (res.status !== 0) throw new Error(`conversion child failed (${res.status}): ${res.stderr}`);
-    const m = JSON.parse(res.stdout.trim().split('\n').pop() as string) as { seconds: number; peak: number; baseline: number; bytes: number; tensors: number; verified: string; validateSeconds: number; writeSeconds: number };
+    const m = JSON.parse(res.stdout.trim().split('\n').pop() as string) as {
+      seconds: number;
+      peak: number;
+      baseline: number;
+      bytes: number;
+      tensors: number;
+      verified: string;
+      validateSeconds: number;
+      writeSeconds: number;
+    };
     return {
-      checkpointBytes: ckpt.bytes, outputBytes: m.bytes, tensors: m.tensors, convertSeconds: m.seconds,
-      mbPerSecond: ckpt.bytes / 1e6 / m.seconds, validateSeconds: m.validateSeconds, writeSeconds: m.writeSeconds,
-      writeMbPerSecond: ckpt.bytes / 1e6 / m.writeSeconds, baselineRssBytes: m.baseline, peakRssBytes: m.peak,
-      rssRatio: m.peak / ckpt.bytes, addedRssRatio: (m.peak - m.baseline) / ckpt.bytes, verified: m.verified,
+      checkpointBytes: ckpt.bytes,
+      outputBytes: m.bytes,
+      tensors: m.tensors,
+      convertSeconds: m.seconds,
+      mbPerSecond: ckpt.bytes / 1e6 / m.seconds,
+      validateSeconds: m.validateSeconds,
+      writeSeconds: m.writeSeconds,
+      writeMbPerSecond: ckpt.bytes / 1e6 / m.writeSeconds,
+      baselineRssBytes: m.baseline,
+      peakRssBytes: m.peak,
+      rssRatio: m.peak / ckpt.bytes,
+      addedRssRatio: (m.peak - m.baseline) / ckpt.bytes,
+      verified: m.verified,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -127,10 +163,21 @@ if (isMain) {
       return i >= 0 ? args[i + 1] : undefined;
     };
     const num = (name: string): number | undefined => (flag(name) === undefined ? undefined : Number(flag(name)));
-    const r = await runConvertBench({ layers: num('--layers'), vocab: num('--vocab'), hidden: num('--hidden'), verify: flag('--verify') as ConvertBenchOptions['verify'] });
+    const r = await runConvertBench({
+      layers: num('--layers'),
+      vocab: num('--vocab'),
+      hidden: num('--hidden'),
+      verify: flag('--verify') as ConvertBenchOptions['verify'],
+    });
     const mb = (b: number): string => `${(b / 1e6).toFixed(0)} MB`;
-    console.log(`convert: ${mb(r.checkpointBytes)} TF checkpoint -> ${mb(r.outputBytes)} safetensors (${r.tensors} tensors, verify ${r.verified})`);
-    console.log(`  ${r.convertSeconds.toFixed(2)} s in all, ${r.mbPerSecond.toFixed(0)} MB/s; validation build ${r.validateSeconds.toFixed(2)} s; streaming ${r.writeSeconds.toFixed(2)} s = ${r.writeMbPerSecond.toFixed(0)} MB/s`);
-    console.log(`  peak RSS ${mb(r.peakRssBytes)} = ${r.rssRatio.toFixed(2)}x checkpoint (baseline ${mb(r.baselineRssBytes)}; conversion added ${r.addedRssRatio.toFixed(2)}x)`);
+    console.log(
+      `convert: ${mb(r.checkpointBytes)} TF checkpoint -> ${mb(r.outputBytes)} safetensors (${r.tensors} tensors, verify ${r.verified})`,
+    );
+    console.log(
+      `  ${r.convertSeconds.toFixed(2)} s in all, ${r.mbPerSecond.toFixed(0)} MB/s; validation build ${r.validateSeconds.toFixed(2)} s; streaming ${r.writeSeconds.toFixed(2)} s = ${r.writeMbPerSecond.toFixed(0)} MB/s`,
+    );
+    console.log(
+      `  peak RSS ${mb(r.peakRssBytes)} = ${r.rssRatio.toFixed(2)}x checkpoint (baseline ${mb(r.baselineRssBytes)}; conversion added ${r.addedRssRatio.toFixed(2)}x)`,
+    );
   }
 }

@@ -70,7 +70,13 @@ export interface ForwardBenchResult {
 }
 
 /** Times the hand-written forward on the same weights and ids, and checks it computes what the model does. */
-async function measureHandwritten(model: TransformerModel, dir: string, shape: BertShape, ids: number[][], reps: number): Promise<ForwardBenchResult['handwritten']> {
+async function measureHandwritten(
+  model: TransformerModel,
+  dir: string,
+  shape: BertShape,
+  ids: number[][],
+  reps: number,
+): Promise<ForwardBenchResult['handwritten']> {
   const out = runModel(model, { input_ids: ids });
   const expected = (await out.last_hidden_state.data()) as Float32Array;
   for (const t of Object.values(out)) t.dispose();
@@ -78,7 +84,12 @@ async function measureHandwritten(model: TransformerModel, dir: string, shape: B
   const idTensor = tf.tensor2d(ids, [ids.length, ids[0].length], 'int32');
   try {
     const run = async (): Promise<Float32Array> => {
-      const y = plainBertForward(weights, { layers: shape.layers, hidden: shape.hidden, heads: shape.heads, eps: 1e-12 }, HANDWRITTEN_BEST, idTensor);
+      const y = plainBertForward(
+        weights,
+        { layers: shape.layers, hidden: shape.hidden, heads: shape.heads, eps: 1e-12 },
+        HANDWRITTEN_BEST,
+        idTensor,
+      );
       const data = (await y.data()) as Float32Array;
       y.dispose();
       return data;
@@ -86,7 +97,12 @@ async function measureHandwritten(model: TransformerModel, dir: string, shape: B
     const diff = maxAbsDiff(await run(), expected);
     const t = await measure(run, { warmup: 0, reps });
     const tokens = ids.length * ids[0].length;
-    return { ...t, tokensPerSecond: tokens / t.median, gflops: forwardFlop(shape, ids.length, ids[0].length) / t.median / 1e9, maxAbsDiff: diff };
+    return {
+      ...t,
+      tokensPerSecond: tokens / t.median,
+      gflops: forwardFlop(shape, ids.length, ids[0].length) / t.median / 1e9,
+      maxAbsDiff: diff,
+    };
   } finally {
     weights.dispose();
     idTensor.dispose();
@@ -117,47 +133,86 @@ export async function runForwardBench(options: ForwardBenchOptions = {}): Promis
       loadSamples.push((performance.now() - t0) / 1000);
       rss.sample();
     }
-    const load: Timing = { samples: loadSamples, median: median(loadSamples), cpuMedian: Number.NaN, warmup: 0, loadBefore, loadAfter: loadAverage() };
+    const load: Timing = {
+      samples: loadSamples,
+      median: median(loadSamples),
+      cpuMedian: Number.NaN,
+      warmup: 0,
+      loadBefore,
+      loadAfter: loadAverage(),
+    };
     const model = built! as TransformerModel;
     say(`forward: load ${load.median.toFixed(2)} s (median of ${loadReps})`);
 
     const ids = randomIds(batch, seq, 1000, Math.min(shape.vocab, 21000));
-    const fixed = await measure(async () => {
-      const out = runModel(model, { input_ids: ids });
-      await out.last_hidden_state.data();
-      rss.sample();
-      for (const t of Object.values(out)) t.dispose();
-    }, { warmup, reps });
+    const fixed = await measure(
+      async () => {
+        const out = runModel(model, { input_ids: ids });
+        await out.last_hidden_state.data();
+        rss.sample();
+        for (const t of Object.values(out)) t.dispose();
+      },
+      { warmup, reps },
+    );
     const tokensPerSecond = (batch * seq) / fixed.median;
     const gflops = forwardFlop(shape, batch, seq) / fixed.median / 1e9;
-    say(`forward: ${batch} x ${seq}: ${tokensPerSecond.toFixed(1)} tokens/s, ${gflops.toFixed(1)} GFLOP/s (median of ${reps}; load avg ${fixed.loadAfter})`);
+    say(
+      `forward: ${batch} x ${seq}: ${tokensPerSecond.toFixed(1)} tokens/s, ${gflops.toFixed(1)} GFLOP/s (median of ${reps}; load avg ${fixed.loadAfter})`,
+    );
 
     const { sentences, source } = loadSentences(options.sentences ?? 512);
     const tokenizer = Tokenizer.fromVocabFile(vocab.path);
     const embedder = new Embedder(model, tokenizer, { batchSize: embedBatch, pooling: 'cls' });
     const inputs = sentences.map((text) => ({ text }));
     const lengths = sentences.map((t) => tokenizer.encode(t).inputIds.length);
-    const sorted = lengths.map((l, i) => [l, i]).sort((a, b) => a[0] - b[0] || a[1] - b[1]).map((x) => x[0]);
+    const sorted = lengths
+      .map((l, i) => [l, i])
+      .sort((a, b) => a[0] - b[0] || a[1] - b[1])
+      .map((x) => x[0]);
     let padded = 0;
-    for (let i = 0; i < sorted.length; i += embedBatch) padded += Math.max(...sorted.slice(i, i + embedBatch)) * Math.min(embedBatch, sorted.length - i);
+    for (let i = 0; i < sorted.length; i += embedBatch)
+      padded += Math.max(...sorted.slice(i, i + embedBatch)) * Math.min(embedBatch, sorted.length - i);
     const realTokens = lengths.reduce((a, b) => a + b, 0);
     // One untimed pass first: it meets every bucket shape the timed passes will see.
-    const variable = await measure(() => { embedder.embed(inputs); rss.sample(); }, { warmup: Math.min(warmup, 1), reps: Math.max(1, Math.min(reps, 3)) });
+    const variable = await measure(
+      () => {
+        embedder.embed(inputs);
+        rss.sample();
+      },
+      { warmup: Math.min(warmup, 1), reps: Math.max(1, Math.min(reps, 3)) },
+    );
     const sentencesPerSecond = sentences.length / variable.median;
-    say(`forward: ${sentences.length} sentences (${source}), bucketed batches of ${embedBatch}: ${sentencesPerSecond.toFixed(1)} sentences/s, ${(realTokens / variable.median).toFixed(1)} real tokens/s`);
+    say(
+      `forward: ${sentences.length} sentences (${source}), bucketed batches of ${embedBatch}: ${sentencesPerSecond.toFixed(1)} sentences/s, ${(realTokens / variable.median).toFixed(1)} real tokens/s`,
+    );
 
     // Peak RSS covers load + forward + embed; the hand-written comparison (its own weight copies) comes after.
     const peakRssBytes = rss.stop();
-    const handwritten = options.handwritten === false ? undefined : await measureHandwritten(model, made.dir, shape, ids, Math.max(1, Math.min(reps, 3)));
-    if (handwritten) say(`forward: hand-written (2 threads, explicit transposes): ${handwritten.tokensPerSecond.toFixed(1)} tokens/s`);
+    const handwritten =
+      options.handwritten === false
+        ? undefined
+        : await measureHandwritten(model, made.dir, shape, ids, Math.max(1, Math.min(reps, 3)));
+    if (handwritten)
+      say(`forward: hand-written (2 threads, explicit transposes): ${handwritten.tokensPerSecond.toFixed(1)} tokens/s`);
     model.model.dispose();
     built = null;
     return {
-      backend: info.name, threads: info.threads, shape, weightBytes: made.weightBytes, load,
-      fixed: { ...fixed, batch, seq, tokensPerSecond, gflops }, handwritten,
+      backend: info.name,
+      threads: info.threads,
+      shape,
+      weightBytes: made.weightBytes,
+      load,
+      fixed: { ...fixed, batch, seq, tokensPerSecond, gflops },
+      handwritten,
       variable: {
-        ...variable, source, sentences: sentences.length, realTokens, paddedTokens: padded, batchSize: embedBatch,
-        sentencesPerSecond, tokensPerSecond: realTokens / variable.median,
+        ...variable,
+        source,
+        sentences: sentences.length,
+        realTokens,
+        paddedTokens: padded,
+        batchSize: embedBatch,
+        sentencesPerSecond,
+        tokensPerSecond: realTokens / variable.median,
       },
       peakRssBytes,
       leakedTensors: tfjs().memory().numTensors - tensorsBefore,
@@ -173,7 +228,10 @@ if (isMainModule(import.meta.url)) {
   const { args, num } = benchArgs();
   const quick = args.includes('--quick');
   const r = await runForwardBench({
-    shape: quick ? BERT_TINY : BERT_BASE, reps: num('reps') ?? (quick ? 1 : 5), threads: num('threads'), sentences: quick ? 64 : num('sentences'),
+    shape: quick ? BERT_TINY : BERT_BASE,
+    reps: num('reps') ?? (quick ? 1 : 5),
+    threads: num('threads'),
+    sentences: quick ? 64 : num('sentences'),
     log: (l) => process.stderr.write(`${l}\n`),
   });
   console.log(JSON.stringify(r, null, 2));

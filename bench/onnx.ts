@@ -81,7 +81,9 @@ function loadSentences(n: number): { texts: string[]; source: string } {
     }
   } else {
     source = 'examples/data/zh-matching/test.tsv';
-    for (const line of readFileSync(join(REPO, 'examples', 'data', 'zh-matching', 'test.tsv'), 'utf8').split('\n').slice(1)) {
+    for (const line of readFileSync(join(REPO, 'examples', 'data', 'zh-matching', 'test.tsv'), 'utf8')
+      .split('\n')
+      .slice(1)) {
       const cols = line.split('\t');
       if (cols.length >= 3) texts.push(cols[1], cols[2]);
     }
@@ -124,10 +126,20 @@ export async function runOnnxBench(options: OnnxBenchOptions = {}): Promise<Onnx
     // tfjs only builds, saves and reloads the model here; onnxruntime does all the timed work.
     await initBackend({ backend: 'cpu', quiet: true });
     const sharedVocab = join(SHARED, 'vocab', 'bert-chinese', 'vocab.txt');
-    const vocabFile = existsSync(sharedVocab) ? sharedVocab : join(REPO, 'fixtures', 'tokenizers', 'bert_wordpiece', 'vocab.txt');
+    const vocabFile = existsSync(sharedVocab)
+      ? sharedVocab
+      : join(REPO, 'fixtures', 'tokenizers', 'bert_wordpiece', 'vocab.txt');
     const config = {
-      model_type: 'bert', vocab_size: options.vocab ?? 21128, hidden_size: hidden, num_hidden_layers: layers, num_attention_heads: hidden / 64,
-      intermediate_size: hidden * 4, hidden_act: 'gelu', max_position_embeddings: 512, type_vocab_size: 2, layer_norm_eps: 1e-12,
+      model_type: 'bert',
+      vocab_size: options.vocab ?? 21128,
+      hidden_size: hidden,
+      num_hidden_layers: layers,
+      num_attention_heads: hidden / 64,
+      intermediate_size: hidden * 4,
+      hidden_act: 'gelu',
+      max_position_embeddings: 512,
+      type_vocab_size: 2,
+      layer_norm_eps: 1e-12,
     };
     log(`building a random ${layers} x ${hidden} BERT (vocab ${config.vocab_size}) ...`);
     const built = buildTransformerModel({ config, withPool: true });
@@ -141,12 +153,15 @@ export async function runOnnxBench(options: OnnxBenchOptions = {}): Promise<Onnx
     log(`exported ${(onnxBytes / 1e6).toFixed(0)} MB ONNX in ${exportSeconds.toFixed(1)} s`);
 
     const ort = loadOnnxRuntime();
-    const session = await ort.InferenceSession.create(onnxPath, { executionProviders: ['cpu'], graphOptimizationLevel: 'all' });
+    const session = await ort.InferenceSession.create(onnxPath, {
+      executionProviders: ['cpu'],
+      graphOptimizationLevel: 'all',
+    });
     const tokenizer = loadTokenizerFromDir(modelDir);
     const req = createRequire(join(REPO, 'packages', 'cli', 'package.json'));
     const xenova = await import(pathToFileURL(req.resolve('@xenova/transformers')).href);
     xenova.env.allowRemoteModels = false;
-    xenova.env.localModelPath = dir + '/';
+    xenova.env.localModelPath = `${dir}/`;
     const extract = await xenova.pipeline('feature-extraction', basename(outDir), { quantized: false });
     const runXenova = async (texts: string[], size: number) => {
       const rows: Float32Array[] = [];
@@ -159,9 +174,13 @@ export async function runOnnxBench(options: OnnxBenchOptions = {}): Promise<Onnx
     };
 
     // Fixed shape: 8 texts of 126 single-character tokens -> exactly 128 with [CLS]/[SEP].
-    const chars = [...Array(tokenizer.vocabSize).keys()].map((i) => tokenizer.idToToken(i)).filter((t) => /^[\u4e00-\u9fff]$/.test(t));
+    const chars = [...Array(tokenizer.vocabSize).keys()]
+      .map((i) => tokenizer.idToToken(i))
+      .filter((t) => /^[\u4e00-\u9fff]$/.test(t));
     const pool = chars.length ? chars : ['a'];
-    const fixedTexts = Array.from({ length: 8 }, (_, r) => Array.from({ length: 126 }, (_, i) => pool[(r * 131 + i * 17) % pool.length]).join(''));
+    const fixedTexts = Array.from({ length: 8 }, (_, r) =>
+      Array.from({ length: 126 }, (_, i) => pool[(r * 131 + i * 17) % pool.length]).join(''),
+    );
     const ours8 = new OnnxEmbedder(ort, session, 512, tokenizer, { pooling: 'mean', normalize: true, batchSize: 8 });
     // Interleaved, one batch each per round, medians: the machine is shared and noisy.
     await ours8.embed(fixedTexts.map((text) => ({ text })));
@@ -179,29 +198,48 @@ export async function runOnnxBench(options: OnnxBenchOptions = {}): Promise<Onnx
       xenova: { seconds: tX, tokensPerSecond: 1024 / tX },
       ratio: tX / tOurs,
     };
-    log(`fixed 8 x 128 (median of ${fixedBatches} batches): ours ${fixed.ours.tokensPerSecond.toFixed(0)} tok/s, xenova ${fixed.xenova.tokensPerSecond.toFixed(0)} tok/s (ratio ${fixed.ratio.toFixed(2)})`);
+    log(
+      `fixed 8 x 128 (median of ${fixedBatches} batches): ours ${fixed.ours.tokensPerSecond.toFixed(0)} tok/s, xenova ${fixed.xenova.tokensPerSecond.toFixed(0)} tok/s (ratio ${fixed.ratio.toFixed(2)})`,
+    );
 
     // Variable length: real sentences in input order, batches of `batch`.
     const { texts, source } = loadSentences(options.sentences ?? 2000);
     const lengths = texts.map((t) => tokenizer.encode(t).inputIds.length);
     const realTokens = lengths.reduce((s, x) => s + x, 0);
     const inputs = texts.map((text) => ({ text }));
-    const bucketed = new OnnxEmbedder(ort, session, 512, tokenizer, { pooling: 'mean', normalize: true, batchSize: batch });
-    const unbucketed = new OnnxEmbedder(ort, session, 512, tokenizer, { pooling: 'mean', normalize: true, batchSize: batch, bucket: false });
+    const bucketed = new OnnxEmbedder(ort, session, 512, tokenizer, {
+      pooling: 'mean',
+      normalize: true,
+      batchSize: batch,
+    });
+    const unbucketed = new OnnxEmbedder(ort, session, 512, tokenizer, {
+      pooling: 'mean',
+      normalize: true,
+      batchSize: batch,
+      bucket: false,
+    });
     let a: Float32Array[] = [];
     let b: Float32Array[] = [];
-    const tB = await time(async () => { a = await bucketed.embed(inputs); });
+    const tB = await time(async () => {
+      a = await bucketed.embed(inputs);
+    });
     log(`variable (${texts.length} sentences, ${realTokens} tokens): ours bucketed ${tB.toFixed(1)} s`);
     const tU = await time(() => unbucketed.embed(inputs));
     log(`  ours unbucketed ${tU.toFixed(1)} s`);
-    const tXv = await time(async () => { b = await runXenova(texts, batch); });
+    const tXv = await time(async () => {
+      b = await runXenova(texts, batch);
+    });
     log(`  xenova ${tXv.toFixed(1)} s`);
     const diff = a.reduce((m, row, i) => Math.max(m, maxAbsDiff(row, b[i])), 0);
     const sorted = [...lengths].sort((x, y) => x - y);
     return {
-      exportSeconds, onnxBytes, sentencesSource: source, fixed,
+      exportSeconds,
+      onnxBytes,
+      sentencesSource: source,
+      fixed,
       variable: {
-        sentences: texts.length, realTokens,
+        sentences: texts.length,
+        realTokens,
         ours: { seconds: tB, tokensPerSecond: realTokens / tB },
         oursUnbucketed: { seconds: tU, tokensPerSecond: realTokens / tU },
         xenova: { seconds: tXv, tokensPerSecond: realTokens / tXv },
@@ -223,11 +261,22 @@ if (isMain) {
     const i = args.indexOf(name);
     return i >= 0 ? Number(args[i + 1]) : undefined;
   };
-  const r = await runOnnxBench({ layers: num('--layers'), sentences: num('--sentences'), batch: num('--batch'), fixedBatches: num('--fixed-batches') });
+  const r = await runOnnxBench({
+    layers: num('--layers'),
+    sentences: num('--sentences'),
+    batch: num('--batch'),
+    fixedBatches: num('--fixed-batches'),
+  });
   const v = r.variable;
   console.log(`onnx: export ${r.exportSeconds.toFixed(1)} s (${(r.onnxBytes / 1e6).toFixed(0)} MB)`);
-  console.log(`  fixed 8x128: ours ${r.fixed.ours.tokensPerSecond.toFixed(0)} tok/s, xenova ${r.fixed.xenova.tokensPerSecond.toFixed(0)} tok/s -> ${r.fixed.ratio.toFixed(2)}x`);
-  console.log(`  variable (${v.sentences} ${r.sentencesSource}, ${v.realTokens} tokens): ours ${v.ours.tokensPerSecond.toFixed(0)} tok/s ` +
-    `(unbucketed ${v.oursUnbucketed.tokensPerSecond.toFixed(0)}), xenova ${v.xenova.tokensPerSecond.toFixed(0)} tok/s -> ${v.ratio.toFixed(2)}x`);
-  console.log(`  padding: ${(v.paddingUnbucketed * 100).toFixed(0)}% in input order, ${(v.paddingBucketed * 100).toFixed(0)}% bucketed; max |ours - xenova| ${r.maxAbsDiff.toExponential(2)}`);
+  console.log(
+    `  fixed 8x128: ours ${r.fixed.ours.tokensPerSecond.toFixed(0)} tok/s, xenova ${r.fixed.xenova.tokensPerSecond.toFixed(0)} tok/s -> ${r.fixed.ratio.toFixed(2)}x`,
+  );
+  console.log(
+    `  variable (${v.sentences} ${r.sentencesSource}, ${v.realTokens} tokens): ours ${v.ours.tokensPerSecond.toFixed(0)} tok/s ` +
+      `(unbucketed ${v.oursUnbucketed.tokensPerSecond.toFixed(0)}), xenova ${v.xenova.tokensPerSecond.toFixed(0)} tok/s -> ${v.ratio.toFixed(2)}x`,
+  );
+  console.log(
+    `  padding: ${(v.paddingUnbucketed * 100).toFixed(0)}% in input order, ${(v.paddingBucketed * 100).toFixed(0)}% bucketed; max |ours - xenova| ${r.maxAbsDiff.toExponential(2)}`,
+  );
 }

@@ -11,7 +11,13 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import type * as TF from '../packages/core/node_modules/@tensorflow/tfjs/dist/index.js';
-import { MultiHeadAttention, favorAttention, initBackend, orthogonalRandomFeatures, softmaxAttention } from '@bert4tfjs/core';
+import {
+  MultiHeadAttention,
+  favorAttention,
+  initBackend,
+  orthogonalRandomFeatures,
+  softmaxAttention,
+} from '@bert4tfjs/core';
 import { buildTransformerModel, runModel } from '@bert4tfjs/models';
 
 // tfjs is a dependency of @bert4tfjs/core, not of the repo root: resolve it from core's location.
@@ -105,7 +111,8 @@ export async function runPerformerBench(options: PerformerBenchOptions = {}): Pr
   const lengths = quick ? [512, 1024] : [512, 1024, 2048, 4096, 8192];
   // Softmax at L >= 2048 takes minutes on 2 cores: one run there.
   const repsAt = (length: number): number => (quick || length >= 2048 ? 1 : 3);
-  const attentionOf = (kind: 'softmax' | 'performer') => (kind === 'softmax' ? { type: 'softmax' as const } : { type: 'performer', features: m, seed: 1 });
+  const attentionOf = (kind: 'softmax' | 'performer') =>
+    kind === 'softmax' ? { type: 'softmax' as const } : { type: 'performer', features: m, seed: 1 };
 
   // One attention layer (projections + kernel), then a 4-layer BERT-style encoder.
   for (const length of lengths) {
@@ -116,24 +123,50 @@ export async function runPerformerBench(options: PerformerBenchOptions = {}): Pr
         log(`L=${length} softmax ${note}`);
         continue;
       }
-      const layer = new MultiHeadAttention({ name: `bench-${kind}-${length}`, heads: HEADS, headSize: HIDDEN / HEADS, maskInput: true, attention: attentionOf(kind) });
+      const layer = new MultiHeadAttention({
+        name: `bench-${kind}-${length}`,
+        heads: HEADS,
+        headSize: HIDDEN / HEADS,
+        maskInput: true,
+        attention: attentionOf(kind),
+      });
       const x = tf.randomNormal([1, length, HIDDEN], 0, 1, 'float32', 1);
       const mask = tf.ones([1, length]);
       const call = (): TF.Tensor => layer.apply([x, mask]) as TF.Tensor;
       tf.dispose(call()); // build + warm up
       const ms = await median(repsAt(length), call);
       const peak = await peakBytes(call);
-      rows.push({ kind: 'layer', attention: kind, length, features: kind === 'performer' ? m : undefined, ms, peakBytes: peak, rssBytes: process.memoryUsage().rss });
-      log(`layer   L=${String(length).padStart(5)} ${kind.padEnd(9)} ${ms.toFixed(1).padStart(9)} ms  peak ${(peak / 2 ** 20).toFixed(1).padStart(8)} MiB  rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
+      rows.push({
+        kind: 'layer',
+        attention: kind,
+        length,
+        features: kind === 'performer' ? m : undefined,
+        ms,
+        peakBytes: peak,
+        rssBytes: process.memoryUsage().rss,
+      });
+      log(
+        `layer   L=${String(length).padStart(5)} ${kind.padEnd(9)} ${ms.toFixed(1).padStart(9)} ms  peak ${(peak / 2 ** 20).toFixed(1).padStart(8)} MiB  rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`,
+      );
       tf.dispose([x, mask]);
       layer.dispose();
 
       const built = buildTransformerModel({
         model: 'bert',
         config: {
-          model_type: 'bert', hidden_size: HIDDEN, num_hidden_layers: 4, num_attention_heads: HEADS, intermediate_size: 4 * HIDDEN,
-          vocab_size: 1000, max_position_embeddings: Math.max(...lengths), type_vocab_size: 2, hidden_act: 'gelu', layer_norm_eps: 1e-12,
-          hidden_dropout_prob: 0, attention_probs_dropout_prob: 0, initializer_range: 0.02,
+          model_type: 'bert',
+          hidden_size: HIDDEN,
+          num_hidden_layers: 4,
+          num_attention_heads: HEADS,
+          intermediate_size: 4 * HIDDEN,
+          vocab_size: 1000,
+          max_position_embeddings: Math.max(...lengths),
+          type_vocab_size: 2,
+          hidden_act: 'gelu',
+          layer_norm_eps: 1e-12,
+          hidden_dropout_prob: 0,
+          attention_probs_dropout_prob: 0,
+          initializer_range: 0.02,
         },
         attention: attentionOf(kind),
       });
@@ -142,18 +175,32 @@ export async function runPerformerBench(options: PerformerBenchOptions = {}): Pr
       tf.dispose(forward());
       const ems = await median(repsAt(length), forward);
       const epeak = await peakBytes(forward);
-      rows.push({ kind: 'encoder', attention: kind, length, features: kind === 'performer' ? m : undefined, ms: ems, peakBytes: epeak, rssBytes: process.memoryUsage().rss });
-      log(`encoder L=${String(length).padStart(5)} ${kind.padEnd(9)} ${ems.toFixed(1).padStart(9)} ms  peak ${(epeak / 2 ** 20).toFixed(1).padStart(8)} MiB  rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
+      rows.push({
+        kind: 'encoder',
+        attention: kind,
+        length,
+        features: kind === 'performer' ? m : undefined,
+        ms: ems,
+        peakBytes: epeak,
+        rssBytes: process.memoryUsage().rss,
+      });
+      log(
+        `encoder L=${String(length).padStart(5)} ${kind.padEnd(9)} ${ems.toFixed(1).padStart(9)} ms  peak ${(epeak / 2 ** 20).toFixed(1).padStart(8)} MiB  rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`,
+      );
       built.model.dispose();
     }
   }
   for (const kind of ['layer', 'encoder'] as const) {
-    const at = (attention: string, length: number) => rows.find((r) => r.kind === kind && r.attention === attention && r.length === length);
+    const at = (attention: string, length: number) =>
+      rows.find((r) => r.kind === kind && r.attention === attention && r.length === length);
     const cross = lengths.find((l) => {
       const [s, p] = [at('softmax', l), at('performer', l)];
       return s?.ms === undefined || (p?.ms !== undefined && p.ms < s.ms);
     });
-    const note = cross === undefined ? `performer not faster up to L=${lengths[lengths.length - 1]}` : `performer faster from L=${cross} (of ${lengths.join(', ')})`;
+    const note =
+      cross === undefined
+        ? `performer not faster up to L=${lengths[lengths.length - 1]}`
+        : `performer faster from L=${cross} (of ${lengths.join(', ')})`;
     rows.push({ kind: 'crossover', note: `${kind}: ${note}` });
     log(`crossover ${kind}: ${note}`);
   }
@@ -164,7 +211,17 @@ export async function runPerformerBench(options: PerformerBenchOptions = {}): Pr
   for (const std of [0.5, 1]) {
     const [q, k] = [2, 3].map((seed) => tf.randomNormal([1, HEADS, 256, 64], 0, std, 'float32', seed));
     const v = tf.randomNormal([1, HEADS, 256, 64], 0, 1, 'float32', 4);
-    const exact = softmaxAttention({ q, k, v, keyMask: null, bias: null, causal: false, scale: 1 / 8, dropout: 0, training: false });
+    const exact = softmaxAttention({
+      q,
+      k,
+      v,
+      keyMask: null,
+      bias: null,
+      causal: false,
+      scale: 1 / 8,
+      dropout: 0,
+      training: false,
+    });
     for (const features of featureList) {
       let sum = 0;
       for (const seed of [1, 2, 3]) {
@@ -185,5 +242,8 @@ export async function runPerformerBench(options: PerformerBenchOptions = {}): Pr
 const invokedDirectly = process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href;
 if (invokedDirectly) {
   const backendArg = process.argv.find((a) => a.startsWith('--backend='))?.split('=')[1];
-  await runPerformerBench({ quick: process.argv.includes('--quick'), backend: backendArg === 'cpu' ? 'cpu' : undefined });
+  await runPerformerBench({
+    quick: process.argv.includes('--quick'),
+    backend: backendArg === 'cpu' ? 'cpu' : undefined,
+  });
 }

@@ -39,22 +39,36 @@ function parseArgs(argv: string[]): Args {
     return i >= 0 ? argv[i + 1] : undefined;
   };
   const quick = argv.includes('--quick');
-  const list = value('sections')?.split(',').map((s) => s.trim()).filter(Boolean) ?? [...SECTION_IDS];
+  const list = value('sections')
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean) ?? [...SECTION_IDS];
   const unknown = list.filter((s) => !(SECTION_IDS as readonly string[]).includes(s));
-  if (unknown.length) throw new Error(`unknown section(s) ${unknown.join(', ')}; expected some of ${SECTION_IDS.join(', ')}`);
+  if (unknown.length)
+    throw new Error(`unknown section(s) ${unknown.join(', ')}; expected some of ${SECTION_IDS.join(', ')}`);
   const threads = Number(value('threads') ?? 2);
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`--threads must be a whole number >= 1`);
   const wq = argv.indexOf('--wait-quiet');
   const waitQuiet = wq < 0 ? 0 : Number(/^\d+$/.test(argv[wq + 1] ?? '') ? argv[wq + 1] : 600);
   const child = value('child') as SectionId | undefined;
   return {
-    quick, sections: list as SectionId[], threads, inProcess: quick || argv.includes('--in-process'), waitQuiet,
-    out: resolve(value('out') ?? (quick ? join(tmpdir(), 'bert4tfjs-bench-quick.json') : join(REPO_ROOT, 'bench', 'results', 'latest.json'))),
-    child: child ?? null, resultFile: value('result') ?? null,
+    quick,
+    sections: list as SectionId[],
+    threads,
+    inProcess: quick || argv.includes('--in-process'),
+    waitQuiet,
+    out: resolve(
+      value('out') ??
+        (quick ? join(tmpdir(), 'bert4tfjs-bench-quick.json') : join(REPO_ROOT, 'bench', 'results', 'latest.json')),
+    ),
+    child: child ?? null,
+    resultFile: value('result') ?? null,
   };
 }
 
-const log = (line: string): void => { process.stderr.write(`${line}\n`); };
+const log = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
 
 /** Runs one section in a child process (this file with --child); a crash or timeout becomes an error outcome. */
 function runIsolated(id: SectionId, args: Args): SectionOutcome {
@@ -62,7 +76,11 @@ function runIsolated(id: SectionId, args: Args): SectionOutcome {
   const childArgs = ['--child', id, '--threads', String(args.threads), ...(args.quick ? ['--quick'] : [])];
   const r = runChildForResult<SectionOutcome>(fileURLToPath(import.meta.url), childArgs, 12 * 60_000);
   if ('result' in r) return r.result;
-  return { status: 'error', seconds: Math.round((performance.now() - t0) / 100) / 10, error: `section process ended without a result (${r.error})` };
+  return {
+    status: 'error',
+    seconds: Math.round((performance.now() - t0) / 100) / 10,
+    error: `section process ended without a result (${r.error})`,
+  };
 }
 
 async function main(): Promise<void> {
@@ -76,18 +94,24 @@ async function main(): Promise<void> {
   }
   if (args.waitQuiet > 0) {
     const q = await waitForQuiet({ maxWaitSeconds: args.waitQuiet, log });
-    log(`load average ${q.load} after waiting ${q.waitedSeconds} s${q.quiet ? '' : ' (still busy: results will be noisy)'}`);
+    log(
+      `load average ${q.load} after waiting ${q.waitedSeconds} s${q.quiet ? '' : ' (still busy: results will be noisy)'}`,
+    );
   }
   const startedAt = new Date();
   const load = { start: loadAverage(), end: 0, max: loadAverage() };
-  const sampler = setInterval(() => { load.max = Math.max(load.max, loadAverage()); }, 5000);
+  const sampler = setInterval(() => {
+    load.max = Math.max(load.max, loadAverage());
+  }, 5000);
   sampler.unref();
   const outcomes: Partial<Record<SectionId, SectionOutcome>> = {};
   for (const id of args.sections) {
     log(`== ${id} ${args.inProcess ? '' : '(own process) '}==`);
     outcomes[id] = args.inProcess ? await runSection(id, ctx) : runIsolated(id, args);
     const o = outcomes[id]!;
-    log(`== ${id}: ${o.status}${o.status === 'not-available' ? ` (${o.reason})` : o.status === 'error' ? ` (${o.error})` : ''}${'seconds' in o ? `, ${o.seconds} s` : ''}`);
+    log(
+      `== ${id}: ${o.status}${o.status === 'not-available' ? ` (${o.reason})` : o.status === 'error' ? ` (${o.error})` : ''}${'seconds' in o ? `, ${o.seconds} s` : ''}`,
+    );
     load.max = Math.max(load.max, loadAverage());
   }
   clearInterval(sampler);
@@ -95,16 +119,24 @@ async function main(): Promise<void> {
   const finishedAt = new Date();
   const rows = buildRows(outcomes);
   const report: BenchReport = {
-    schema: 'bert4tfjs-bench/1', quick: args.quick, startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString(),
-    wallSeconds: Math.round((finishedAt.getTime() - startedAt.getTime()) / 1000), machine: machineInfo(), load, rows,
+    schema: 'bert4tfjs-bench/1',
+    quick: args.quick,
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    wallSeconds: Math.round((finishedAt.getTime() - startedAt.getTime()) / 1000),
+    machine: machineInfo(),
+    load,
+    rows,
     sections: Object.fromEntries(Object.entries(outcomes)),
   };
   writeReport(args.out, report);
   console.log(formatTable(rows));
   const m = report.machine;
-  console.log(`\n${args.quick ? 'quick run (tiny model, 1 repetition): not comparable numbers. ' : ''}` +
-    `${m.cpus} x ${m.cpuModel} (${m.simd ?? '?'}), ${m.node}; ` +
-    `load average ${load.start} at start, ${load.end} at end, max ${load.max}; ${report.wallSeconds} s. JSON: ${args.out}`);
+  console.log(
+    `\n${args.quick ? 'quick run (tiny model, 1 repetition): not comparable numbers. ' : ''}` +
+      `${m.cpus} x ${m.cpuModel} (${m.simd ?? '?'}), ${m.node}; ` +
+      `load average ${load.start} at start, ${load.end} at end, max ${load.max}; ${report.wallSeconds} s. JSON: ${args.out}`,
+  );
   // Exit explicitly: wasm worker threads would otherwise keep the process alive.
   process.exit(0);
 }

@@ -112,15 +112,23 @@ export async function runTokenizerBench(options: TokenizerBenchOptions = {}): Pr
     }
   }
   const result: TokenizerBenchResult = {
-    vocab: vocab.source, vocabSize: ours.vocabSize, source, sentences: sentences.length,
+    vocab: vocab.source,
+    vocabSize: ours.vocabSize,
+    source,
+    sentences: sentences.length,
     characters: sentences.reduce((s, t) => s + t.length, 0),
     ours: timing(oursSamples, sentences.length),
     xenova: xenova ? timing(xSamples, sentences.length) : null,
-    identical, loadAverage: loadAverage(),
+    identical,
+    loadAverage: loadAverage(),
   };
   if (xenovaError) result.xenovaError = xenovaError;
-  say(`tokenizer: ours ${result.ours.textsPerSecond.toFixed(0)} texts/s` +
-    (result.xenova ? `, xenova ${result.xenova.textsPerSecond.toFixed(0)} texts/s; identical ids ${identical}/${sentences.length}` : ''));
+  say(
+    `tokenizer: ours ${result.ours.textsPerSecond.toFixed(0)} texts/s` +
+      (result.xenova
+        ? `, xenova ${result.xenova.textsPerSecond.toFixed(0)} texts/s; identical ids ${identical}/${sentences.length}`
+        : ''),
+  );
   return result;
 }
 
@@ -128,7 +136,8 @@ if (isMainModule(import.meta.url)) {
   const { args, num } = benchArgs();
   const quick = args.includes('--quick');
   const r = await runTokenizerBench({
-    sentences: num('sentences') ?? (quick ? 200 : undefined), reps: num('reps') ?? (quick ? 1 : undefined),
+    sentences: num('sentences') ?? (quick ? 200 : undefined),
+    reps: num('reps') ?? (quick ? 1 : undefined),
     log: (l) => process.stderr.write(`${l}\n`),
   });
   console.log(JSON.stringify(r, null, 2));

@@ -7,7 +7,17 @@
  *
  *   node packages/cli/bin/run-ts.js bench/training.ts [--layers 12] [--steps 3] [--batch 32] [--seq 128] [--threads 2] [--budget 2.5e9]
  */
-import { DataGenerator, Trainer, adamW, crossEntropy, getBackendInfo, initBackend, seededUniform, toTensorBatch, type StepLogs } from '@bert4tfjs/core';
+import {
+  DataGenerator,
+  Trainer,
+  adamW,
+  crossEntropy,
+  getBackendInfo,
+  initBackend,
+  seededUniform,
+  toTensorBatch,
+  type StepLogs,
+} from '@bert4tfjs/core';
 import { buildTransformerModel } from '@bert4tfjs/models';
 import { benchArgs, isMainModule } from './lib/cli.ts';
 
@@ -51,14 +61,26 @@ export interface TrainingBenchResult {
 /** Runs the training benchmark in this process. */
 export async function runTrainingBench(options: TrainingBenchOptions = {}): Promise<TrainingBenchResult> {
   const { layers = 12, steps = 3, batchSize = 32, seqLen = 128, threads = 2, backend = 'wasm', log = true } = options;
-  const say = (s: string): void => { if (log) process.stderr.write(`${s}\n`); };
+  const say = (s: string): void => {
+    if (log) process.stderr.write(`${s}\n`);
+  };
   await initBackend({ backend, threads, quiet: !log });
   const info = getBackendInfo()!;
   say(`backend ${info.name}, ${info.threads} thread(s)`);
   const config = {
-    model_type: 'bert', vocab_size: 21128, hidden_size: 768, num_hidden_layers: layers, num_attention_heads: 12,
-    intermediate_size: 3072, max_position_embeddings: 512, type_vocab_size: 2, hidden_act: 'gelu',
-    hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1, initializer_range: 0.02, layer_norm_eps: 1e-12,
+    model_type: 'bert',
+    vocab_size: 21128,
+    hidden_size: 768,
+    num_hidden_layers: layers,
+    num_attention_heads: 12,
+    intermediate_size: 3072,
+    max_position_embeddings: 512,
+    type_vocab_size: 2,
+    hidden_act: 'gelu',
+    hidden_dropout_prob: 0.1,
+    attention_probs_dropout_prob: 0.1,
+    initializer_range: 0.02,
+    layer_norm_eps: 1e-12,
   };
   const built = buildTransformerModel({ model: 'bert', config, withPool: true, withNsp: true });
   // Deterministic pseudo-random token ids and labels: the speed does not depend on the values.
@@ -69,12 +91,13 @@ export async function runTrainingBench(options: TrainingBenchOptions = {}): Prom
   }));
   const gen = new DataGenerator(examples, {
     batchSize,
-    collate: (xs) => toTensorBatch({
-      input_ids: xs.map((x) => x.ids),
-      token_type_ids: xs.map((x) => x.ids.map(() => 0)),
-      attention_mask: xs.map((x) => x.ids.map(() => 1)),
-      labels: xs.map((x) => x.label),
-    }),
+    collate: (xs) =>
+      toTensorBatch({
+        input_ids: xs.map((x) => x.ids),
+        token_type_ids: xs.map((x) => x.ids.map(() => 0)),
+        attention_mask: xs.map((x) => x.ids.map(() => 1)),
+        labels: xs.map((x) => x.label),
+      }),
   });
   const trainer = new Trainer({
     model: built.model,
@@ -88,27 +111,41 @@ export async function runTrainingBench(options: TrainingBenchOptions = {}): Prom
   let lastCpu = process.cpuUsage();
   await trainer.fit(gen, {
     epochs: 1,
-    callbacks: [{
-      onTrainBegin: () => { lastCpu = process.cpuUsage(); },
-      onStepEnd: (l) => {
-        history.push(l);
-        const used = process.cpuUsage(lastCpu);
-        lastCpu = process.cpuUsage();
-        cpu.push((used.user + used.system) / 1e6);
-        const rss = process.memoryUsage().rss;
-        say(`step ${l.step}: loss ${l.loss.toFixed(4)}, ${l.stepTime.toFixed(1)} s (cpu ${cpu[cpu.length - 1].toFixed(1)} s), ${l.microBatches} micro-batches, ${(((l.tokens ?? 0) / l.stepTime)).toFixed(1)} tok/s, rss ${(rss / 2 ** 30).toFixed(2)} GiB`);
+    callbacks: [
+      {
+        onTrainBegin: () => {
+          lastCpu = process.cpuUsage();
+        },
+        onStepEnd: (l) => {
+          history.push(l);
+          const used = process.cpuUsage(lastCpu);
+          lastCpu = process.cpuUsage();
+          cpu.push((used.user + used.system) / 1e6);
+          const rss = process.memoryUsage().rss;
+          say(
+            `step ${l.step}: loss ${l.loss.toFixed(4)}, ${l.stepTime.toFixed(1)} s (cpu ${cpu[cpu.length - 1].toFixed(1)} s), ${l.microBatches} micro-batches, ${((l.tokens ?? 0) / l.stepTime).toFixed(1)} tok/s, rss ${(rss / 2 ** 30).toFixed(2)} GiB`,
+          );
+        },
       },
-    }],
+    ],
   });
   const plan = trainer.lastPlan!;
   const timed = history.length > 1 ? history.slice(1) : history;
   const tokens = timed.reduce((a, h) => a + (h.tokens ?? 0), 0);
   const secs = timed.reduce((a, h) => a + h.stepTime, 0);
   const result: TrainingBenchResult = {
-    backend: info.name, threads: info.threads, layers, batchSize, seqLen,
-    microBatchSize: plan.microBatchSize, microBatches: plan.sizes.length,
-    stepSeconds: history.map((h) => h.stepTime), tokensPerSecond: tokens / secs, stepCpuSeconds: cpu,
-    peakRssBytes: process.resourceUsage().maxRSS * 1024, estimatedStepBytes: plan.estimatedBytes,
+    backend: info.name,
+    threads: info.threads,
+    layers,
+    batchSize,
+    seqLen,
+    microBatchSize: plan.microBatchSize,
+    microBatches: plan.sizes.length,
+    stepSeconds: history.map((h) => h.stepTime),
+    tokensPerSecond: tokens / secs,
+    stepCpuSeconds: cpu,
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    estimatedStepBytes: plan.estimatedBytes,
     losses: history.map((h) => h.loss),
   };
   trainer.optimizer.dispose();
@@ -121,7 +158,12 @@ if (isMainModule(import.meta.url)) {
   let r: TrainingBenchResult;
   try {
     r = await runTrainingBench({
-      layers: num('layers'), steps: num('steps'), batchSize: num('batch'), seqLen: num('seq'), threads: num('threads'), memoryBudget: num('budget'),
+      layers: num('layers'),
+      steps: num('steps'),
+      batchSize: num('batch'),
+      seqLen: num('seq'),
+      threads: num('threads'),
+      memoryBudget: num('budget'),
     });
   } catch (e) {
     // The trainer refuses a step that would not fit (wasm would hang): report that as the result.
@@ -129,5 +171,7 @@ if (isMainModule(import.meta.url)) {
     process.exit(1);
   }
   console.log(JSON.stringify(r, null, 2));
-  console.log(`training: ${r.tokensPerSecond.toFixed(1)} tokens/s (${r.layers} layers, batch ${r.batchSize} x ${r.seqLen} as ${r.microBatches} micro-batches of <= ${r.microBatchSize}, ${r.threads} wasm threads); peak RSS ${(r.peakRssBytes / 2 ** 30).toFixed(2)} GiB; PyTorch yardstick 190 tokens/s`);
+  console.log(
+    `training: ${r.tokensPerSecond.toFixed(1)} tokens/s (${r.layers} layers, batch ${r.batchSize} x ${r.seqLen} as ${r.microBatches} micro-batches of <= ${r.microBatchSize}, ${r.threads} wasm threads); peak RSS ${(r.peakRssBytes / 2 ** 30).toFixed(2)} GiB; PyTorch yardstick 190 tokens/s`,
+  );
 }

@@ -17,7 +17,9 @@ import { Tokenizer } from '@bert4tfjs/tokenizers';
 
 const REPO = join(import.meta.dirname, '..');
 const dir = process.argv[2] ?? join(REPO, 'fixtures', 'bert');
-const vocab = existsSync(join(dir, 'vocab.txt')) ? join(dir, 'vocab.txt') : join(REPO, 'fixtures', 'tokenizers', 'bert_wordpiece', 'vocab.txt');
+const vocab = existsSync(join(dir, 'vocab.txt'))
+  ? join(dir, 'vocab.txt')
+  : join(REPO, 'fixtures', 'tokenizers', 'bert_wordpiece', 'vocab.txt');
 const sentences = ['今天天气很好', '今天天气不错', '我爱北京天安门', 'hello world'];
 
 await initBackend();
@@ -35,7 +37,9 @@ const table = tf.tidy(() => {
   // The first Transformer block's output, for first-last-avg: a second model over the same graph.
   const firstLayer = bert.model.getLayer('Transformer-0-FeedForward-Norm').output as tf.SymbolicTensor;
   const first = tf.model({ inputs: bert.model.inputs, outputs: firstLayer }).predict([ids, types, mask]) as tf.Tensor;
-  console.log(`token vectors (last_hidden_state): [${last.shape}] — one ${last.shape[2]}-d vector per token, padding included`);
+  console.log(
+    `token vectors (last_hidden_state): [${last.shape}] — one ${last.shape[2]}-d vector per token, padding included`,
+  );
   const pooled: Record<string, tf.Tensor> = {
     cls: poolHidden('cls', last, mask),
     pooler: outs[bert.outputNames.indexOf('pooler_output')],
@@ -46,7 +50,9 @@ const table = tf.tidy(() => {
   for (const [name, v] of Object.entries(pooled)) {
     const unit = l2Normalize(v);
     const sims = tf.matMul(unit, tf.transpose(unit)).arraySync() as number[][];
-    rows.push(`${name.padEnd(15)} [${v.shape}]  cos(0,1)=${sims[0][1].toFixed(3)}  cos(0,2)=${sims[0][2].toFixed(3)}  cos(0,3)=${sims[0][3].toFixed(3)}`);
+    rows.push(
+      `${name.padEnd(15)} [${v.shape}]  cos(0,1)=${sims[0][1].toFixed(3)}  cos(0,2)=${sims[0][2].toFixed(3)}  cos(0,3)=${sims[0][3].toFixed(3)}`,
+    );
   }
   return rows;
 });

@@ -38,7 +38,10 @@ console.log(`backend: ${tf.getBackend()}, task: ${task}`);
 
 // A seeded generator, so every run sees the same data (weights still start at random).
 let seed = 12345;
-const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+const random = (): number => {
+  seed = (seed * 1103515245 + 12345) % 2 ** 31;
+  return seed / 2 ** 31;
+};
 const randomString = (): string => {
   const n = MIN_LEN + Math.floor(random() * (MAX_LEN - MIN_LEN + 1));
   return Array.from({ length: n }, () => ALPHABET[Math.floor(random() * ALPHABET.length)]).join('');
@@ -63,7 +66,11 @@ function makeBatch(): T5Seq2SeqBatch {
     if (!heldOut.has(s)) strings.push(s);
   }
   const src = pad(strings.map((s) => [...toIds(s), EOS]));
-  return { input_ids: src.ids, attention_mask: src.mask, labels: pad(strings.map((s) => [...toIds(target(s)), EOS])).ids };
+  return {
+    input_ids: src.ids,
+    attention_mask: src.mask,
+    labels: pad(strings.map((s) => [...toIds(target(s)), EOS])).ids,
+  };
 }
 
 /** Greedy-decodes `strings` with the cached decoder; returns the decoded texts. */
@@ -86,10 +93,23 @@ async function exactMatch(built: TransformerModel): Promise<number> {
 const built = buildTransformerModel({
   model: 't5.1.1',
   config: {
-    model_type: 't5', vocab_size: ALPHABET.length + 3, d_model: 32, d_kv: 8, d_ff: 64, num_heads: 4,
-    num_layers: 2, num_decoder_layers: 2, relative_attention_num_buckets: 32, relative_attention_max_distance: 64,
-    feed_forward_proj: 'gated-gelu', tie_word_embeddings: false, dropout_rate: 0, layer_norm_epsilon: 1e-6,
-    pad_token_id: PAD, eos_token_id: EOS, decoder_start_token_id: PAD,
+    model_type: 't5',
+    vocab_size: ALPHABET.length + 3,
+    d_model: 32,
+    d_kv: 8,
+    d_ff: 64,
+    num_heads: 4,
+    num_layers: 2,
+    num_decoder_layers: 2,
+    relative_attention_num_buckets: 32,
+    relative_attention_max_distance: 64,
+    feed_forward_proj: 'gated-gelu',
+    tie_word_embeddings: false,
+    dropout_rate: 0,
+    layer_norm_epsilon: 1e-6,
+    pad_token_id: PAD,
+    eos_token_id: EOS,
+    decoder_start_token_id: PAD,
   },
 });
 const params = built.model.countParams();
@@ -108,7 +128,9 @@ while ((Date.now() - start) / 1000 < seconds) {
   step++;
   if (step % EVAL_EVERY === 0) {
     accuracy = await exactMatch(built);
-    console.log(`step ${step}  loss ${smoothed.toFixed(4)}  held-out exact match ${(accuracy * 100).toFixed(1)}%  (${((Date.now() - start) / 1000).toFixed(0)} s)`);
+    console.log(
+      `step ${step}  loss ${smoothed.toFixed(4)}  held-out exact match ${(accuracy * 100).toFixed(1)}%  (${((Date.now() - start) / 1000).toFixed(0)} s)`,
+    );
     if (accuracy >= TARGET_ACCURACY) break;
   }
 }
@@ -117,6 +139,12 @@ if (step % EVAL_EVERY !== 0) accuracy = await exactMatch(built);
 const samples = heldOutList.slice(0, 6);
 const decoded = await generate(built, samples);
 console.log('\nsome held-out generations:');
-samples.forEach((s, i) => console.log(`  ${s.padEnd(MAX_LEN)} -> ${decoded[i].padEnd(MAX_LEN)} ${decoded[i] === target(s) ? 'ok' : `(want ${target(s)})`}`));
-console.log(`\nafter ${step} steps (${((Date.now() - start) / 1000).toFixed(0)} s): exact match ${(accuracy * 100).toFixed(1)}% on ${heldOutList.length} held-out strings`);
+samples.forEach((s, i) =>
+  console.log(
+    `  ${s.padEnd(MAX_LEN)} -> ${decoded[i].padEnd(MAX_LEN)} ${decoded[i] === target(s) ? 'ok' : `(want ${target(s)})`}`,
+  ),
+);
+console.log(
+  `\nafter ${step} steps (${((Date.now() - start) / 1000).toFixed(0)} s): exact match ${(accuracy * 100).toFixed(1)}% on ${heldOutList.length} held-out strings`,
+);
 optimizer.dispose();

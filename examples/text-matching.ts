@@ -12,7 +12,16 @@
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {
-  accuracy, adam, binaryF1, crossEntropy, DataGenerator, initBackend, sequencePadding, toTensorBatch, Trainer, warmupLinearDecay,
+  accuracy,
+  adam,
+  binaryF1,
+  crossEntropy,
+  DataGenerator,
+  initBackend,
+  sequencePadding,
+  toTensorBatch,
+  Trainer,
+  warmupLinearDecay,
 } from '@bert4tfjs/core';
 import { buildTransformerModel, loadModelDir } from '@bert4tfjs/models';
 import { Tokenizer } from '@bert4tfjs/tokenizers';
@@ -31,31 +40,53 @@ const train = readMatchingFile(join(DATA, 'train.tsv')).pairs.slice(0, limit);
 const test = readMatchingFile(join(DATA, 'test.tsv')).pairs;
 
 // Tokenizer and model: a converted checkpoint plus a new classifier, or a tiny BERT from scratch.
-const tokenizer = modelDir ? Tokenizer.fromVocabFile(join(modelDir, 'vocab.txt')) : new Tokenizer(buildVocab(train.flatMap((p) => [p.a, p.b])));
+const tokenizer = modelDir
+  ? Tokenizer.fromVocabFile(join(modelDir, 'vocab.txt'))
+  : new Tokenizer(buildVocab(train.flatMap((p) => [p.a, p.b])));
 const bert = modelDir
   ? loadModelDir(modelDir, { numLabels: 2 })
   : buildTransformerModel({
-    model: 'bert', numLabels: 2,
-    config: { vocab_size: tokenizer.vocabSize, hidden_size: 128, num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 512 },
-  });
+      model: 'bert',
+      numLabels: 2,
+      config: {
+        vocab_size: tokenizer.vocabSize,
+        hidden_size: 128,
+        num_hidden_layers: 2,
+        num_attention_heads: 2,
+        intermediate_size: 512,
+      },
+    });
 const logitsAt = bert.outputNames.indexOf('logits');
 
 // Batches: pad each batch to its longest pair; labels are class ids.
 const encode = (a: string, b: string) => tokenizer.encode(a, b, { maxLength: 64 });
 type Example = { ids: number[]; types: number[]; label: number };
-const examples: Example[] = train.map((p) => { const e = encode(p.a, p.b); return { ids: e.inputIds, types: e.tokenTypeIds, label: p.label }; });
-const collate = (xs: Example[]) => toTensorBatch({
-  input_ids: sequencePadding(xs.map((x) => x.ids)),
-  token_type_ids: sequencePadding(xs.map((x) => x.types)),
-  attention_mask: sequencePadding(xs.map((x) => x.ids.map(() => 1))),
-  labels: xs.map((x) => x.label),
-}, { attention_mask: 'float32', labels: 'int32' });
+const examples: Example[] = train.map((p) => {
+  const e = encode(p.a, p.b);
+  return { ids: e.inputIds, types: e.tokenTypeIds, label: p.label };
+});
+const collate = (xs: Example[]) =>
+  toTensorBatch(
+    {
+      input_ids: sequencePadding(xs.map((x) => x.ids)),
+      token_type_ids: sequencePadding(xs.map((x) => x.types)),
+      attention_mask: sequencePadding(xs.map((x) => x.ids.map(() => 1))),
+      labels: xs.map((x) => x.label),
+    },
+    { attention_mask: 'float32', labels: 'int32' },
+  );
 const data = new DataGenerator(examples, { batchSize: 32, seed: 1, bucketBy: (x) => x.ids.length, collate });
 
 const steps = epochs * data.stepsPerEpoch;
-const optimizer = adam({ learningRate: modelDir ? 3e-5 : 5e-4, schedule: warmupLinearDecay({ warmupSteps: Math.round(steps / 10), totalSteps: steps }) });
+const optimizer = adam({
+  learningRate: modelDir ? 3e-5 : 5e-4,
+  schedule: warmupLinearDecay({ warmupSteps: Math.round(steps / 10), totalSteps: steps }),
+});
 const trainer = new Trainer({
-  model: bert.model, inputs: ['input_ids', 'token_type_ids', 'attention_mask'], optimizer, progress: true,
+  model: bert.model,
+  inputs: ['input_ids', 'token_type_ids', 'attention_mask'],
+  optimizer,
+  progress: true,
   loss: (outputs, batch) => crossEntropy(batch.labels, outputs[logitsAt], { sparse: true }),
 });
 const t0 = performance.now();
@@ -65,7 +96,12 @@ console.log(`trained ${steps} steps in ${((performance.now() - t0) / 1000).toFix
 // Test: predict the argmax class of every pair.
 const predictions: number[] = [];
 for (let s = 0; s < test.length; s += 64) {
-  const batch = collate(test.slice(s, s + 64).map((p) => { const e = encode(p.a, p.b); return { ids: e.inputIds, types: e.tokenTypeIds, label: p.label }; }));
+  const batch = collate(
+    test.slice(s, s + 64).map((p) => {
+      const e = encode(p.a, p.b);
+      return { ids: e.inputIds, types: e.tokenTypeIds, label: p.label };
+    }),
+  );
   const classes = tf.tidy(() => {
     const out = bert.model.predict([batch.input_ids, batch.token_type_ids, batch.attention_mask]) as tf.Tensor[];
     return tf.argMax(out[logitsAt], -1);
@@ -75,6 +111,13 @@ for (let s = 0; s < test.length; s += 64) {
 }
 const labels = test.map((p) => p.label);
 const majority = train.filter((p) => p.label === 1).length * 2 > train.length ? 1 : 0;
-console.log(`test accuracy ${accuracy(predictions, labels).toFixed(4)}, F1 ${binaryF1(predictions, labels).f1.toFixed(4)}`);
-console.log(`majority-class baseline (always ${majority}): ${accuracy(labels.map(() => majority), labels).toFixed(4)}`);
+console.log(
+  `test accuracy ${accuracy(predictions, labels).toFixed(4)}, F1 ${binaryF1(predictions, labels).f1.toFixed(4)}`,
+);
+console.log(
+  `majority-class baseline (always ${majority}): ${accuracy(
+    labels.map(() => majority),
+    labels,
+  ).toFixed(4)}`,
+);
 optimizer.dispose();

@@ -29,12 +29,26 @@ const ids = [...text].map((c) => chars.indexOf(c));
 const split = Math.floor(ids.length * 0.9);
 const train = lmBatches(ids.slice(0, split), BATCH, TGT_LEN);
 const heldOut = lmBatches(ids.slice(split), 4, TGT_LEN);
-console.log(`${text.length} characters, vocabulary ${chars.length}; ${train.length} training windows of ${BATCH}x${TGT_LEN}`);
+console.log(
+  `${text.length} characters, vocabulary ${chars.length}; ${train.length} training windows of ${BATCH}x${TGT_LEN}`,
+);
 
 const built = buildTransformerModel({
   config: {
-    model_type: 'transfo-xl', vocab_size: chars.length, d_model: 64, d_embed: 64, n_head: 4, d_head: 16, d_inner: 128,
-    n_layer: 2, mem_len: MEM_LEN, dropout: 0.05, dropatt: 0, untie_r: true, cutoffs: [], div_val: 1,
+    model_type: 'transfo-xl',
+    vocab_size: chars.length,
+    d_model: 64,
+    d_embed: 64,
+    n_head: 4,
+    d_head: 16,
+    d_inner: 128,
+    n_layer: 2,
+    mem_len: MEM_LEN,
+    dropout: 0.05,
+    dropatt: 0,
+    untie_r: true,
+    cutoffs: [],
+    div_val: 1,
   },
 });
 const step = transfoXlStepOf(built);
@@ -63,5 +77,9 @@ const carried = evaluateLm(step, heldOut, { carryMemory: true });
 const reset = evaluateLm(step, heldOut, { carryMemory: false });
 console.log(`held-out loss with memories carried between segments: ${carried.toFixed(4)} nats/char`);
 console.log(`held-out loss with memories reset before each segment: ${reset.toFixed(4)} nats/char`);
-console.log(carried < reset ? `carrying memory lowers the loss by ${(reset - carried).toFixed(4)}` : 'memory did not help (train longer?)');
+console.log(
+  carried < reset
+    ? `carrying memory lowers the loss by ${(reset - carried).toFixed(4)}`
+    : 'memory did not help (train longer?)',
+);
 built.model.dispose();

@@ -22,7 +22,6 @@ const inputs = JSON.parse(readFileSync(fixturePath('bert', 'inputs.json'), 'utf8
 const expected = readSafetensors(fixturePath('bert', 'expected.safetensors'));
 const config = JSON.parse(readFileSync(fixturePath('bert', 'config.json'), 'utf8'));
 
-
 describe('BERT with conditional layer normalization (fixtures/bert)', () => {
   let built: TransformerModel;
   const batch = inputs.input_ids.length as number;
@@ -36,8 +35,13 @@ describe('BERT with conditional layer normalization (fixtures/bert)', () => {
   beforeAll(async () => {
     await tf.setBackend('cpu');
     built = buildTransformerModel({
-      model: 'bert', configPath: fixturePath('bert', 'config.json'), checkpointPath: fixturePath('bert', 'model.safetensors'),
-      withPool: true, withMlm: true, withNsp: true, layerNormCond: { size: COND },
+      model: 'bert',
+      configPath: fixturePath('bert', 'config.json'),
+      checkpointPath: fixturePath('bert', 'model.safetensors'),
+      withPool: true,
+      withMlm: true,
+      withNsp: true,
+      layerNormCond: { size: COND },
     });
   });
 
@@ -83,6 +87,8 @@ describe('BERT with conditional layer normalization (fixtures/bert)', () => {
   });
 
   it('rejects a bad condition size', () => {
-    expect(() => buildTransformerModel({ model: 'bert', config, layerNormCond: { size: 0 } })).toThrow(/layerNormCond.size/);
+    expect(() => buildTransformerModel({ model: 'bert', config, layerNormCond: { size: 0 } })).toThrow(
+      /layerNormCond.size/,
+    );
   });
 });

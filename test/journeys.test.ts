@@ -12,9 +12,16 @@ const tmp = mkdtempSync(join(tmpdir(), 'b4t-journeys-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function example(name: string, ...args: string[]): string {
-  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'packages', 'cli', 'bin', 'run-ts.js'), join(REPO_ROOT, 'examples', name), ...args], {
-    cwd: tmp, encoding: 'utf8', env: { ...process.env, BERT4TFJS_BACKEND: 'wasm' }, timeout: 180_000,
-  });
+  const r = spawnSync(
+    process.execPath,
+    [join(REPO_ROOT, 'packages', 'cli', 'bin', 'run-ts.js'), join(REPO_ROOT, 'examples', name), ...args],
+    {
+      cwd: tmp,
+      encoding: 'utf8',
+      env: { ...process.env, BERT4TFJS_BACKEND: 'wasm' },
+      timeout: 180_000,
+    },
+  );
   expect(r.status, `${name}:\n${r.stderr}`).toBe(0);
   return r.stdout;
 }
@@ -36,7 +43,8 @@ describe('user journeys (examples/)', () => {
     const out = example('sentence-embeddings.ts', '1', '64', dir);
     expect(Math.abs(number(/test Spearman (-?\d\.\d+)/, out))).toBeLessThanOrEqual(1);
     expect(out).toMatch(/character-overlap Jaccard baseline 0\.\d+/);
-    for (const f of ['config.json', 'model.safetensors', 'vocab.txt', 'bert4tfjs.json']) expect(existsSync(join(dir, f)), f).toBe(true);
+    for (const f of ['config.json', 'model.safetensors', 'vocab.txt', 'bert4tfjs.json'])
+      expect(existsSync(join(dir, f)), f).toBe(true);
     expect(JSON.parse(readFileSync(join(dir, 'bert4tfjs.json'), 'utf8')).pooling).toBe('mean');
     expect(out.split('query: ')[1].trim().split('\n')).toHaveLength(4);
   });
@@ -44,13 +52,15 @@ describe('user journeys (examples/)', () => {
   it('extract embeddings: token vectors and four sentence poolings from the bundled BERT', () => {
     const out = example('extract-embeddings.ts');
     expect(out).toMatch(/last_hidden_state\): \[4,\d+,32\]/);
-    for (const p of ['cls', 'pooler', 'mean', 'first-last-avg']) expect(out).toMatch(new RegExp(`^${p} +\\[4,32\\] +cos\\(0,1\\)=`, 'm'));
+    for (const p of ['cls', 'pooler', 'mean', 'first-last-avg'])
+      expect(out).toMatch(new RegExp(`^${p} +\\[4,32\\] +cos\\(0,1\\)=`, 'm'));
   });
 
   it('sohu multi-task: per-task metrics with raw and EMA weights', () => {
     const out = example('sohu-multitask.ts', '1', '64');
     for (const part of out.split(/EMA weights:/)) {
-      for (const t of ['ss-A', 'ss-B', 'sl-A', 'sl-B']) expect(part).toMatch(new RegExp(`${t}: accuracy \\d\\.\\d{4} +F1 \\d\\.\\d{4}`));
+      for (const t of ['ss-A', 'ss-B', 'sl-A', 'sl-B'])
+        expect(part).toMatch(new RegExp(`${t}: accuracy \\d\\.\\d{4} +F1 \\d\\.\\d{4}`));
     }
   });
 });

@@ -5,7 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Trainer, adam, listCheckpoints, perExampleEstimate, readMetricsLog } from '@bert4tfjs/core';
-import { buildTinyBert, collate, makeExamples, makeGenerator, nspLoss, weightValues } from './fixtures-trainer/tiny-bert-task.ts';
+import {
+  buildTinyBert,
+  collate,
+  makeExamples,
+  makeGenerator,
+  nspLoss,
+  weightValues,
+} from './fixtures-trainer/tiny-bert-task.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'trainer-bert-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -14,7 +21,11 @@ const examples = makeExamples(16);
 function maxDiff(a: number[][], b: number[][]): number {
   expect(a.length).toBe(b.length);
   let m = 0;
-  a.forEach((row, i) => row.forEach((x, j) => { m = Math.max(m, Math.abs(x - b[i][j])); }));
+  a.forEach((row, i) =>
+    row.forEach((x, j) => {
+      m = Math.max(m, Math.abs(x - b[i][j]));
+    }),
+  );
   return m;
 }
 
@@ -22,8 +33,18 @@ describe('Trainer on a tiny BERT', () => {
   it('continues an interrupted run on the same loss curve and weights', async () => {
     const run = async (dir: string | undefined, opts: { maxSteps?: number; resume?: boolean }) => {
       const built = buildTinyBert();
-      const trainer = new Trainer({ model: built.model, loss: nspLoss, optimizer: adam({ learningRate: 1e-3 }), progress: false });
-      const r = await trainer.fit(makeGenerator(examples, 4), { epochs: 2, checkpointDir: dir, checkpointEvery: dir ? 1 : undefined, ...opts });
+      const trainer = new Trainer({
+        model: built.model,
+        loss: nspLoss,
+        optimizer: adam({ learningRate: 1e-3 }),
+        progress: false,
+      });
+      const r = await trainer.fit(makeGenerator(examples, 4), {
+        epochs: 2,
+        checkpointDir: dir,
+        checkpointEvery: dir ? 1 : undefined,
+        ...opts,
+      });
       const w = weightValues(built);
       trainer.optimizer.dispose();
       built.model.dispose();
@@ -49,7 +70,14 @@ describe('Trainer on a tiny BERT', () => {
     const batchSize = 8;
     const run = async (memoryBudget: number | undefined, microBatch: 'auto' | 'off') => {
       const built = buildTinyBert();
-      const trainer = new Trainer({ model: built.model, loss: nspLoss, optimizer: adam({ learningRate: 1e-3 }), progress: false, memoryBudget, microBatch });
+      const trainer = new Trainer({
+        model: built.model,
+        loss: nspLoss,
+        optimizer: adam({ learningRate: 1e-3 }),
+        progress: false,
+        memoryBudget,
+        microBatch,
+      });
       const r = await trainer.fit(makeGenerator(examples, batchSize), { epochs: 1 });
       const w = weightValues(built);
       trainer.optimizer.dispose();
@@ -58,8 +86,17 @@ describe('Trainer on a tiny BERT', () => {
     };
     // Measure what one example costs at the longest length, then allow about 3.5 examples' activations.
     const probeModel = buildTinyBert();
-    const probe = new Trainer({ model: probeModel.model, loss: nspLoss, optimizer: adam(), progress: false, memoryBudget: 1e12 });
-    const longest = examples.slice().sort((a, b) => b.ids.length - a.ids.length).slice(0, batchSize);
+    const probe = new Trainer({
+      model: probeModel.model,
+      loss: nspLoss,
+      optimizer: adam(),
+      progress: false,
+      memoryBudget: 1e12,
+    });
+    const longest = examples
+      .slice()
+      .sort((a, b) => b.ids.length - a.ids.length)
+      .slice(0, batchSize);
     const batch = collate(longest);
     const seqLen = batch.input_ids.shape[1] as number;
     await probe.planner.plan(batch, batchSize, seqLen, false);

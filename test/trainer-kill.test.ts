@@ -16,10 +16,23 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 /** Starts the child and SIGKILLs it once it has reported `killAt` steps; resolves with the steps it reported. */
 function runAndKill(dir: string, killAt: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'packages/cli/bin/run-ts.js'), join(REPO_ROOT, 'test/fixtures-trainer/train-child.ts'), '--dir', dir, '--delay', '30'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [
+        join(REPO_ROOT, 'packages/cli/bin/run-ts.js'),
+        join(REPO_ROOT, 'test/fixtures-trainer/train-child.ts'),
+        '--dir',
+        dir,
+        '--delay',
+        '30',
+      ],
+      { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let last = 0;
     let err = '';
-    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
     child.stdout.on('data', (d: Buffer) => {
       for (const m of d.toString().matchAll(/step (\d+)/g)) last = Math.max(last, Number(m[1]));
       if (last >= killAt) child.kill('SIGKILL');
@@ -66,6 +79,8 @@ describe('Trainer checkpoints survive SIGKILL', () => {
     // The metrics log, appended to by both processes, reads as one run with every step.
     const log = readMetricsLog(join(dir, 'metrics.jsonl'), { latestPerStep: true });
     expect(log.map((r) => r.step)).toEqual(Array.from({ length: JOB_STEPS }, (_, i) => i + 1));
-    expect(log.map((r) => r.loss)).toEqual(readMetricsLog(join(root, 'reference', 'metrics.jsonl'), { latestPerStep: true }).map((r) => r.loss));
+    expect(log.map((r) => r.loss)).toEqual(
+      readMetricsLog(join(root, 'reference', 'metrics.jsonl'), { latestPerStep: true }).map((r) => r.loss),
+    );
   });
 });

@@ -10,8 +10,16 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  ConditionalLayerNormalization, ConditionalRandomField, crossEntropy, Dense, EfficientGlobalPointer, GlobalPointer,
-  globalPointerLoss, initBackend, MaskedPooling, MultiSampleDropout,
+  ConditionalLayerNormalization,
+  ConditionalRandomField,
+  crossEntropy,
+  Dense,
+  EfficientGlobalPointer,
+  GlobalPointer,
+  globalPointerLoss,
+  initBackend,
+  MaskedPooling,
+  MultiSampleDropout,
 } from '@bert4tfjs/core';
 import { buildTransformerModel, type TransformerModel } from '@bert4tfjs/models';
 import type * as TfModule from '../packages/core/node_modules/@tensorflow/tfjs/dist/index.d.ts';
@@ -36,7 +44,11 @@ delete process.env.BERT4TFJS_THREADS;
 
 const inputs = JSON.parse(readFileSync(fixturePath('bert', 'inputs.json'), 'utf8'));
 
-interface MatMulCall { kernel: string; transposeA: boolean; transposeB: boolean }
+interface MatMulCall {
+  kernel: string;
+  transposeA: boolean;
+  transposeB: boolean;
+}
 
 /** Wraps the matmul kernels of `backend` to record their transpose attributes; `restore` puts them back. */
 function spyMatMuls(backend: string): { calls: MatMulCall[]; restore: () => void } {
@@ -48,17 +60,22 @@ function spyMatMuls(backend: string): { calls: MatMulCall[]; restore: () => void
       ...original,
       kernelFunc: (args) => {
         const attrs = args.attrs as { transposeA?: boolean; transposeB?: boolean };
-        calls.push({ kernel: original.kernelName, transposeA: attrs.transposeA === true, transposeB: attrs.transposeB === true });
+        calls.push({
+          kernel: original.kernelName,
+          transposeA: attrs.transposeA === true,
+          transposeB: attrs.transposeB === true,
+        });
         return original.kernelFunc(args);
       },
     });
   }
   return {
     calls,
-    restore: () => originals.forEach((original) => {
-      tf.unregisterKernel(original.kernelName, backend);
-      tf.registerKernel(original);
-    }),
+    restore: () =>
+      originals.forEach((original) => {
+        tf.unregisterKernel(original.kernelName, backend);
+        tf.registerKernel(original);
+      }),
   };
 }
 
@@ -73,14 +90,20 @@ function loss(built: TransformerModel): TfModule.Scalar {
     const feeds = [ids, tf.tensor2d(inputs.token_type_ids, undefined, 'int32'), mask];
     const out = built.model.apply(feeds, { training: false }) as TfModule.Tensor[];
     const mlm = crossEntropy(ids, out[built.outputNames.indexOf('mlm_logits')]);
-    const nspLabels = tf.tensor1d(inputs.input_ids.map((_: number[], i: number) => i % 2), 'int32');
+    const nspLabels = tf.tensor1d(
+      inputs.input_ids.map((_: number[], i: number) => i % 2),
+      'int32',
+    );
     const nsp = crossEntropy(nspLabels, out[built.outputNames.indexOf('nsp_logits')]);
     return tf.add(mlm, nsp) as TfModule.Scalar;
   });
 }
 
 /** Gradients of the loss w.r.t. every trainable weight (by weight name) and the matmul calls made. */
-function gradients(built: TransformerModel, backend: string): { grads: Map<string, Float32Array>; loss: number; calls: MatMulCall[] } {
+function gradients(
+  built: TransformerModel,
+  backend: string,
+): { grads: Map<string, Float32Array>; loss: number; calls: MatMulCall[] } {
   const spy = spyMatMuls(backend);
   try {
     const vars = built.model.trainableWeights.map((w) => w.read() as TfModule.Variable);
@@ -112,8 +135,11 @@ describe('gradients on wasm equal gradients on cpu (fixture BERT, all trainable 
   beforeAll(async () => {
     await initBackend({ backend: 'cpu', quiet: true });
     built = buildTransformerModel({
-      configPath: fixturePath('bert', 'config.json'), checkpointPath: fixturePath('bert', 'model.safetensors'),
-      withPool: true, withMlm: true, withNsp: true,
+      configPath: fixturePath('bert', 'config.json'),
+      checkpointPath: fixturePath('bert', 'model.safetensors'),
+      withPool: true,
+      withMlm: true,
+      withNsp: true,
     });
     cpu = gradients(built, 'cpu');
     await initBackend({ backend: 'wasm', threads: 1, quiet: true });
@@ -165,10 +191,12 @@ describe('gradients on wasm equal gradients on cpu (fixture BERT, all trainable 
       if (!isKeyBias(name) && rel > worstOther.rel) worstOther = { name, rel, maxAbs };
       maxAbsAll = Math.max(maxAbsAll, maxAbs);
     }
-    console.log(`wasm vs cpu over ${cpu.grads.size} weights (global gradient norm ${total.toExponential(2)}): ` +
-      `worst relative gradient difference ${worst.rel.toExponential(2)} ` +
-      `(${worst.name}); excluding key biases ${worstOther.rel.toExponential(2)} (${worstOther.name}); ` +
-      `max |diff| of any gradient entry ${maxAbsAll.toExponential(2)}; loss ${cpu.loss.toFixed(6)} vs ${wasm.loss.toFixed(6)}`);
+    console.log(
+      `wasm vs cpu over ${cpu.grads.size} weights (global gradient norm ${total.toExponential(2)}): ` +
+        `worst relative gradient difference ${worst.rel.toExponential(2)} ` +
+        `(${worst.name}); excluding key biases ${worstOther.rel.toExponential(2)} (${worstOther.name}); ` +
+        `max |diff| of any gradient entry ${maxAbsAll.toExponential(2)}; loss ${cpu.loss.toFixed(6)} vs ${wasm.loss.toFixed(6)}`,
+    );
     expect(worst.rel).toBeLessThan(REL_TOL);
   });
 
@@ -182,19 +210,27 @@ describe('gradients on wasm equal gradients on cpu (fixture BERT, all trainable 
 });
 
 describe('task layers: gradients on wasm equal gradients on cpu', () => {
-  const B = 2, L = 6, D = 8, C = 3, T = 4;
-  const spansOf = (heads: number) => tf.tidy(() => {
-    const gold = new Float32Array(B * heads * L * L);
-    for (let b = 0; b < B; b++) for (let h = 0; h < heads; h++) gold[((b * heads + h) * L + h) * L + h + 1] = 1;
-    return tf.tensor4d(gold, [B, heads, L, L]);
-  });
+  const B = 2,
+    L = 6,
+    D = 8,
+    C = 3,
+    T = 4;
+  const spansOf = (heads: number) =>
+    tf.tidy(() => {
+      const gold = new Float32Array(B * heads * L * L);
+      for (let b = 0; b < B; b++) for (let h = 0; h < heads; h++) gold[((b * heads + h) * L + h) * L + h + 1] = 1;
+      return tf.tensor4d(gold, [B, heads, L, L]);
+    });
 
   /** CLN -> GlobalPointer, EfficientGlobalPointer, CRF, multi-sample dropout head, pooling; one summed loss. */
   function taskModel(): { model: TfModule.LayersModel; crf: ConditionalRandomField } {
     const x = tf.input({ shape: [L, D] });
     const mask = tf.input({ shape: [L] });
     const cond = tf.input({ shape: [C] });
-    const h = new ConditionalLayerNormalization({ hiddenUnits: 2, hiddenActivation: 'tanh' }).apply([x, cond]) as TfModule.SymbolicTensor;
+    const h = new ConditionalLayerNormalization({ hiddenUnits: 2, hiddenActivation: 'tanh' }).apply([
+      x,
+      cond,
+    ]) as TfModule.SymbolicTensor;
     const crf = new ConditionalRandomField();
     const outputs = [
       new GlobalPointer({ heads: 2, headSize: 4 }).apply([h, mask]),
@@ -204,7 +240,9 @@ describe('task layers: gradients on wasm equal gradients on cpu', () => {
       new MaskedPooling({ mode: 'mean' }).apply([h, mask]),
     ] as TfModule.SymbolicTensor[];
     const model = tf.model({ inputs: [x, mask, cond], outputs });
-    tf.tidy(() => model.setWeights(model.getWeights().map((w, i) => tf.randomUniform(w.shape, -0.5, 0.5, 'float32', 100 + i))));
+    tf.tidy(() =>
+      model.setWeights(model.getWeights().map((w, i) => tf.randomUniform(w.shape, -0.5, 0.5, 'float32', 100 + i))),
+    );
     return { model, crf };
   }
 
@@ -212,17 +250,41 @@ describe('task layers: gradients on wasm equal gradients on cpu', () => {
     const spy = spyMatMuls(backend);
     try {
       const vars = built.model.trainableWeights.map((w) => w.read() as TfModule.Variable);
-      const { value, grads } = tf.variableGrads(() => tf.tidy(() => {
-        const mask = tf.tensor2d([[1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 0, 0]]);
-        const feeds = [tf.randomNormal([B, L, D], 0, 1, 'float32', 1), mask, tf.randomNormal([B, C], 0, 1, 'float32', 2)];
-        const [gp, egp, tags, msd, pooled] = built.model.apply(feeds, { training: false }) as TfModule.Tensor[];
-        const gold = tf.tensor2d([[0, 1, 2, 3, 0, 1], [3, 2, 1, 0, 0, 0]], undefined, 'int32');
-        return tf.addN([
-          globalPointerLoss(spansOf(2), gp), globalPointerLoss(spansOf(3), egp), built.crf.loss(gold, tags),
-          tf.mean(tf.square(msd)), tf.mean(tf.square(pooled)),
-        ]) as TfModule.Scalar;
-      }), vars);
-      const out = built.model.trainableWeights.map((w, i) => ({ name: w.originalName, g: grads[vars[i].name]?.dataSync() as Float32Array }));
+      const { value, grads } = tf.variableGrads(
+        () =>
+          tf.tidy(() => {
+            const mask = tf.tensor2d([
+              [1, 1, 1, 1, 1, 1],
+              [1, 1, 1, 1, 0, 0],
+            ]);
+            const feeds = [
+              tf.randomNormal([B, L, D], 0, 1, 'float32', 1),
+              mask,
+              tf.randomNormal([B, C], 0, 1, 'float32', 2),
+            ];
+            const [gp, egp, tags, msd, pooled] = built.model.apply(feeds, { training: false }) as TfModule.Tensor[];
+            const gold = tf.tensor2d(
+              [
+                [0, 1, 2, 3, 0, 1],
+                [3, 2, 1, 0, 0, 0],
+              ],
+              undefined,
+              'int32',
+            );
+            return tf.addN([
+              globalPointerLoss(spansOf(2), gp),
+              globalPointerLoss(spansOf(3), egp),
+              built.crf.loss(gold, tags),
+              tf.mean(tf.square(msd)),
+              tf.mean(tf.square(pooled)),
+            ]) as TfModule.Scalar;
+          }),
+        vars,
+      );
+      const out = built.model.trainableWeights.map((w, i) => ({
+        name: w.originalName,
+        g: grads[vars[i].name]?.dataSync() as Float32Array,
+      }));
       tf.dispose([value, ...Object.values(grads)]);
       return { grads: out, calls: [...spy.calls] };
     } finally {
@@ -246,7 +308,9 @@ describe('task layers: gradients on wasm equal gradients on cpu', () => {
       for (let k = 0; k < g.length; k++) d += (w[k] - g[k]) ** 2;
       worst = Math.max(worst, Math.sqrt(d) / norm(g));
     });
-    console.log(`task layers: ${cpu.grads.length} weights, worst relative gradient difference wasm vs cpu ${worst.toExponential(2)}`);
+    console.log(
+      `task layers: ${cpu.grads.length} weights, worst relative gradient difference wasm vs cpu ${worst.toExponential(2)}`,
+    );
     expect(worst).toBeLessThan(REL_TOL);
     for (const run of [cpu, wasm]) expect(run.calls.filter((c) => c.transposeA || c.transposeB)).toEqual([]);
     built.model.dispose();

@@ -24,7 +24,10 @@ export interface VocabSource {
 export function findVocab(): VocabSource {
   const shared = join(SHARED_DIR, 'vocab', 'bert-chinese', 'vocab.txt');
   if (existsSync(shared)) return { path: shared, source: 'shared/vocab/bert-chinese' };
-  return { path: join(REPO_ROOT, 'fixtures', 'tokenizers', 'bert_wordpiece', 'vocab.txt'), source: 'fixtures/tokenizers/bert_wordpiece' };
+  return {
+    path: join(REPO_ROOT, 'fixtures', 'tokenizers', 'bert_wordpiece', 'vocab.txt'),
+    source: 'fixtures/tokenizers/bert_wordpiece',
+  };
 }
 
 /** Sentences and where they came from. */
@@ -50,7 +53,10 @@ export function loadSentences(limit: number): SentenceSource {
       }
       if (out.length >= limit) break;
     }
-    return { sentences: out.filter((s) => s.trim() !== '').slice(0, limit), source: 'shared/data/stsb-multi-mt-zh (test, dev)' };
+    return {
+      sentences: out.filter((s) => s.trim() !== '').slice(0, limit),
+      source: 'shared/data/stsb-multi-mt-zh (test, dev)',
+    };
   }
   for (const p of generateMatchingPairs(Math.ceil(limit / 2), 33)) out.push(p.a, p.b);
   return { sentences: out.slice(0, limit), source: 'synthetic zh-matching pairs (seed 33)' };

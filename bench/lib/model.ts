@@ -27,10 +27,20 @@ export const BERT_TINY: BertShape = { layers: 2, hidden: 64, heads: 2, intermedi
 /** A Hugging Face config.json object for `shape`. */
 export function bertConfig(shape: BertShape): RawConfig {
   return {
-    model_type: 'bert', vocab_size: shape.vocab, hidden_size: shape.hidden, num_hidden_layers: shape.layers,
-    num_attention_heads: shape.heads, intermediate_size: shape.intermediate, hidden_act: 'gelu',
-    hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1, max_position_embeddings: 512,
-    type_vocab_size: 2, initializer_range: 0.02, layer_norm_eps: 1e-12, pad_token_id: 0,
+    model_type: 'bert',
+    vocab_size: shape.vocab,
+    hidden_size: shape.hidden,
+    num_hidden_layers: shape.layers,
+    num_attention_heads: shape.heads,
+    intermediate_size: shape.intermediate,
+    hidden_act: 'gelu',
+    hidden_dropout_prob: 0.1,
+    attention_probs_dropout_prob: 0.1,
+    max_position_embeddings: 512,
+    type_vocab_size: 2,
+    initializer_range: 0.02,
+    layer_norm_eps: 1e-12,
+    pad_token_id: 0,
   };
 }
 
@@ -41,7 +51,10 @@ export function bertConfig(shape: BertShape): RawConfig {
  */
 export function forwardFlop(shape: BertShape, batch: number, seq: number): number {
   const t = batch * seq;
-  const perLayer = 8 * t * shape.hidden * shape.hidden + 4 * t * shape.hidden * shape.intermediate + 4 * batch * seq * seq * shape.hidden;
+  const perLayer =
+    8 * t * shape.hidden * shape.hidden +
+    4 * t * shape.hidden * shape.intermediate +
+    4 * batch * seq * seq * shape.hidden;
   return perLayer * shape.layers;
 }
 

@@ -40,7 +40,8 @@ export class PlainBertWeights {
   constructor(tensors: Map<string, tf.Tensor>) {
     for (const [name, t] of tensors) {
       this.#byName.set(name, t);
-      if (t.rank === 2 && name.endsWith('.weight') && !name.includes('embeddings')) this.#transposed.set(name, tf.transpose(t));
+      if (t.rank === 2 && name.endsWith('.weight') && !name.includes('embeddings'))
+        this.#transposed.set(name, tf.transpose(t));
     }
   }
 
@@ -79,7 +80,9 @@ function linear(w: PlainBertWeights, v: PlainVariant, x2d: tf.Tensor2D, prefix: 
   const bias = w.get(`${prefix}.bias`);
   if (v.transposeFlag) {
     const weight = w.get(`${prefix}.weight`) as tf.Tensor2D;
-    const y = v.fusedBias ? tf.fused.matMul({ a: x2d, b: weight, transposeB: true, bias }) : tf.add(tf.matMul(x2d, weight, false, true), bias);
+    const y = v.fusedBias
+      ? tf.fused.matMul({ a: x2d, b: weight, transposeB: true, bias })
+      : tf.add(tf.matMul(x2d, weight, false, true), bias);
     return y as tf.Tensor2D;
   }
   const weight = w.inOut(`${prefix}.weight`) as tf.Tensor2D;
@@ -104,15 +107,24 @@ function gelu(x: tf.Tensor): tf.Tensor {
 }
 
 /** last_hidden_state [B, L, hidden] of BERT on `ids` (all tokens attended, segment 0). */
-export function plainBertForward(w: PlainBertWeights, shape: PlainBertShape, v: PlainVariant, ids: tf.Tensor2D): tf.Tensor {
+export function plainBertForward(
+  w: PlainBertWeights,
+  shape: PlainBertShape,
+  v: PlainVariant,
+  ids: tf.Tensor2D,
+): tf.Tensor {
   return tf.tidy(() => {
     const [b, l] = ids.shape;
     const { hidden, heads } = shape;
     const d = hidden / heads;
     const e = 'bert.embeddings';
-    const lookup = (table: tf.Tensor, at: tf.Tensor2D) => (v.gatherNd ? tf.gatherND(table, tf.expandDims(at, -1)) : tf.gather(table, at));
+    const lookup = (table: tf.Tensor, at: tf.Tensor2D) =>
+      v.gatherNd ? tf.gatherND(table, tf.expandDims(at, -1)) : tf.gather(table, at);
     const emb = tf.add(
-      tf.add(lookup(w.get(`${e}.word_embeddings.weight`), ids), lookup(w.get(`${e}.token_type_embeddings.weight`), tf.zerosLike(ids))),
+      tf.add(
+        lookup(w.get(`${e}.word_embeddings.weight`), ids),
+        lookup(w.get(`${e}.token_type_embeddings.weight`), tf.zerosLike(ids)),
+      ),
       tf.slice(w.get(`${e}.position_embeddings.weight`), [0, 0], [l, hidden]),
     );
     let x = layerNorm(w, v, emb, `${e}.LayerNorm`, shape.eps);
@@ -134,7 +146,13 @@ export function plainBertForward(w: PlainBertWeights, shape: PlainBertShape, v: 
       const attn = linear(w, v, merged, `${p}.attention.output.dense`);
       const h = layerNorm(w, v, tf.add(x2d, attn), `${p}.attention.output.LayerNorm`, shape.eps) as tf.Tensor2D;
       const inner = gelu(linear(w, v, h, `${p}.intermediate.dense`)) as tf.Tensor2D;
-      const out = layerNorm(w, v, tf.add(h, linear(w, v, inner, `${p}.output.dense`)), `${p}.output.LayerNorm`, shape.eps);
+      const out = layerNorm(
+        w,
+        v,
+        tf.add(h, linear(w, v, inner, `${p}.output.dense`)),
+        `${p}.output.LayerNorm`,
+        shape.eps,
+      );
       x = tf.reshape(out, [b, l, hidden]);
     }
     return x;

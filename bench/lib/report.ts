@@ -64,19 +64,41 @@ export function simdFeatures(cpuinfo = '/proc/cpuinfo'): string {
 export function machineInfo(): BenchReport['machine'] {
   const cpus = os.cpus();
   return {
-    cpus: cpus.length, cpuModel: cpus[0]?.model ?? 'unknown', totalMemoryBytes: os.totalmem(),
-    node: process.version, platform: `${process.platform}-${process.arch}`, simd: simdFeatures(),
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model ?? 'unknown',
+    totalMemoryBytes: os.totalmem(),
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    simd: simdFeatures(),
   };
 }
 
 /** A row for a section that could not run: status and reason in the note. */
-export function missingRow(id: string, section: string, label: string, status: 'not-available' | 'error', reason: string): BenchRow {
+export function missingRow(
+  id: string,
+  section: string,
+  label: string,
+  status: 'not-available' | 'error',
+  reason: string,
+): BenchRow {
   return { id, section, label, status, value: null, unit: '', note: reason };
 }
 
 /** Ratio of a pair, oriented so that > 1 means we are better; null when either side is missing. */
-export function pairRatio(ours: number | null | undefined, reference: number | null | undefined, higherIsBetter: boolean): number | null {
-  if (ours == null || reference == null || !Number.isFinite(ours) || !Number.isFinite(reference) || ours <= 0 || reference <= 0) return null;
+export function pairRatio(
+  ours: number | null | undefined,
+  reference: number | null | undefined,
+  higherIsBetter: boolean,
+): number | null {
+  if (
+    ours == null ||
+    reference == null ||
+    !Number.isFinite(ours) ||
+    !Number.isFinite(reference) ||
+    ours <= 0 ||
+    reference <= 0
+  )
+    return null;
   return higherIsBetter ? ours / reference : reference / ours;
 }
 
@@ -94,21 +116,24 @@ export function fmt(x: number | null | undefined): string {
 export function formatTable(rows: BenchRow[]): string {
   const head = ['section', 'measure', 'ours', 'compared with', 'ratio', 'notes'];
   const lines = rows.map((r) => {
-    const ours = r.status === 'ok' ? `${fmt(r.value)} ${r.unit}`.trim() : r.status === 'not-available' ? 'not available' : 'error';
-    const ref = r.reference ? `${r.reference.label}: ${fmt(r.reference.value)} ${r.reference.unit ?? r.unit}${r.reference.measured ? '' : ' (not measured here)'}`.trim() : '';
+    const ours =
+      r.status === 'ok' ? `${fmt(r.value)} ${r.unit}`.trim() : r.status === 'not-available' ? 'not available' : 'error';
+    const ref = r.reference
+      ? `${r.reference.label}: ${fmt(r.reference.value)} ${r.reference.unit ?? r.unit}${r.reference.measured ? '' : ' (not measured here)'}`.trim()
+      : '';
     const ratio = r.ratio != null ? `${r.ratio.toFixed(2)}x` : '';
     return [r.section, r.label, ours, ref, ratio, r.note ?? ''];
   });
-  const escape = (c: string) => c.replace(/\|/g, '\\|');
+  const escapeCell = (c: string) => c.replace(/\|/g, '\\|');
   return [
     `| ${head.join(' | ')} |`,
     `|${head.map(() => '---').join('|')}|`,
-    ...lines.map((l) => `| ${l.map(escape).join(' | ')} |`),
+    ...lines.map((l) => `| ${l.map(escapeCell).join(' | ')} |`),
   ].join('\n');
 }
 
 /** Writes the report as pretty JSON, creating the directory. */
 export function writeReport(path: string, report: BenchReport): void {
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, JSON.stringify(report, null, 2) + '\n');
+  writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`);
 }

@@ -29,8 +29,13 @@ function resultOf(outcomes: Partial<Record<SectionId, SectionOutcome>>, id: Sect
 }
 
 const LABELS: Record<SectionId, string> = {
-  forward: 'tfjs forward', ablation: 'wasm changes, one by one', tokenizer: 'tokenizer', training: 'training step', convert: 'checkpoint conversion',
-  performer: 'Performer vs softmax', onnx: 'ONNX export + engines',
+  forward: 'tfjs forward',
+  ablation: 'wasm changes, one by one',
+  tokenizer: 'tokenizer',
+  training: 'training step',
+  convert: 'checkpoint conversion',
+  performer: 'Performer vs softmax',
+  onnx: 'ONNX export + engines',
 };
 
 function forwardRows(r: unknown, onnx: unknown): BenchRow[] {
@@ -41,18 +46,30 @@ function forwardRows(r: unknown, onnx: unknown): BenchRow[] {
   const layers = numAt(r, 'shape.layers');
   const hidden = numAt(r, 'shape.hidden');
   const ref = onnxRuntimeReference(onnx);
-  const rows: BenchRow[] = [{
-    id: 'forward.fixed', section: 'forward', status: 'ok', unit: 'tokens/s', value: fixed,
-    label: `${layers} x ${hidden} forward, batch ${numAt(r, 'fixed.batch')} x ${numAt(r, 'fixed.seq')}, ${backend} ${threads} thread(s)`,
-    reference: ref, ratio: pairRatio(fixed, ref.value, true),
-    note: `${numAt(r, 'fixed.gflops')?.toFixed(1) ?? '-'} GFLOP/s; median of ${(r as { fixed?: { samples?: unknown[] } })?.fixed?.samples?.length ?? '?'}; load avg ${load ?? '-'}`,
-  }];
+  const rows: BenchRow[] = [
+    {
+      id: 'forward.fixed',
+      section: 'forward',
+      status: 'ok',
+      unit: 'tokens/s',
+      value: fixed,
+      label: `${layers} x ${hidden} forward, batch ${numAt(r, 'fixed.batch')} x ${numAt(r, 'fixed.seq')}, ${backend} ${threads} thread(s)`,
+      reference: ref,
+      ratio: pairRatio(fixed, ref.value, true),
+      note: `${numAt(r, 'fixed.gflops')?.toFixed(1) ?? '-'} GFLOP/s; median of ${(r as { fixed?: { samples?: unknown[] } })?.fixed?.samples?.length ?? '?'}; load avg ${load ?? '-'}`,
+    },
+  ];
   const hand = numAt(r, 'handwritten.tokensPerSecond');
   if (hand != null) {
     rows.push({
-      id: 'forward.handwritten', section: 'forward', status: 'ok', unit: 'tokens/s', value: hand,
+      id: 'forward.handwritten',
+      section: 'forward',
+      status: 'ok',
+      unit: 'tokens/s',
+      value: hand,
       label: `hand-written tfjs forward (2 threads, explicit transposes, no other change), same model and batch`,
-      reference: ref, ratio: pairRatio(hand, ref.value, true),
+      reference: ref,
+      ratio: pairRatio(hand, ref.value, true),
       note: `${numAt(r, 'handwritten.gflops')?.toFixed(1) ?? '-'} GFLOP/s; the library is ${pairRatio(fixed, hand, true)?.toFixed(2) ?? '-'}x faster; max |diff| ${numAt(r, 'handwritten.maxAbsDiff')?.toExponential(1) ?? '-'}`,
     });
   }
@@ -61,20 +78,40 @@ function forwardRows(r: unknown, onnx: unknown): BenchRow[] {
   const real = numAt(r, 'variable.realTokens');
   const padded = numAt(r, 'variable.paddedTokens');
   rows.push({
-    id: 'forward.variable', section: 'forward', status: 'ok', unit: 'real tokens/s', value: vTok,
+    id: 'forward.variable',
+    section: 'forward',
+    status: 'ok',
+    unit: 'real tokens/s',
+    value: vTok,
     label: `Embedder (length-bucketed, batch ${numAt(r, 'variable.batchSize')}) on ${numAt(r, 'variable.sentences')} sentences`,
-    reference: xVar != null ? { label: `@xenova/transformers feature-extraction on ${numAt(onnx, 'variable.sentences')} of the same sentences`, value: xVar, measured: true } : undefined,
+    reference:
+      xVar != null
+        ? {
+            label: `@xenova/transformers feature-extraction on ${numAt(onnx, 'variable.sentences')} of the same sentences`,
+            value: xVar,
+            measured: true,
+          }
+        : undefined,
     ratio: pairRatio(vTok, xVar, true),
     note: `${numAt(r, 'variable.sentencesPerSecond')?.toFixed(1) ?? '-'} sentences/s; padding ${real && padded ? ((1 - real / padded) * 100).toFixed(0) : '-'}%; ${(r as { variable?: { source?: string } })?.variable?.source ?? ''}`,
   });
   rows.push({
-    id: 'forward.load', section: 'forward', status: 'ok', unit: 's', value: numAt(r, 'load.median'),
+    id: 'forward.load',
+    section: 'forward',
+    status: 'ok',
+    unit: 's',
+    value: numAt(r, 'load.median'),
     label: `model load: build + model.safetensors (${((numAt(r, 'weightBytes') ?? 0) / 1e6).toFixed(0)} MB)`,
     note: `median of ${(r as { load?: { samples?: unknown[] } })?.load?.samples?.length ?? '?'}`,
   });
   rows.push({
-    id: 'forward.peakRss', section: 'forward', status: 'ok', unit: 'GiB', value: (numAt(r, 'peakRssBytes') ?? Number.NaN) / 2 ** 30,
-    label: 'peak RSS (load + forward + embed, one process)', note: `tensors leaked: ${numAt(r, 'leakedTensors') ?? '-'}`,
+    id: 'forward.peakRss',
+    section: 'forward',
+    status: 'ok',
+    unit: 'GiB',
+    value: (numAt(r, 'peakRssBytes') ?? Number.NaN) / 2 ** 30,
+    label: 'peak RSS (load + forward + embed, one process)',
+    note: `tensors leaked: ${numAt(r, 'leakedTensors') ?? '-'}`,
   });
   return rows;
 }
@@ -86,9 +123,18 @@ function forwardRows(r: unknown, onnx: unknown): BenchRow[] {
 export function onnxRuntimeReference(onnx: unknown): NonNullable<BenchRow['reference']> {
   const ours = numAt(onnx, 'fixed.ours.tokensPerSecond');
   const xenova = numAt(onnx, 'fixed.xenova.tokensPerSecond');
-  if (ours == null && xenova == null) return { label: 'onnxruntime (ENGINE-NOTES anchor, another CPU)', value: ANCHORS.onnxruntimeForwardTokensPerSecond, measured: false };
+  if (ours == null && xenova == null)
+    return {
+      label: 'onnxruntime (ENGINE-NOTES anchor, another CPU)',
+      value: ANCHORS.onnxruntimeForwardTokensPerSecond,
+      measured: false,
+    };
   const best = Math.max(ours ?? 0, xenova ?? 0);
-  return { label: `onnxruntime, same model (faster of our engine and @xenova/transformers)`, value: best, measured: true };
+  return {
+    label: `onnxruntime, same model (faster of our engine and @xenova/transformers)`,
+    value: best,
+    measured: true,
+  };
 }
 
 /** 'runs a-b ms; ' over a step's timed runs (the machine's noise, next to the differences between steps). */
@@ -107,11 +153,16 @@ function ablationRows(r: unknown): BenchRow[] {
     const prev = i > 0 && typeof steps[i - 1].seconds === 'number' ? (steps[i - 1].seconds as number) * 1000 : null;
     const first = typeof steps[0].seconds === 'number' ? (steps[0].seconds as number) * 1000 : null;
     return {
-      id: `ablation.${String(step.id)}`, section: 'ablation', status: 'ok' as const, unit: 'ms', value: ms,
+      id: `ablation.${String(step.id)}`,
+      section: 'ablation',
+      status: 'ok' as const,
+      unit: 'ms',
+      value: ms,
       label: String(step.label ?? step.id),
       reference: prev != null ? { label: 'the step before', value: prev, measured: true } : undefined,
       ratio: prev != null ? pairRatio(ms, prev, false) : null,
-      note: `${layers} x ${hidden} layer(s), ${numAt(r, 'batch')} x ${numAt(r, 'seq')}, ${String(step.threads)} thread(s); ${pairRatio(ms, first, false)?.toFixed(1) ?? '-'}x the first step; ${spread(step.samples)}` +
+      note:
+        `${layers} x ${hidden} layer(s), ${numAt(r, 'batch')} x ${numAt(r, 'seq')}, ${String(step.threads)} thread(s); ${pairRatio(ms, first, false)?.toFixed(1) ?? '-'}x the first step; ${spread(step.samples)}` +
         `${typeof step.gflops === 'number' ? step.gflops.toFixed(1) : '-'} GFLOP/s; max |diff| ${typeof step.maxAbsDiff === 'number' ? step.maxAbsDiff.toExponential(1) : '-'}`,
     };
   });
@@ -121,33 +172,65 @@ function tokenizerRows(r: unknown): BenchRow[] {
   const ours = numAt(r, 'ours.textsPerSecond');
   const x = numAt(r, 'xenova.textsPerSecond');
   const n = numAt(r, 'sentences');
-  return [{
-    id: 'tokenizer.texts', section: 'tokenizer', status: 'ok', unit: 'texts/s', value: ours,
-    label: `WordPiece, ${n} STS-B texts one at a time (${(r as { vocab?: string })?.vocab ?? ''})`,
-    reference: x != null ? { label: '@xenova/transformers BertTokenizer (our tokenizer.json)', value: x, measured: true } : undefined,
-    ratio: pairRatio(ours, x, true),
-    note: x != null ? `identical ids ${numAt(r, 'identical')}/${n}` : `xenova: ${(r as { xenovaError?: string })?.xenovaError ?? 'n/a'}`,
-  }];
+  return [
+    {
+      id: 'tokenizer.texts',
+      section: 'tokenizer',
+      status: 'ok',
+      unit: 'texts/s',
+      value: ours,
+      label: `WordPiece, ${n} STS-B texts one at a time (${(r as { vocab?: string })?.vocab ?? ''})`,
+      reference:
+        x != null
+          ? { label: '@xenova/transformers BertTokenizer (our tokenizer.json)', value: x, measured: true }
+          : undefined,
+      ratio: pairRatio(ours, x, true),
+      note:
+        x != null
+          ? `identical ids ${numAt(r, 'identical')}/${n}`
+          : `xenova: ${(r as { xenovaError?: string })?.xenovaError ?? 'n/a'}`,
+    },
+  ];
 }
 
 function trainingRows(r: unknown): BenchRow[] {
   const tps = numAt(r, 'tokensPerSecond');
   const layers = numAt(r, 'layers');
-  const ref = layers === 12 ? { label: 'PyTorch 1.13, 2 threads (ENGINE-NOTES anchor)', value: ANCHORS.pytorchTrainingTokensPerSecond, measured: false } : undefined;
-  return [{
-    id: 'training.step', section: 'training', status: 'ok', unit: 'tokens/s', value: tps,
-    label: `fwd + bwd + AdamW, ${layers} layers, batch ${numAt(r, 'batchSize')} x ${numAt(r, 'seqLen')}`,
-    reference: ref, ratio: ref ? pairRatio(tps, ref.value, true) : null,
-    note: `${numAt(r, 'microBatches')} micro-batches of <= ${numAt(r, 'microBatchSize')}; peak RSS ${((numAt(r, 'peakRssBytes') ?? Number.NaN) / 2 ** 30).toFixed(2)} GiB`,
-  }];
+  const ref =
+    layers === 12
+      ? {
+          label: 'PyTorch 1.13, 2 threads (ENGINE-NOTES anchor)',
+          value: ANCHORS.pytorchTrainingTokensPerSecond,
+          measured: false,
+        }
+      : undefined;
+  return [
+    {
+      id: 'training.step',
+      section: 'training',
+      status: 'ok',
+      unit: 'tokens/s',
+      value: tps,
+      label: `fwd + bwd + AdamW, ${layers} layers, batch ${numAt(r, 'batchSize')} x ${numAt(r, 'seqLen')}`,
+      reference: ref,
+      ratio: ref ? pairRatio(tps, ref.value, true) : null,
+      note: `${numAt(r, 'microBatches')} micro-batches of <= ${numAt(r, 'microBatchSize')}; peak RSS ${((numAt(r, 'peakRssBytes') ?? Number.NaN) / 2 ** 30).toFixed(2)} GiB`,
+    },
+  ];
 }
 
 function convertRows(r: unknown): BenchRow[] {
-  return [{
-    id: 'convert.rate', section: 'convert', status: 'ok', unit: 'MB/s', value: numAt(r, 'mbPerSecond'),
-    label: `TF checkpoint -> model.safetensors (${((numAt(r, 'checkpointBytes') ?? 0) / 1e6).toFixed(0)} MB)`,
-    note: `streaming ${numAt(r, 'writeMbPerSecond')?.toFixed(0) ?? '-'} MB/s; peak RSS ${numAt(r, 'rssRatio')?.toFixed(2) ?? '-'}x checkpoint (added ${numAt(r, 'addedRssRatio')?.toFixed(2) ?? '-'}x)`,
-  }];
+  return [
+    {
+      id: 'convert.rate',
+      section: 'convert',
+      status: 'ok',
+      unit: 'MB/s',
+      value: numAt(r, 'mbPerSecond'),
+      label: `TF checkpoint -> model.safetensors (${((numAt(r, 'checkpointBytes') ?? 0) / 1e6).toFixed(0)} MB)`,
+      note: `streaming ${numAt(r, 'writeMbPerSecond')?.toFixed(0) ?? '-'} MB/s; peak RSS ${numAt(r, 'rssRatio')?.toFixed(2) ?? '-'}x checkpoint (added ${numAt(r, 'addedRssRatio')?.toFixed(2) ?? '-'}x)`,
+    },
+  ];
 }
 
 /** Performer rows: performer ms against softmax ms at each length, per layer and per encoder. */
@@ -155,7 +238,9 @@ function performerRows(r: unknown): BenchRow[] {
   const list = Array.isArray(r) ? (r as Array<Record<string, unknown>>) : [];
   const rows: BenchRow[] = [];
   for (const kind of ['layer', 'encoder']) {
-    const lengths = [...new Set(list.filter((x) => x.kind === kind && typeof x.length === 'number').map((x) => x.length as number))];
+    const lengths = [
+      ...new Set(list.filter((x) => x.kind === kind && typeof x.length === 'number').map((x) => x.length as number)),
+    ];
     for (const length of lengths) {
       const find = (a: string) => list.find((x) => x.kind === kind && x.length === length && x.attention === a);
       const p = find('performer');
@@ -163,15 +248,28 @@ function performerRows(r: unknown): BenchRow[] {
       const pms = typeof p?.ms === 'number' ? p.ms : null;
       const sms = typeof s?.ms === 'number' ? s.ms : null;
       rows.push({
-        id: `performer.${kind}.${length}`, section: 'performer', status: 'ok', unit: 'ms', value: pms,
+        id: `performer.${kind}.${length}`,
+        section: 'performer',
+        status: 'ok',
+        unit: 'ms',
+        value: pms,
         label: `${kind === 'layer' ? 'one attention layer' : '4-layer encoder'}, L = ${length}, performer m = ${p?.features ?? '?'}`,
-        reference: { label: 'softmax attention', value: sms, measured: sms != null }, ratio: pairRatio(pms, sms, false),
+        reference: { label: 'softmax attention', value: sms, measured: sms != null },
+        ratio: pairRatio(pms, sms, false),
         note: [s?.note, p?.note].filter(Boolean).join('; ') || undefined,
       });
     }
   }
   for (const c of list.filter((x) => x.kind === 'crossover')) {
-    rows.push({ id: `performer.crossover.${rows.length}`, section: 'performer', status: 'ok', unit: '', value: null, label: 'crossover', note: String(c.note ?? '') });
+    rows.push({
+      id: `performer.crossover.${rows.length}`,
+      section: 'performer',
+      status: 'ok',
+      unit: '',
+      value: null,
+      label: 'crossover',
+      note: String(c.note ?? ''),
+    });
   }
   return rows;
 }
@@ -183,13 +281,25 @@ function onnxRows(r: unknown): BenchRow[] {
   const xV = numAt(r, 'variable.xenova.tokensPerSecond');
   return [
     {
-      id: 'onnx.fixed', section: 'onnx', status: 'ok', unit: 'tokens/s', value: oF, label: 'our ONNX export + engine, batch 8 x 128',
-      reference: { label: '@xenova/transformers on the same export', value: xF, measured: xF != null }, ratio: pairRatio(oF, xF, true),
+      id: 'onnx.fixed',
+      section: 'onnx',
+      status: 'ok',
+      unit: 'tokens/s',
+      value: oF,
+      label: 'our ONNX export + engine, batch 8 x 128',
+      reference: { label: '@xenova/transformers on the same export', value: xF, measured: xF != null },
+      ratio: pairRatio(oF, xF, true),
       note: `export ${numAt(r, 'exportSeconds')?.toFixed(1) ?? '-'} s; max |diff| ${numAt(r, 'maxAbsDiff')?.toExponential(1) ?? '-'}`,
     },
     {
-      id: 'onnx.variable', section: 'onnx', status: 'ok', unit: 'real tokens/s', value: oV, label: `our ONNX engine, ${numAt(r, 'variable.sentences')} sentences, bucketed`,
-      reference: { label: '@xenova/transformers, same sentences', value: xV, measured: xV != null }, ratio: pairRatio(oV, xV, true),
+      id: 'onnx.variable',
+      section: 'onnx',
+      status: 'ok',
+      unit: 'real tokens/s',
+      value: oV,
+      label: `our ONNX engine, ${numAt(r, 'variable.sentences')} sentences, bucketed`,
+      reference: { label: '@xenova/transformers, same sentences', value: xV, measured: xV != null },
+      ratio: pairRatio(oV, xV, true),
       note: `padding ${((numAt(r, 'variable.paddingBucketed') ?? Number.NaN) * 100).toFixed(0)}% bucketed vs ${((numAt(r, 'variable.paddingUnbucketed') ?? Number.NaN) * 100).toFixed(0)}% in input order`,
     },
   ];

@@ -58,7 +58,9 @@ function externalOptions(id: string, ctx: SectionContext): Record<string, unknow
   switch (id) {
     case 'training':
       // 12 layers at 8 x 128 (micro-batched by the trainer); the first step is untimed.
-      return ctx.quick ? { layers: 1, steps: 2, batchSize: 2, seqLen: 16, threads: ctx.threads, log: logBool } : { layers: 12, steps: 3, batchSize: 8, seqLen: 128, threads: ctx.threads, log: logBool };
+      return ctx.quick
+        ? { layers: 1, steps: 2, batchSize: 2, seqLen: 16, threads: ctx.threads, log: logBool }
+        : { layers: 12, steps: 3, batchSize: 8, seqLen: 128, threads: ctx.threads, log: logBool };
     case 'ablation':
       // One BERT-base-wide layer per step; the 1-thread steps run in a child process.
       return ctx.quick ? { quick: true, threads: ctx.threads } : { threads: ctx.threads, log: ctx.log };
@@ -68,7 +70,9 @@ function externalOptions(id: string, ctx: SectionContext): Record<string, unknow
       // The long-sequence sweep (to L = 8192) takes many minutes; the central bench runs L = 512, 1024.
       return { quick: true, log: ctx.log };
     case 'onnx':
-      return ctx.quick ? { layers: 1, hidden: 64, sentences: 64, fixedBatches: 1, log: logBool } : { sentences: 1000, fixedBatches: 5, log: logBool };
+      return ctx.quick
+        ? { layers: 1, hidden: 64, sentences: 64, fixedBatches: 1, log: logBool }
+        : { sentences: 1000, fixedBatches: 5, log: logBool };
     default:
       return {};
   }
@@ -82,8 +86,12 @@ export async function runSection(id: SectionId, ctx: SectionContext): Promise<Se
     let result: unknown;
     if (id === 'forward') {
       result = await runForwardBench({
-        shape: ctx.quick ? BERT_TINY : BERT_BASE, threads: ctx.threads, reps: ctx.quick ? 1 : 5, loadReps: ctx.quick ? 1 : 3,
-        sentences: ctx.quick ? 64 : 256, log: ctx.log,
+        shape: ctx.quick ? BERT_TINY : BERT_BASE,
+        threads: ctx.threads,
+        reps: ctx.quick ? 1 : 5,
+        loadReps: ctx.quick ? 1 : 3,
+        sentences: ctx.quick ? 64 : 256,
+        log: ctx.log,
       });
     } else if (id === 'tokenizer') {
       result = await runTokenizerBench({ sentences: ctx.quick ? 200 : 4000, reps: ctx.quick ? 1 : 5, log: ctx.log });

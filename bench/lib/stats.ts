@@ -70,7 +70,9 @@ export interface QuietOptions {
  * Polls the load average until it drops below `maxLoad` or the wait runs out; returns the load at the
  * end and whether it was quiet. Timings taken on a busy machine are recorded with their load, not hidden.
  */
-export async function waitForQuiet(options: QuietOptions = {}): Promise<{ load: number; quiet: boolean; waitedSeconds: number }> {
+export async function waitForQuiet(
+  options: QuietOptions = {},
+): Promise<{ load: number; quiet: boolean; waitedSeconds: number }> {
   const maxLoad = options.maxLoad ?? 1.5;
   const maxWait = options.maxWaitSeconds ?? 600;
   const poll = options.pollSeconds ?? 15;

@@ -16,13 +16,17 @@ const train = generateMatchingPairs(BUNDLED_SPLITS.train.n, BUNDLED_SPLITS.train
 const seen = new Set(train.map(key));
 const splits: Record<string, SyntheticPair[]> = { train };
 for (const name of ['valid', 'test'] as const) {
-  const pairs = generateMatchingPairs(BUNDLED_SPLITS[name].n * 2, BUNDLED_SPLITS[name].seed).filter((p) => !seen.has(key(p)));
+  const pairs = generateMatchingPairs(BUNDLED_SPLITS[name].n * 2, BUNDLED_SPLITS[name].seed).filter(
+    (p) => !seen.has(key(p)),
+  );
   splits[name] = pairs.slice(0, BUNDLED_SPLITS[name].n);
   splits[name].forEach((p) => seen.add(key(p)));
 }
 for (const [name, pairs] of Object.entries(splits)) {
-  const tsv = ['id\tsentence1\tsentence2\tlabel', ...pairs.map((p, i) => `${i}\t${p.a}\t${p.b}\t${p.label}`)].join('\n') + '\n';
-  const csv = pairs.map((p) => `${p.a.includes(',') ? `"${p.a}"` : p.a},${p.b.includes(',') ? `"${p.b}"` : p.b},${p.score.toFixed(1)}`).join('\r\n') + '\r\n';
+  const tsv = `${['id\tsentence1\tsentence2\tlabel', ...pairs.map((p, i) => `${i}\t${p.a}\t${p.b}\t${p.label}`)].join('\n')}\n`;
+  const csv = `${pairs
+    .map((p) => `${p.a.includes(',') ? `"${p.a}"` : p.a},${p.b.includes(',') ? `"${p.b}"` : p.b},${p.score.toFixed(1)}`)
+    .join('\r\n')}\r\n`;
   writeFileSync(join(outDir, `${name}.tsv`), tsv);
   writeFileSync(join(outDir, `${name}.csv`), csv);
   console.log(`${name}: ${pairs.length} pairs, ${pairs.filter((p) => p.label === 1).length} paraphrases`);

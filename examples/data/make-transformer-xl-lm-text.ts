@@ -33,9 +33,11 @@ export function makeText(lines: number, seed: number): string {
     const agent = pick(AGENTS);
     const code = Array.from({ length: 5 }, () => pick([...LETTERS])).join('');
     const place = pick(PLACES);
-    out.push(`agent ${agent} ${pick(VERBS)} code ${code} to the ${place}. at the ${place} ${agent} says ${code} and the door opens.`);
+    out.push(
+      `agent ${agent} ${pick(VERBS)} code ${code} to the ${place}. at the ${place} ${agent} says ${code} and the door opens.`,
+    );
   }
-  return out.join('\n') + '\n';
+  return `${out.join('\n')}\n`;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));

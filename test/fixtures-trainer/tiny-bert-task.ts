@@ -4,7 +4,14 @@
  * varying lengths into 2 classes through its NSP logits.
  */
 import { readFileSync } from 'node:fs';
-import { DataGenerator, crossEntropy, sequencePadding, toTensorBatch, type TensorBatch, type TrainerOptions } from '@bert4tfjs/core';
+import {
+  DataGenerator,
+  crossEntropy,
+  sequencePadding,
+  toTensorBatch,
+  type TensorBatch,
+  type TrainerOptions,
+} from '@bert4tfjs/core';
 import { buildTransformerModel, type TransformerModel } from '@bert4tfjs/models';
 import { fixturePath } from '../helpers/paths.ts';
 
@@ -17,7 +24,10 @@ export interface Example {
 /** `n` examples of 4..15 tokens, ids in [5, 380), from a fixed linear congruential generator. */
 export function makeExamples(n: number): Example[] {
   let s = 2024;
-  const rand = (k: number): number => ((s = (s * 1103515245 + 12345) % 2 ** 31) % k);
+  const rand = (k: number): number => {
+    s = (s * 1103515245 + 12345) % 2 ** 31;
+    return s % k;
+  };
   return Array.from({ length: n }, () => {
     const len = 4 + rand(12);
     return { ids: [2, ...Array.from({ length: len - 2 }, () => 5 + rand(375)), 3], label: rand(2) };
@@ -44,13 +54,17 @@ export function makeGenerator(examples: Example[], batchSize: number, seed = 5):
 export function buildTinyBert(): TransformerModel {
   const config = JSON.parse(readFileSync(fixturePath('bert', 'config.json'), 'utf8')) as Record<string, unknown>;
   return buildTransformerModel({
-    model: 'bert', config: { ...config, hidden_dropout_prob: 0, attention_probs_dropout_prob: 0 },
-    withPool: true, withNsp: true, checkpointPath: fixturePath('bert'),
+    model: 'bert',
+    config: { ...config, hidden_dropout_prob: 0, attention_probs_dropout_prob: 0 },
+    withPool: true,
+    withNsp: true,
+    checkpointPath: fixturePath('bert'),
   });
 }
 
 /** Cross-entropy of the NSP logits (the last output) against `labels`. */
-export const nspLoss: NonNullable<TrainerOptions['loss']> = (outputs, batch) => crossEntropy(batch.labels, outputs[outputs.length - 1]);
+export const nspLoss: NonNullable<TrainerOptions['loss']> = (outputs, batch) =>
+  crossEntropy(batch.labels, outputs[outputs.length - 1]);
 
 /** Every weight of the model, flattened, in model order. */
 export function weightValues(built: TransformerModel): number[][] {

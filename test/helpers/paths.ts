@@ -29,7 +29,7 @@ export function sharedPath(...parts: string[]): string {
 export function sharedAvailable(what: string = ''): boolean {
   const ok = existsSync(sharedPath(what));
   if (!ok) {
-    const reason = `../shared${what ? '/' + what : ''} is missing (looked in ${sharedPath(what)})`;
+    const reason = `../shared${what ? `/${what}` : ''} is missing (looked in ${sharedPath(what)})`;
     if (process.env.CI === 'true' || process.env.CI === '1') {
       throw new Error(`${reason}: CI must have ../shared beside the checkout`);
     }

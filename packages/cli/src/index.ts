@@ -4,7 +4,15 @@
  */
 export { buildProgram, main, describeError } from './main.ts';
 export { Embedder, type EmbedInput, type EmbedPooling, type EmbedderOptions } from './pipeline/embedder.ts';
-export { openModel, loadTokenizerFromDir, readTokenizerSettings, readEmbeddingDefaults, preTokenizerByName, PRE_TOKENIZERS, type OpenedModel } from './pipeline/load.ts';
+export {
+  openModel,
+  loadTokenizerFromDir,
+  readTokenizerSettings,
+  readEmbeddingDefaults,
+  preTokenizerByName,
+  PRE_TOKENIZERS,
+  type OpenedModel,
+} from './pipeline/load.ts';
 export { forwardModelDir } from './commands/forward.ts';
 export { readEmbedInputs } from './commands/embed.ts';
 export { encodeNpyFloat32 } from './io/npy.ts';

@@ -56,8 +56,7 @@ export async function main(argv: string[]): Promise<number> {
       return err.exitCode;
     }
     process.stderr.write(`bert4tfjs: ${describeError(err)}\n`);
-    if (process.env.BERT4TFJS_DEBUG && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n');
+    if (process.env.BERT4TFJS_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
     return 1;
   }
 }
-

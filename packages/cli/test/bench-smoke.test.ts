@@ -23,7 +23,12 @@ describe('bench library (quick, tiny model)', () => {
     expect(median([3, 1, 2])).toBe(2);
     expect(median([4, 1, 3, 2])).toBe(2.5);
     let calls = 0;
-    const t = await measure(() => { calls++; }, { warmup: 2, reps: 3 });
+    const t = await measure(
+      () => {
+        calls++;
+      },
+      { warmup: 2, reps: 3 },
+    );
     expect(calls).toBe(5);
     expect(t.samples).toHaveLength(3);
     expect(t.median).toBeGreaterThanOrEqual(0);
@@ -32,7 +37,14 @@ describe('bench library (quick, tiny model)', () => {
   it('forward bench measures load, fixed and variable workloads without leaking tensors', async () => {
     forward = await runForwardBench({
       shape: { layers: 1, hidden: 32, heads: 2, intermediate: 64, vocab: 21128 },
-      batch: 2, seq: 16, reps: 1, warmup: 0, loadReps: 1, sentences: 24, embedBatch: 8, threads: 1,
+      batch: 2,
+      seq: 16,
+      reps: 1,
+      warmup: 0,
+      loadReps: 1,
+      sentences: 24,
+      embedBatch: 8,
+      threads: 1,
     });
     expect(forward.fixed.tokensPerSecond).toBeGreaterThan(0);
     expect(forward.fixed.samples).toHaveLength(1);
@@ -65,7 +77,10 @@ describe('bench library (quick, tiny model)', () => {
 
   it('the report has a row per measure, ratios per pair, and missing benches say so', async () => {
     expect(await loadExternal('nope')).toMatch(/no external bench/);
-    const onnx = { fixed: { ours: { tokensPerSecond: 3000 }, xenova: { tokensPerSecond: 1500 } }, variable: { ours: { tokensPerSecond: 900 }, xenova: { tokensPerSecond: 450 }, sentences: 10 } };
+    const onnx = {
+      fixed: { ours: { tokensPerSecond: 3000 }, xenova: { tokensPerSecond: 1500 } },
+      variable: { ours: { tokensPerSecond: 900 }, xenova: { tokensPerSecond: 450 }, sentences: 10 },
+    };
     const rows = buildRows({
       forward: { status: 'ok', seconds: 1, result: forward },
       tokenizer: { status: 'ok', seconds: 1, result: tokenizer },
@@ -73,21 +88,42 @@ describe('bench library (quick, tiny model)', () => {
       convert: { status: 'error', seconds: 1, error: 'boom' },
       onnx: { status: 'ok', seconds: 1, result: onnx },
       ablation: {
-        status: 'ok', seconds: 1,
-        result: { shape: { layers: 1, hidden: 768 }, batch: 8, seq: 128, steps: [
-          { id: 'defaults', label: 'a', threads: 1, seconds: 8, gflops: 2, maxAbsDiff: 1e-6 },
-          { id: 'threads', label: 'b', threads: 2, seconds: 2, gflops: 8, maxAbsDiff: 1e-6 },
-          { id: 'library', label: 'c', threads: 2, seconds: 0.5, gflops: 32, maxAbsDiff: 0 },
-        ] },
+        status: 'ok',
+        seconds: 1,
+        result: {
+          shape: { layers: 1, hidden: 768 },
+          batch: 8,
+          seq: 128,
+          steps: [
+            { id: 'defaults', label: 'a', threads: 1, seconds: 8, gflops: 2, maxAbsDiff: 1e-6 },
+            { id: 'threads', label: 'b', threads: 2, seconds: 2, gflops: 8, maxAbsDiff: 1e-6 },
+            { id: 'library', label: 'c', threads: 2, seconds: 0.5, gflops: 32, maxAbsDiff: 0 },
+          ],
+        },
       },
     });
     const ids = rows.map((r) => r.id);
-    expect(ids).toEqual(expect.arrayContaining(['forward.fixed', 'forward.variable', 'forward.load', 'forward.peakRss', 'tokenizer.texts', 'training.missing', 'convert.missing', 'onnx.fixed', 'onnx.variable']));
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        'forward.fixed',
+        'forward.variable',
+        'forward.load',
+        'forward.peakRss',
+        'tokenizer.texts',
+        'training.missing',
+        'convert.missing',
+        'onnx.fixed',
+        'onnx.variable',
+      ]),
+    );
     const fixed = rows.find((r) => r.id === 'forward.fixed')!;
     expect(fixed.reference?.measured).toBe(true);
     // Compared with the faster onnxruntime engine of the run (ours here: 3000 tokens/s).
     expect(fixed.ratio).toBeCloseTo(forward.fixed.tokensPerSecond / 3000, 6);
-    expect(rows.find((r) => r.id === 'forward.handwritten')!.ratio).toBeCloseTo(forward.handwritten!.tokensPerSecond / 3000, 6);
+    expect(rows.find((r) => r.id === 'forward.handwritten')!.ratio).toBeCloseTo(
+      forward.handwritten!.tokensPerSecond / 3000,
+      6,
+    );
     const steps = rows.filter((r) => r.section === 'ablation');
     expect(steps.map((r) => r.id)).toEqual(['ablation.defaults', 'ablation.threads', 'ablation.library']);
     expect(steps[0].ratio).toBeNull();
@@ -97,7 +133,8 @@ describe('bench library (quick, tiny model)', () => {
     expect(rows.find((r) => r.id === 'onnx.fixed')!.ratio).toBeCloseTo(2, 6);
     expect(rows.find((r) => r.id === 'training.missing')!.status).toBe('not-available');
     expect(rows.find((r) => r.id === 'convert.missing')!.status).toBe('error');
-    for (const r of rows) expect(Object.keys(r)).toEqual(expect.arrayContaining(['id', 'section', 'label', 'status', 'value', 'unit']));
+    for (const r of rows)
+      expect(Object.keys(r)).toEqual(expect.arrayContaining(['id', 'section', 'label', 'status', 'value', 'unit']));
 
     const table = formatTable(rows);
     expect(table.split('\n')).toHaveLength(rows.length + 2);
@@ -105,8 +142,15 @@ describe('bench library (quick, tiny model)', () => {
 
     const path = join(dir, 'latest.json');
     const report: BenchReport = {
-      schema: 'bert4tfjs-bench/1', quick: true, startedAt: new Date().toISOString(), finishedAt: new Date().toISOString(), wallSeconds: 1,
-      machine: machineInfo(), load: { start: 0, end: 0, max: 0 }, rows, sections: { forward },
+      schema: 'bert4tfjs-bench/1',
+      quick: true,
+      startedAt: new Date().toISOString(),
+      finishedAt: new Date().toISOString(),
+      wallSeconds: 1,
+      machine: machineInfo(),
+      load: { start: 0, end: 0, max: 0 },
+      rows,
+      sections: { forward },
     };
     writeReport(path, report);
     const back = JSON.parse(readFileSync(path, 'utf8')) as BenchReport;

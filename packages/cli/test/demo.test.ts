@@ -7,11 +7,26 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { demoData, demoSentences, replaceableRunDir } from '../src/commands/demo.ts';
 import { runCli, tempDir } from './helpers.ts';
 
-const QUICK = ['--backend', 'wasm', '--config', 'micro', '--epochs', '1', '--batch-size', '16', '--limit-train', '48', '--limit-eval', '40'];
+const QUICK = [
+  '--backend',
+  'wasm',
+  '--config',
+  'micro',
+  '--epochs',
+  '1',
+  '--batch-size',
+  '16',
+  '--limit-train',
+  '48',
+  '--limit-eval',
+  '40',
+];
 
 async function demo(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const lines: string[] = [];
-  const spy = vi.spyOn(console, 'log').mockImplementation((...xs: unknown[]) => { lines.push(xs.join(' ')); });
+  const spy = vi.spyOn(console, 'log').mockImplementation((...xs: unknown[]) => {
+    lines.push(xs.join(' '));
+  });
   try {
     const r = await runCli('demo', ...QUICK, ...args);
     return { ...r, stdout: lines.join('\n') };

@@ -10,14 +10,24 @@ import { openModel } from '../src/pipeline/load.ts';
 import { makeBertModelDir, runCli, tempDir } from './helpers.ts';
 
 const TEXTS = [
-  'Hello, world!', '我爱北京天安门', 'bert4keras is fun', '今天天气很好。', 'playing tokenization',
-  'a', '我是小明', 'Hello world hello world hello world', '', 'fun fun fun',
+  'Hello, world!',
+  '我爱北京天安门',
+  'bert4keras is fun',
+  '今天天气很好。',
+  'playing tokenization',
+  'a',
+  '我是小明',
+  'Hello world hello world hello world',
+  '',
+  'fun fun fun',
 ];
 
 describe('embed', () => {
   const tmp = tempDir();
   const model = makeBertModelDir(tmp);
-  beforeAll(async () => { await tf.setBackend('cpu'); });
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+  });
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
   it('bucketed and unbucketed batching give the same vectors (1e-5) in input order', () => {
@@ -70,18 +80,53 @@ describe('embed', () => {
 
   it('the CLI embeds a text file and a JSONL file into one vector per line', async () => {
     const txt = join(tmp, 'in.txt');
-    writeFileSync(txt, TEXTS.join('\n') + '\n');
+    writeFileSync(txt, `${TEXTS.join('\n')}\n`);
     const out = join(tmp, 'out.jsonl');
-    const r = await runCli('embed', '--backend', 'cpu', '--model', model, '--input', txt, '--output', out, '--pooling', 'mean', '--normalize');
+    const r = await runCli(
+      'embed',
+      '--backend',
+      'cpu',
+      '--model',
+      model,
+      '--input',
+      txt,
+      '--output',
+      out,
+      '--pooling',
+      'mean',
+      '--normalize',
+    );
     expect(r.code, r.stderr).toBe(0);
-    const rows = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l).embedding as number[]);
+    const rows = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).embedding as number[]);
     expect(rows.length).toBe(TEXTS.length);
     rows.forEach((v) => expect(Math.abs(Math.hypot(...v) - 1)).toBeLessThan(1e-5));
 
     const jsonl = join(tmp, 'in.jsonl');
-    writeFileSync(jsonl, [JSON.stringify({ text: 'Hello, world!' }), JSON.stringify({ input_ids: [5, 174, 6] }), JSON.stringify({ text: 'a', text_pair: 'b' })].join('\n'));
+    writeFileSync(
+      jsonl,
+      [
+        JSON.stringify({ text: 'Hello, world!' }),
+        JSON.stringify({ input_ids: [5, 174, 6] }),
+        JSON.stringify({ text: 'a', text_pair: 'b' }),
+      ].join('\n'),
+    );
     const npy = join(tmp, 'out.npy');
-    const r2 = await runCli('embed', '--backend', 'cpu', '--model', model, '--input', jsonl, '--output', npy, '--format', 'npy');
+    const r2 = await runCli(
+      'embed',
+      '--backend',
+      'cpu',
+      '--model',
+      model,
+      '--input',
+      jsonl,
+      '--output',
+      npy,
+      '--format',
+      'npy',
+    );
     expect(r2.code, r2.stderr).toBe(0);
     const bytes = readFileSync(npy);
     expect(bytes.subarray(1, 6).toString('latin1')).toBe('NUMPY');
@@ -90,7 +135,7 @@ describe('embed', () => {
 
   it('a text far longer than --max-length is truncated, not an error', async () => {
     const txt = join(tmp, 'long.txt');
-    writeFileSync(txt, 'hello '.repeat(1000) + '\nshort\n');
+    writeFileSync(txt, `${'hello '.repeat(1000)}\nshort\n`);
     const out = join(tmp, 'long.jsonl');
     const r = await runCli('embed', '--backend', 'cpu', '--model', model, '--input', txt, '--output', out);
     expect(r.code, r.stderr).toBe(0);

@@ -9,7 +9,9 @@ import { runCli } from './helpers.ts';
 import { fixturePath } from '../../../test/helpers/paths.ts';
 
 let work: string;
-beforeAll(() => { work = mkdtempSync(join(tmpdir(), 'b4t-cli-export-')); });
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'b4t-cli-export-'));
+});
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('bert4tfjs export', () => {
@@ -19,7 +21,12 @@ describe('bert4tfjs export', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('46 tensors');
     expect(r.stdout).toContain('left out (no TF counterpart): bert.embeddings.position_ids');
-    expect(readdirSync(out).sort()).toEqual(['bert_config.json', 'bert_model.ckpt.data-00000-of-00001', 'bert_model.ckpt.index', 'checkpoint']);
+    expect(readdirSync(out).sort()).toEqual([
+      'bert_config.json',
+      'bert_model.ckpt.data-00000-of-00001',
+      'bert_model.ckpt.index',
+      'checkpoint',
+    ]);
     const vars = new Map(listVariables(out).map((v) => [v.name, v.shape]));
     expect(vars.size).toBe(46);
     expect(vars.get('bert/encoder/layer_1/output/dense/kernel')).toEqual([64, 32]);
@@ -28,7 +35,17 @@ describe('bert4tfjs export', () => {
 
   it('--to safetensors into a directory copies the model as Hugging Face lays it out', async () => {
     const out = join(work, 'bert-st');
-    const r = await runCli('export', '--model', fixturePath('bert'), '--to', 'safetensors', '--out', out, '--dtype', 'float16');
+    const r = await runCli(
+      'export',
+      '--model',
+      fixturePath('bert'),
+      '--to',
+      'safetensors',
+      '--out',
+      out,
+      '--dtype',
+      'float16',
+    );
     expect(r.code).toBe(0);
     expect(readdirSync(out).sort()).toEqual(['config.json', 'model.safetensors']);
     const t = readSafetensors(join(out, 'model.safetensors'));
@@ -51,7 +68,8 @@ describe('bert4tfjs export', () => {
     const out = join(work, 'bert-onnx');
     const r = await runCli('export', '--model', model, '--to', 'onnx', '--out', out);
     expect(r.code, r.stderr).toBe(0);
-    for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json', join('onnx', 'model.onnx')]) expect(existsSync(join(out, f))).toBe(true);
+    for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json', join('onnx', 'model.onnx')])
+      expect(existsSync(join(out, f))).toBe(true);
   });
 
   it('a directory that is not a model is named in the error', async () => {

@@ -14,7 +14,15 @@ describe('bert4tfjs forward', () => {
 
   it('writes last_hidden_state, pooler_output, mlm_logits, nsp_logits within 1e-4 of Hugging Face', async () => {
     const out = join(tmp, 'out.safetensors');
-    const r = await runCli('forward', '--model', model, '--inputs', fixturePath('bert', 'inputs.json'), '--output', out);
+    const r = await runCli(
+      'forward',
+      '--model',
+      model,
+      '--inputs',
+      fixturePath('bert', 'inputs.json'),
+      '--output',
+      out,
+    );
     expect(r.code, r.stderr).toBe(0);
     const got = readSafetensors(out);
     const want = readSafetensors(fixturePath('bert', 'expected.safetensors'));
@@ -43,7 +51,15 @@ describe('bert4tfjs forward', () => {
     const empty = join(tmp, 'empty-model');
     mkdirSync(empty);
     writeFileSync(join(empty, 'config.json'), '{"model_type":"bert"}');
-    const r = await runCli('forward', '--model', empty, '--inputs', fixturePath('bert', 'inputs.json'), '--output', join(tmp, 'x.safetensors'));
+    const r = await runCli(
+      'forward',
+      '--model',
+      empty,
+      '--inputs',
+      fixturePath('bert', 'inputs.json'),
+      '--output',
+      join(tmp, 'x.safetensors'),
+    );
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`${empty} has no model.safetensors`);
     expect(r.stderr).not.toMatch(/\n\s+at /);

@@ -17,12 +17,18 @@ describe('matching files', () => {
     writeFileSync(tsv, 'id\tsentence1\tsentence2\tlabel\n1\t他说"你好"\t他说你好\t1\n2\t甲\t乙\t0\n');
     const d = readMatchingFile(tsv);
     expect(d.schema).toBe('binary');
-    expect(d.pairs).toEqual([{ a: '他说"你好"', b: '他说你好', label: 1, line: 2 }, { a: '甲', b: '乙', label: 0, line: 3 }]);
+    expect(d.pairs).toEqual([
+      { a: '他说"你好"', b: '他说你好', label: 1, line: 2 },
+      { a: '甲', b: '乙', label: 0, line: 3 },
+    ]);
     const csv = join(tmp, 'a.csv');
     writeFileSync(csv, '"一,二",三,4.2\r\n四,"五""六",0.0\r\n');
     const c = readMatchingFile(csv);
     expect(c.schema).toBe('graded');
-    expect(c.pairs.map((p) => [p.a, p.b, p.label])).toEqual([['一,二', '三', 4.2], ['四', '五"六', 0]]);
+    expect(c.pairs.map((p) => [p.a, p.b, p.label])).toEqual([
+      ['一,二', '三', 4.2],
+      ['四', '五"六', 0],
+    ]);
   });
 
   it('a malformed line is named, or skipped and counted with onBadLine skip', () => {
@@ -65,6 +71,10 @@ describe('matching files', () => {
     expect(paws.pairs.filter((p) => p.label === 1).length).toBe(853);
     const sts = readMatchingFile(sharedPath('data', 'stsb-multi-mt-zh', 'stsb-zh-test.csv'));
     expect(sts.schema).toBe('graded');
-    expect(sts.pairs.length).toBe(readFileSync(sharedPath('data', 'stsb-multi-mt-zh', 'stsb-zh-test.csv'), 'utf8').split('\r\n').filter((l) => l).length);
+    expect(sts.pairs.length).toBe(
+      readFileSync(sharedPath('data', 'stsb-multi-mt-zh', 'stsb-zh-test.csv'), 'utf8')
+        .split('\r\n')
+        .filter((l) => l).length,
+    );
   });
 });

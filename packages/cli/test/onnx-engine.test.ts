@@ -12,8 +12,16 @@ import { makeBertModelDir, runCli, tempDir } from './helpers.ts';
 
 const ATOL = 1e-4;
 const TEXTS = [
-  'Hello, world!', '我爱北京天安门', 'bert4keras is fun', '今天天气很好。', 'playing tokenization',
-  'a', '我是小明', 'Hello world hello world hello world', '', 'fun fun fun',
+  'Hello, world!',
+  '我爱北京天安门',
+  'bert4keras is fun',
+  '今天天气很好。',
+  'playing tokenization',
+  'a',
+  '我是小明',
+  'Hello world hello world hello world',
+  '',
+  'fun fun fun',
 ];
 
 function maxDiff(a: Float32Array[], b: Float32Array[]): number {
@@ -21,7 +29,9 @@ function maxDiff(a: Float32Array[], b: Float32Array[]): number {
   let m = 0;
   a.forEach((row, i) => {
     expect(row.length).toBe(b[i].length);
-    row.forEach((v, j) => { m = Math.max(m, Math.abs(v - b[i][j])); });
+    row.forEach((v, j) => {
+      m = Math.max(m, Math.abs(v - b[i][j]));
+    });
   });
   return m;
 }
@@ -29,7 +39,9 @@ function maxDiff(a: Float32Array[], b: Float32Array[]): number {
 describe('embed engines', () => {
   const tmp = tempDir();
   const model = makeBertModelDir(tmp);
-  beforeAll(async () => { await tf.setBackend('cpu'); });
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+  });
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
   it('onnx and tfjs give the same vectors for every pooling (bucketed, batch 3) within 1e-4', async () => {
@@ -46,17 +58,43 @@ describe('embed engines', () => {
       }
     }
     // Bucketing only changes the batch composition, never the vectors.
-    const plain = await new OnnxEmbedder(ort, session, maxPositions, tokenizer, { pooling: 'mean', batchSize: 3, bucket: false }).embed(inputs);
-    const one = await new OnnxEmbedder(ort, session, maxPositions, tokenizer, { pooling: 'mean', batchSize: 1 }).embed(inputs);
+    const plain = await new OnnxEmbedder(ort, session, maxPositions, tokenizer, {
+      pooling: 'mean',
+      batchSize: 3,
+      bucket: false,
+    }).embed(inputs);
+    const one = await new OnnxEmbedder(ort, session, maxPositions, tokenizer, { pooling: 'mean', batchSize: 1 }).embed(
+      inputs,
+    );
     expect(maxDiff(plain, one)).toBeLessThan(1e-5);
   });
 
   it('the CLI gives the same output with --engine onnx and --engine tfjs, and caches the export', async () => {
     const txt = join(tmp, 'in.txt');
-    writeFileSync(txt, TEXTS.join('\n') + '\n');
-    const read = (p: string) => readFileSync(p, 'utf8').trim().split('\n').map((l) => Float32Array.from(JSON.parse(l).embedding as number[]));
+    writeFileSync(txt, `${TEXTS.join('\n')}\n`);
+    const read = (p: string) =>
+      readFileSync(p, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => Float32Array.from(JSON.parse(l).embedding as number[]));
     const run = (engine: string, out: string, ...extra: string[]) =>
-      runCli('embed', '--backend', 'cpu', '--model', model, '--input', txt, '--output', out, '--pooling', 'mean', '--normalize', '--engine', engine, ...extra);
+      runCli(
+        'embed',
+        '--backend',
+        'cpu',
+        '--model',
+        model,
+        '--input',
+        txt,
+        '--output',
+        out,
+        '--pooling',
+        'mean',
+        '--normalize',
+        '--engine',
+        engine,
+        ...extra,
+      );
 
     let r = await run('onnx', join(tmp, 'onnx.jsonl'));
     expect(r.code, r.stderr).toBe(0);
@@ -94,12 +132,26 @@ describe('embed engines', () => {
   it('rejects an unknown --engine and pooling pooler without a pooler', async () => {
     const txt = join(tmp, 'one.txt');
     writeFileSync(txt, 'hello\n');
-    const r = await runCli('embed', '--backend', 'cpu', '--model', model, '--input', txt, '--output', join(tmp, 'x.jsonl'), '--engine', 'gpu');
+    const r = await runCli(
+      'embed',
+      '--backend',
+      'cpu',
+      '--model',
+      model,
+      '--input',
+      txt,
+      '--output',
+      join(tmp, 'x.jsonl'),
+      '--engine',
+      'gpu',
+    );
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("--engine must be one of auto, onnx, tfjs, got 'gpu'");
     const ort = loadOnnxRuntime();
     const { built, tokenizer } = openModel(model, { withPool: false });
     const { session } = await openOnnxSession(ort, model, built, { cache: false });
-    expect(() => new OnnxEmbedder(ort, session, 64, tokenizer, { pooling: 'pooler' })).toThrow(/no 'pooler_output' output/);
+    expect(() => new OnnxEmbedder(ort, session, 64, tokenizer, { pooling: 'pooler' })).toThrow(
+      /no 'pooler_output' output/,
+    );
   });
 });

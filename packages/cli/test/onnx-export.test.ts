@@ -14,7 +14,14 @@ import { openModel } from '../src/pipeline/load.ts';
 import { makeBertModelDir, tempDir } from './helpers.ts';
 
 const ATOL = 1e-4;
-const TEXTS = ['Hello, world!', '我爱北京天安门', 'bert4keras is fun', '今天天气很好。', 'playing tokenization unaffable', 'a'];
+const TEXTS = [
+  'Hello, world!',
+  '我爱北京天安门',
+  'bert4keras is fun',
+  '今天天气很好。',
+  'playing tokenization unaffable',
+  'a',
+];
 
 type Extractor = (texts: string[], o: Record<string, unknown>) => Promise<{ data: Float32Array; dims: number[] }>;
 
@@ -22,7 +29,7 @@ async function xenovaPipeline(dir: string): Promise<Extractor> {
   const req = createRequire(import.meta.url);
   const x = await import(pathToFileURL(req.resolve('@xenova/transformers')).href);
   x.env.allowRemoteModels = false;
-  x.env.localModelPath = dirname(dir) + '/';
+  x.env.localModelPath = `${dirname(dir)}/`;
   return x.pipeline('feature-extraction', basename(dir), { quantized: false });
 }
 
@@ -30,7 +37,11 @@ function maxRowDiff(flat: Float32Array, rows: Float32Array[]): number {
   const d = rows[0].length;
   expect(flat.length).toBe(rows.length * d);
   let m = 0;
-  rows.forEach((r, i) => r.forEach((v, j) => { m = Math.max(m, Math.abs(v - flat[i * d + j])); }));
+  rows.forEach((r, i) =>
+    r.forEach((v, j) => {
+      m = Math.max(m, Math.abs(v - flat[i * d + j]));
+    }),
+  );
   return m;
 }
 
@@ -45,20 +56,29 @@ describe('export --to onnx directory', () => {
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
   it('writes config.json, tokenizer files and onnx/model.onnx, and refuses to overwrite without force', async () => {
-    for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'vocab.txt', join('onnx', 'model.onnx')]) expect(existsSync(join(out, f)), f).toBe(true);
+    for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'vocab.txt', join('onnx', 'model.onnx')])
+      expect(existsSync(join(out, f)), f).toBe(true);
     expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).model_type).toBe('bert');
-    expect(readOnnxModel(join(out, 'onnx', 'model.onnx')).graph.outputs.map((o) => o.name)).toEqual(['last_hidden_state', 'pooler_output']);
+    expect(readOnnxModel(join(out, 'onnx', 'model.onnx')).graph.outputs.map((o) => o.name)).toEqual([
+      'last_hidden_state',
+      'pooler_output',
+    ]);
     await expect(exportOnnxDirectory(model, out)).rejects.toThrow(/already exists/);
     const r = await exportOnnxDirectory(model, out, { force: true });
     expect(r.files).toContain('tokenizer.json');
     expect(r.notes).toEqual([]);
   });
 
-  for (const [pooling, xenovaOpts] of [['mean', { pooling: 'mean', normalize: true }], ['cls', { pooling: 'cls', normalize: false }]] as const) {
+  for (const [pooling, xenovaOpts] of [
+    ['mean', { pooling: 'mean', normalize: true }],
+    ['cls', { pooling: 'cls', normalize: false }],
+  ] as const) {
     it(`xenova feature-extraction (${JSON.stringify(xenovaOpts)}) equals our Embedder within ${ATOL}`, async () => {
       const extract = await xenovaPipeline(out);
       const { built, tokenizer } = openModel(model);
-      const ours = new Embedder(built, tokenizer, { pooling, normalize: xenovaOpts.normalize }).embed(TEXTS.map((text) => ({ text })));
+      const ours = new Embedder(built, tokenizer, { pooling, normalize: xenovaOpts.normalize }).embed(
+        TEXTS.map((text) => ({ text })),
+      );
       const theirs = await extract(TEXTS, xenovaOpts);
       expect(theirs.dims).toEqual([TEXTS.length, 32]);
       expect(maxRowDiff(theirs.data, ours)).toBeLessThan(ATOL);

@@ -6,7 +6,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { fixturePath } from '../../../test/helpers/paths.ts';
 import { makeBertModelDir, runCli, tempDir } from './helpers.ts';
 
-interface Case { text: string; encode: number[] }
+interface Case {
+  text: string;
+  encode: number[];
+}
 
 describe('bert4tfjs tokenize', () => {
   const tmp = tempDir();
@@ -18,11 +21,14 @@ describe('bert4tfjs tokenize', () => {
     const list: Case[] = cases.settings['do_lower_case=true'].cases;
     expect(list.length).toBeGreaterThan(50);
     const input = join(tmp, 'in.jsonl');
-    writeFileSync(input, list.map((c) => JSON.stringify({ text: c.text })).join('\n') + '\n');
+    writeFileSync(input, `${list.map((c) => JSON.stringify({ text: c.text })).join('\n')}\n`);
     const output = join(tmp, 'out.jsonl');
     const r = await runCli('tokenize', '--model', model, '--input', input, '--output', output);
     expect(r.code, r.stderr).toBe(0);
-    const rows = readFileSync(output, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const rows = readFileSync(output, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(rows.length).toBe(list.length);
     rows.forEach((row, i) => {
       expect(row.input_ids).toEqual(list[i].encode);
@@ -47,14 +53,22 @@ describe('bert4tfjs tokenize', () => {
   it('an empty input file is an error', async () => {
     const input = join(tmp, 'empty.jsonl');
     writeFileSync(input, '\n');
-    const r = await runCli('tokenize', '--vocab', join(model, 'vocab.txt'), '--input', input, '--output', join(tmp, 'e.jsonl'));
+    const r = await runCli(
+      'tokenize',
+      '--vocab',
+      join(model, 'vocab.txt'),
+      '--input',
+      input,
+      '--output',
+      join(tmp, 'e.jsonl'),
+    );
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('input file is empty');
   });
 
   it('a pair longer than --max-length is truncated longest-first to fit', async () => {
     const input = join(tmp, 'long.jsonl');
-    writeFileSync(input, JSON.stringify({ text: 'hello '.repeat(200), text_pair: 'world' }) + '\n');
+    writeFileSync(input, `${JSON.stringify({ text: 'hello '.repeat(200), text_pair: 'world' })}\n`);
     const output = join(tmp, 'long-out.jsonl');
     const r = await runCli('tokenize', '--model', model, '--max-length', '16', '--input', input, '--output', output);
     expect(r.code, r.stderr).toBe(0);

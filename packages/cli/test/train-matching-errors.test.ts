@@ -8,24 +8,57 @@ import { REPO_ROOT } from '../../../test/helpers/paths.ts';
 import { makeBertModelDir, runCli, tempDir } from './helpers.ts';
 
 const DATA = join(REPO_ROOT, 'examples', 'data', 'zh-matching');
-const QUICK = ['--backend', 'wasm', '--config', 'micro', '--epochs', '1', '--batch-size', '16', '--limit-train', '16', '--limit-eval', '16'];
-const lines = (file: string, n: number) => readFileSync(join(DATA, file), 'utf8').split('\n').slice(0, n + 1).join('\n') + '\n';
+const QUICK = [
+  '--backend',
+  'wasm',
+  '--config',
+  'micro',
+  '--epochs',
+  '1',
+  '--batch-size',
+  '16',
+  '--limit-train',
+  '16',
+  '--limit-eval',
+  '16',
+];
+const lines = (file: string, n: number) =>
+  `${readFileSync(join(DATA, file), 'utf8')
+    .split('\n')
+    .slice(0, n + 1)
+    .join('\n')}\n`;
 
 describe('train-matching errors', () => {
   const tmp = tempDir('b4t-tm-err-');
-  beforeAll(async () => { await tf.setBackend('cpu'); });
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+  });
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
   const valid = join(DATA, 'valid.tsv');
 
   it('a malformed training line is named; --on-bad-line skip goes on and counts it', async () => {
     const bad = join(tmp, 'bad.tsv');
-    writeFileSync(bad, lines('train.tsv', 20) + '21\t只有一句话\n' + lines('train.tsv', 30).split('\n').slice(21).join('\n'));
+    writeFileSync(
+      bad,
+      `${lines('train.tsv', 20)}21\t只有一句话\n${lines('train.tsv', 30).split('\n').slice(21).join('\n')}`,
+    );
     const out = join(tmp, 'bad-out');
     const r = await runCli('train-matching', ...QUICK, '--train', bad, '--valid', valid, '--out', out);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`${bad}:22: expected 3 or 4 columns, found 2`);
     expect(existsSync(out)).toBe(false);
-    const r2 = await runCli('train-matching', ...QUICK, '--on-bad-line', 'skip', '--train', bad, '--valid', valid, '--out', out);
+    const r2 = await runCli(
+      'train-matching',
+      ...QUICK,
+      '--on-bad-line',
+      'skip',
+      '--train',
+      bad,
+      '--valid',
+      valid,
+      '--out',
+      out,
+    );
     expect(r2.code, r2.stderr).toBe(0);
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     expect(summary.data.train.skipped).toBe(1);
@@ -33,10 +66,21 @@ describe('train-matching errors', () => {
 
   it('a label outside the schema is an error naming file and line', async () => {
     const v = join(tmp, 'valid-bad-label.tsv');
-    writeFileSync(v, lines('valid.tsv', 5) + '99\t今天天气好\t天气今天不错\t2\n');
-    const r = await runCli('train-matching', ...QUICK, '--train', join(DATA, 'train.tsv'), '--valid', v, '--out', join(tmp, 'x'));
+    writeFileSync(v, `${lines('valid.tsv', 5)}99\t今天天气好\t天气今天不错\t2\n`);
+    const r = await runCli(
+      'train-matching',
+      ...QUICK,
+      '--train',
+      join(DATA, 'train.tsv'),
+      '--valid',
+      v,
+      '--out',
+      join(tmp, 'x'),
+    );
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(new RegExp(`${v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:7: label 2 is outside the binary schema`));
+    expect(r.stderr).toMatch(
+      new RegExp(`${v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:7: label 2 is outside the binary schema`),
+    );
   });
 
   it('an empty training file is an error naming it', async () => {
@@ -50,7 +94,19 @@ describe('train-matching errors', () => {
   it('a --model directory without vocab.txt is an error naming it', async () => {
     const model = makeBertModelDir(tmp);
     rmSync(join(model, 'vocab.txt'));
-    const r = await runCli('train-matching', '--backend', 'cpu', '--model', model, '--train', join(DATA, 'train.tsv'), '--valid', valid, '--out', join(tmp, 'z'));
+    const r = await runCli(
+      'train-matching',
+      '--backend',
+      'cpu',
+      '--model',
+      model,
+      '--train',
+      join(DATA, 'train.tsv'),
+      '--valid',
+      valid,
+      '--out',
+      join(tmp, 'z'),
+    );
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`model directory ${model} has no vocab.txt`);
   });
@@ -59,7 +115,16 @@ describe('train-matching errors', () => {
     const out = join(tmp, 'exists');
     mkdirSync(out);
     writeFileSync(join(out, 'keep.txt'), 'mine');
-    const r = await runCli('train-matching', ...QUICK, '--train', join(DATA, 'train.tsv'), '--valid', valid, '--out', out);
+    const r = await runCli(
+      'train-matching',
+      ...QUICK,
+      '--train',
+      join(DATA, 'train.tsv'),
+      '--valid',
+      valid,
+      '--out',
+      out,
+    );
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`${out} already exists (use --force to replace it)`);
     expect(readdirSync(out)).toEqual(['keep.txt']);

@@ -24,7 +24,9 @@ describe('initBackend auto', () => {
     expect(info.tried[1].reason).toMatch(/^@tensorflow\/tfjs-node not (installed|loadable)/);
     expect(lines).toHaveLength(1);
     expect(lines[0]).not.toContain('\n');
-    expect(lines[0]).toMatch(/^bert4tfjs: backend wasm \(2 threads, SIMD; auto\); skipped tensorflow-gpu: @tensorflow\/tfjs-node-gpu .*; tensorflow: @tensorflow\/tfjs-node /);
+    expect(lines[0]).toMatch(
+      /^bert4tfjs: backend wasm \(2 threads, SIMD; auto\); skipped tensorflow-gpu: @tensorflow\/tfjs-node-gpu .*; tensorflow: @tensorflow\/tfjs-node /,
+    );
     expect(getBackendInfo()).toEqual(info);
 
     // Repeats and switches never report again in this process.

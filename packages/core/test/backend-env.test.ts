@@ -17,14 +17,22 @@ describe('environment defaults', () => {
 
   it('lets an explicit option win over the environment', () => {
     const env = { BERT4TFJS_BACKEND: 'cpu', BERT4TFJS_THREADS: '3' };
-    expect(resolveRequest({ backend: 'wasm', threads: 2 }, env)).toMatchObject({ backend: 'wasm', threads: 2, source: 'option' });
+    expect(resolveRequest({ backend: 'wasm', threads: 2 }, env)).toMatchObject({
+      backend: 'wasm',
+      threads: 2,
+      source: 'option',
+    });
     expect(resolveRequest({}, env)).toMatchObject({ backend: 'cpu', threads: 3, source: 'env' });
     expect(resolveRequest({}, {})).toMatchObject({ backend: 'auto', threads: undefined, source: 'default' });
     expect(resolveRequest({}, { BERT4TFJS_BACKEND: ' WASM ' }).backend).toBe('wasm');
   });
 
   it('names the environment variable at fault', () => {
-    expect(() => resolveRequest({}, { BERT4TFJS_BACKEND: 'gpu' })).toThrow(/BERT4TFJS_BACKEND: unknown backend "gpu"; expected one of auto, tensorflow-gpu, tensorflow, wasm, cpu/);
-    expect(() => resolveRequest({}, { BERT4TFJS_THREADS: 'many' })).toThrow(/BERT4TFJS_THREADS: expected a whole number/);
+    expect(() => resolveRequest({}, { BERT4TFJS_BACKEND: 'gpu' })).toThrow(
+      /BERT4TFJS_BACKEND: unknown backend "gpu"; expected one of auto, tensorflow-gpu, tensorflow, wasm, cpu/,
+    );
+    expect(() => resolveRequest({}, { BERT4TFJS_THREADS: 'many' })).toThrow(
+      /BERT4TFJS_THREADS: expected a whole number/,
+    );
   });
 });

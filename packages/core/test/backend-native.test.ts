@@ -14,24 +14,34 @@ describe('native backend loading', () => {
       new Error("Cannot find package '/r/node_modules/@tensorflow/tfjs-node-gpu/index.js' imported from /r/native.ts"),
       { code: 'ERR_MODULE_NOT_FOUND' },
     );
-    expect(explainImportFailure('@tensorflow/tfjs-node-gpu', viaLoader)).toMatch(/^@tensorflow\/tfjs-node-gpu not installed/);
+    expect(explainImportFailure('@tensorflow/tfjs-node-gpu', viaLoader)).toMatch(
+      /^@tensorflow\/tfjs-node-gpu not installed/,
+    );
     expect(explainImportFailure('@tensorflow/tfjs-node', viaLoader)).not.toContain('not installed');
     const binding = Object.assign(
       new Error("Cannot find module '/n/@tensorflow/tfjs-node/lib/napi-v8/tfjs_binding.node'\nRequire stack: ..."),
       { code: 'MODULE_NOT_FOUND' },
     );
-    expect(explainImportFailure('@tensorflow/tfjs-node', binding)).toMatch(/not loadable \(libtensorflow missing: Cannot find module/);
+    expect(explainImportFailure('@tensorflow/tfjs-node', binding)).toMatch(
+      /not loadable \(libtensorflow missing: Cannot find module/,
+    );
     const so = new Error('libtensorflow.so.2: cannot open shared object file: No such file or directory');
     expect(explainImportFailure('@tensorflow/tfjs-node-gpu', so)).toContain('libtensorflow missing');
-    expect(explainImportFailure('@tensorflow/tfjs-node', new Error('boom'))).toBe('@tensorflow/tfjs-node not loadable (boom)');
+    expect(explainImportFailure('@tensorflow/tfjs-node', new Error('boom'))).toBe(
+      '@tensorflow/tfjs-node not loadable (boom)',
+    );
   });
 
   it('leaves tfjs usable when a package registers a backend and then throws', async () => {
     await tf.setBackend('cpu');
     const result = await loadNativeBackend('tensorflow', async () => {
-      tf.registerBackend('tensorflow', () => {
-        throw new Error('no binding');
-      }, 3);
+      tf.registerBackend(
+        'tensorflow',
+        () => {
+          throw new Error('no binding');
+        },
+        3,
+      );
       throw new Error('libtensorflow.so.2: cannot open shared object file');
     });
     expect(result).toEqual({ ok: false, reason: expect.stringContaining('libtensorflow missing') });
@@ -42,9 +52,13 @@ describe('native backend loading', () => {
 
   it('recovers when the registered backend fails to start', async () => {
     const result = await loadNativeBackend('tensorflow-gpu', async () => {
-      tf.registerBackend('tensorflow', () => {
-        throw new Error('CUDA init failed');
-      }, 3);
+      tf.registerBackend(
+        'tensorflow',
+        () => {
+          throw new Error('CUDA init failed');
+        },
+        3,
+      );
       return {};
     });
     expect(result.ok).toBe(false);

@@ -97,6 +97,9 @@ describe('wasm with threads', () => {
     rmSync(dir, { recursive: true, force: true });
     expect(child.signal).toBeNull(); // killed by the timeout would mean a worker held the event loop open
     expect(child.status).toBe(0);
-    expect(JSON.parse(child.stdout.trim().split('\n').pop() ?? '{}')).toEqual({ usage: { pool: 2, workers: 1 }, sum: 64 * 64 * 64 });
+    expect(JSON.parse(child.stdout.trim().split('\n').pop() ?? '{}')).toEqual({
+      usage: { pool: 2, workers: 1 },
+      sum: 64 * 64 * 64,
+    });
   });
 });

@@ -40,7 +40,9 @@ describe('initBackend wasm', () => {
     const install = await loadWasmPackage();
     expect(install.distPrefix.endsWith('/dist/')).toBe(true);
     expect(threadingBlocker(install, true)).toBeUndefined();
-    expect(threadingBlocker({ ...install, version: '4.23.0' }, true)).toMatch(/needs .*4\.22\.0 exactly \(found 4\.23\.0/);
+    expect(threadingBlocker({ ...install, version: '4.23.0' }, true)).toMatch(
+      /needs .*4\.22\.0 exactly \(found 4\.23\.0/,
+    );
     expect(threadingBlocker(install, false)).toMatch(/SIMD/);
   });
 });

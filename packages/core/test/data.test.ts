@@ -6,16 +6,43 @@ import { DataGenerator, sequencePadding, textSplit, toTensorBatch } from '../src
 
 describe('sequencePadding', () => {
   it('pads at the end to the longest sequence by default', () => {
-    expect(sequencePadding([[1, 2, 3], [4]])).toEqual([[1, 2, 3], [4, 0, 0]]);
+    expect(sequencePadding([[1, 2, 3], [4]])).toEqual([
+      [1, 2, 3],
+      [4, 0, 0],
+    ]);
   });
   it('truncates and pads at either end', () => {
-    expect(sequencePadding([[1, 2, 3], [4]], { length: 2 })).toEqual([[1, 2], [4, 0]]);
-    expect(sequencePadding([[1, 2, 3], [4]], { length: 2, padding: 'pre', truncating: 'pre' })).toEqual([[2, 3], [0, 4]]);
-    expect(sequencePadding([[1, 2, 3], [4]], { value: -1, padding: 'pre' })).toEqual([[1, 2, 3], [-1, -1, 4]]);
+    expect(sequencePadding([[1, 2, 3], [4]], { length: 2 })).toEqual([
+      [1, 2],
+      [4, 0],
+    ]);
+    expect(sequencePadding([[1, 2, 3], [4]], { length: 2, padding: 'pre', truncating: 'pre' })).toEqual([
+      [2, 3],
+      [0, 4],
+    ]);
+    expect(sequencePadding([[1, 2, 3], [4]], { value: -1, padding: 'pre' })).toEqual([
+      [1, 2, 3],
+      [-1, -1, 4],
+    ]);
   });
   it('pads items that are arrays with an array value and leaves the input alone', () => {
-    const seqs = [[[1, 0]], [[0, 1], [1, 0]]];
-    expect(sequencePadding(seqs, { value: [0, 0] })).toEqual([[[1, 0], [0, 0]], [[0, 1], [1, 0]]]);
+    const seqs = [
+      [[1, 0]],
+      [
+        [0, 1],
+        [1, 0],
+      ],
+    ];
+    expect(sequencePadding(seqs, { value: [0, 0] })).toEqual([
+      [
+        [1, 0],
+        [0, 0],
+      ],
+      [
+        [0, 1],
+        [1, 0],
+      ],
+    ]);
     expect(seqs[0]).toHaveLength(1);
   });
   it('rejects unknown options and bad sides', () => {
@@ -27,7 +54,11 @@ describe('sequencePadding', () => {
 describe('textSplit', () => {
   it('splits on the strongest separator first and merges pieces that fit', () => {
     // 7 + 8 + 5 characters: '。' splits off the first sentence, '！' the other two.
-    expect(textSplit('今天天气很好。我们去公园玩吧！然后回家。', 10)).toEqual(['今天天气很好。', '我们去公园玩吧！', '然后回家。']);
+    expect(textSplit('今天天气很好。我们去公园玩吧！然后回家。', 10)).toEqual([
+      '今天天气很好。',
+      '我们去公园玩吧！',
+      '然后回家。',
+    ]);
     expect(textSplit('a,b,c,d', 4, [','])).toEqual(['a,b,', 'c,d']);
   });
   it('cuts every maxLen characters when no separator is left, counting code points', () => {
@@ -56,7 +87,11 @@ describe('DataGenerator', () => {
     expect([...g.batches(0)]).toEqual([[0, 1, 2], [3, 4, 5], [6, 7, 8], [9]]);
     const d = new DataGenerator(ten, { batchSize: 3, shuffle: false, dropRemainder: true });
     expect(d.stepsPerEpoch).toBe(3);
-    expect([...d.batches(0)]).toEqual([[0, 1, 2], [3, 4, 5], [6, 7, 8]]);
+    expect([...d.batches(0)]).toEqual([
+      [0, 1, 2],
+      [3, 4, 5],
+      [6, 7, 8],
+    ]);
   });
 
   it('shuffles reproducibly per (seed, epoch)', () => {
@@ -87,7 +122,10 @@ describe('DataGenerator', () => {
   });
 
   it('keeps a short batch last when bucketing, so dropRemainder drops it', () => {
-    const g = new DataGenerator(Array.from({ length: 7 }, (_, i) => i), { batchSize: 3, seed: 3, bucketBy: (x) => -x, dropRemainder: true });
+    const g = new DataGenerator(
+      Array.from({ length: 7 }, (_, i) => i),
+      { batchSize: 3, seed: 3, bucketBy: (x) => -x, dropRemainder: true },
+    );
     const batches = g.indexBatches(0);
     expect(batches).toHaveLength(2);
     expect(batches.every((b) => b.length === 3)).toBe(true);
@@ -99,7 +137,9 @@ describe('DataGenerator', () => {
     expect(g.epoch).toBe(1);
     const got: number[] = [];
     for await (const s of g) got.push(s);
-    await g.forEach((s, i) => { got.push(s * 100 + i); });
+    await g.forEach((s, i) => {
+      got.push(s * 100 + i);
+    });
     expect(got).toEqual([10, 35, 1000, 3501]);
     expect(g.epoch).toBe(3);
   });
@@ -115,7 +155,18 @@ describe('DataGenerator', () => {
 describe('toTensorBatch', () => {
   it('infers dtypes (int ids, float masks and fractions) and leaks nothing on error', () => {
     const before = tf.memory().numTensors;
-    const b = toTensorBatch({ input_ids: [[1, 2], [3, 0]], attention_mask: [[1, 1], [1, 0]], labels: [0, 1], target: [0.5, 1] });
+    const b = toTensorBatch({
+      input_ids: [
+        [1, 2],
+        [3, 0],
+      ],
+      attention_mask: [
+        [1, 1],
+        [1, 0],
+      ],
+      labels: [0, 1],
+      target: [0.5, 1],
+    });
     expect(b.input_ids.dtype).toBe('int32');
     expect(b.attention_mask.dtype).toBe('float32');
     expect(b.labels.dtype).toBe('int32');

@@ -5,7 +5,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { deferInitialization, Dense } from '../src/index.ts';
 
 describe('deferInitialization', () => {
-  beforeAll(async () => { await tf.setBackend('cpu'); });
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+  });
 
   it('zeros inside the deferral, random after finish unless loaded, normal outside', () => {
     const deferral = deferInitialization();
@@ -23,7 +25,7 @@ describe('deferInitialization', () => {
     kernel(b).write(loaded);
     loaded.dispose();
     const count = deferral.finish([...a.weights, ...b.weights]);
-    expect(count).toBe(1);   // a's kernel only: biases use zeros by design, b's kernel was loaded
+    expect(count).toBe(1); // a's kernel only: biases use zeros by design, b's kernel was loaded
     const av = Array.from(kernel(a).read().dataSync());
     const std = Math.sqrt(av.reduce((s, v) => s + v * v, 0) / av.length);
     expect(std).toBeGreaterThan(0.01);

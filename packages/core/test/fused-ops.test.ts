@@ -5,7 +5,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend/index.ts';
 import {
-  fusedFeedForward, fusedGelu, fusedGeluTanh, fusedLayerNorm, fusedSoftmaxAttention, geluFormula, geluNewFormula, linear,
+  fusedFeedForward,
+  fusedGelu,
+  fusedGeluTanh,
+  fusedLayerNorm,
+  fusedSoftmaxAttention,
+  geluFormula,
+  geluNewFormula,
+  linear,
   shareIdentityOnWasm,
 } from '../src/ops/index.ts';
 import { MASK_NEGATIVE, softmaxAttention } from '../src/layers/attention-kernel.ts';
@@ -19,7 +26,11 @@ function relDiff(a: tf.Tensor, b: tf.Tensor): number {
 }
 
 /** Checks values (1e-6) and the gradients w.r.t. every input (1e-5) of `fused` against `formula`, and no leak. */
-function expectSameFunction(fused: (...xs: tf.Tensor[]) => tf.Tensor, formula: (...xs: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[]): void {
+function expectSameFunction(
+  fused: (...xs: tf.Tensor[]) => tf.Tensor,
+  formula: (...xs: tf.Tensor[]) => tf.Tensor,
+  inputs: tf.Tensor[],
+): void {
   const before = tf.memory().numTensors;
   tf.tidy(() => {
     expect(relDiff(fused(...inputs), formula(...inputs))).toBeLessThan(1e-6);
@@ -34,7 +45,13 @@ function expectSameFunction(fused: (...xs: tf.Tensor[]) => tf.Tensor, formula: (
 
 const rnd = (shape: number[], seed: number, scale = 1): tf.Tensor => tf.randomNormal(shape, 0, scale, 'float32', seed);
 
-function layerNormFormula(x: tf.Tensor, gamma: tf.Tensor | null, beta: tf.Tensor | null, eps: number, rms: boolean): tf.Tensor {
+function layerNormFormula(
+  x: tf.Tensor,
+  gamma: tf.Tensor | null,
+  beta: tf.Tensor | null,
+  eps: number,
+  rms: boolean,
+): tf.Tensor {
   const axis = x.rank - 1;
   let y: tf.Tensor;
   if (rms) y = tf.mul(x, tf.rsqrt(tf.add(tf.mean(tf.square(x), axis, true), eps)));
@@ -48,7 +65,15 @@ function layerNormFormula(x: tf.Tensor, gamma: tf.Tensor | null, beta: tf.Tensor
 }
 
 /** Softmax attention with plain tf ops (tfjs's own gradients), optional bias, mask terms and dropout multiplier. */
-function attentionFormula(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, scale: number, bias: tf.Tensor | null, masks: tf.Tensor[], mult: tf.Tensor | null): tf.Tensor {
+function attentionFormula(
+  q: tf.Tensor,
+  k: tf.Tensor,
+  v: tf.Tensor,
+  scale: number,
+  bias: tf.Tensor | null,
+  masks: tf.Tensor[],
+  mult: tf.Tensor | null,
+): tf.Tensor {
   let s = tf.matMul(tf.mul(q, scale), k, false, true);
   if (bias) s = tf.add(s, bias);
   for (const m of masks) s = tf.add(s, m);
@@ -65,8 +90,16 @@ for (const backend of ['cpu', 'wasm'] as const) {
 
     it('GELU (erf and tanh forms) equals the formula, values and gradient', () => {
       const x = rnd([4, 37], 1, 2);
-      expectSameFunction((a) => fusedGelu(a), (a) => geluFormula(a), [x]);
-      expectSameFunction((a) => fusedGeluTanh(a), (a) => geluNewFormula(a), [x]);
+      expectSameFunction(
+        (a) => fusedGelu(a),
+        (a) => geluFormula(a),
+        [x],
+      );
+      expectSameFunction(
+        (a) => fusedGeluTanh(a),
+        (a) => geluNewFormula(a),
+        [x],
+      );
       x.dispose();
     });
 
@@ -74,9 +107,21 @@ for (const backend of ['cpu', 'wasm'] as const) {
       const x = tf.add(rnd([2, 5, 16], 2, 3), 0.7);
       const gamma = rnd([16], 3);
       const beta = rnd([16], 4);
-      expectSameFunction((a, g, b) => fusedLayerNorm(a, g, b, { epsilon: 1e-12 }), (a, g, b) => layerNormFormula(a, g, b, 1e-12, false), [x, gamma, beta]);
-      expectSameFunction((a) => fusedLayerNorm(a, null, null, { epsilon: 1e-5 }), (a) => layerNormFormula(a, null, null, 1e-5, false), [x]);
-      expectSameFunction((a, g) => fusedLayerNorm(a, g, null, { epsilon: 1e-6, rms: true }), (a, g) => layerNormFormula(a, g, null, 1e-6, true), [x, gamma]);
+      expectSameFunction(
+        (a, g, b) => fusedLayerNorm(a, g, b, { epsilon: 1e-12 }),
+        (a, g, b) => layerNormFormula(a, g, b, 1e-12, false),
+        [x, gamma, beta],
+      );
+      expectSameFunction(
+        (a) => fusedLayerNorm(a, null, null, { epsilon: 1e-5 }),
+        (a) => layerNormFormula(a, null, null, 1e-5, false),
+        [x],
+      );
+      expectSameFunction(
+        (a, g) => fusedLayerNorm(a, g, null, { epsilon: 1e-6, rms: true }),
+        (a, g) => layerNormFormula(a, g, null, 1e-6, true),
+        [x, gamma],
+      );
       tf.dispose([x, gamma, beta]);
     });
 
@@ -86,16 +131,23 @@ for (const backend of ['cpu', 'wasm'] as const) {
       const b1 = rnd([24], 7, 0.5);
       const w2 = rnd([24, 8], 8, 0.5);
       const b2 = rnd([8], 9, 0.5);
-      const acts: Record<string, (h: tf.Tensor) => tf.Tensor> = { gelu: geluFormula, gelu_new: geluNewFormula, relu: (h) => tf.relu(h) };
+      const acts: Record<string, (h: tf.Tensor) => tf.Tensor> = {
+        gelu: geluFormula,
+        gelu_new: geluNewFormula,
+        relu: (h) => tf.relu(h),
+      };
       for (const [name, act] of Object.entries(acts)) {
         expectSameFunction(
-          (a, k1, c1, k2, c2) => fusedFeedForward(a, { innerKernel: k1, innerBias: c1, outerKernel: k2, outerBias: c2 }, name),
-          (a, k1, c1, k2, c2) => tf.add(tf.matMul(act(tf.add(tf.matMul(tf.reshape(a, [-1, 8]), k1), c1)), k2), c2).reshape(a.shape),
+          (a, k1, c1, k2, c2) =>
+            fusedFeedForward(a, { innerKernel: k1, innerBias: c1, outerKernel: k2, outerBias: c2 }, name),
+          (a, k1, c1, k2, c2) =>
+            tf.add(tf.matMul(act(tf.add(tf.matMul(tf.reshape(a, [-1, 8]), k1), c1)), k2), c2).reshape(a.shape),
           [x, w1, b1, w2, b2],
         );
       }
       expectSameFunction(
-        (a, k1, k2) => fusedFeedForward(a, { innerKernel: k1, innerBias: null, outerKernel: k2, outerBias: null }, 'relu'),
+        (a, k1, k2) =>
+          fusedFeedForward(a, { innerKernel: k1, innerBias: null, outerKernel: k2, outerBias: null }, 'relu'),
         (a, k1, k2) => tf.matMul(tf.relu(tf.matMul(tf.reshape(a, [-1, 8]), k1)), k2).reshape(a.shape),
         [x, w1, w2],
       );
@@ -106,8 +158,16 @@ for (const backend of ['cpu', 'wasm'] as const) {
       const x = rnd([3, 4, 8], 10);
       const w = rnd([8, 5], 11);
       const b = rnd([5], 12);
-      expectSameFunction((a, k, c) => linear(a, k, c), (a, k, c) => tf.add(tf.matMul(tf.reshape(a, [-1, 8]), k), c).reshape([3, 4, 5]), [x, w, b]);
-      expectSameFunction((a, k) => linear(a, k, null), (a, k) => tf.matMul(tf.reshape(a, [-1, 8]), k).reshape([3, 4, 5]), [x, w]);
+      expectSameFunction(
+        (a, k, c) => linear(a, k, c),
+        (a, k, c) => tf.add(tf.matMul(tf.reshape(a, [-1, 8]), k), c).reshape([3, 4, 5]),
+        [x, w, b],
+      );
+      expectSameFunction(
+        (a, k) => linear(a, k, null),
+        (a, k) => tf.matMul(tf.reshape(a, [-1, 8]), k).reshape([3, 4, 5]),
+        [x, w],
+      );
       tf.dispose([x, w, b]);
     });
 
@@ -117,9 +177,14 @@ for (const backend of ['cpu', 'wasm'] as const) {
       const k = rnd([b, h, lk, d], 14);
       const v = rnd([b, h, lk, d], 15);
       const bias = rnd([1, h, lq, lk], 16);
-      const keyMask = tf.tensor2d([[1, 1, 1, 1, 1, 0, 0], [1, 1, 1, 1, 1, 1, 1]]);
+      const keyMask = tf.tensor2d([
+        [1, 1, 1, 1, 1, 0, 0],
+        [1, 1, 1, 1, 1, 1, 1],
+      ]);
       const pad = tf.tidy(() => tf.mul(tf.sub(1, tf.reshape(keyMask, [b, 1, 1, lk])), MASK_NEGATIVE));
-      const causal = tf.tidy(() => tf.mul(tf.sub(1, tf.linalg.bandPart(tf.ones([lq, lk]), -1, lk - lq)), MASK_NEGATIVE));
+      const causal = tf.tidy(() =>
+        tf.mul(tf.sub(1, tf.linalg.bandPart(tf.ones([lq, lk]), -1, lk - lq)), MASK_NEGATIVE),
+      );
       const scale = 1 / Math.sqrt(d);
       // Without dropout, also against the layer's own kernel (same forward ops).
       tf.tidy(() => {
@@ -131,10 +196,16 @@ for (const backend of ['cpu', 'wasm'] as const) {
         (a, c, e, f) => attentionFormula(a, c, e, scale, f, [pad, causal], null),
         [q, k, v, bias],
       );
-      expectSameFunction((a, c, e) => fusedSoftmaxAttention(a, c, e, { scale: 1 }), (a, c, e) => attentionFormula(a, c, e, 1, null, [], null), [q, k, v]);
+      expectSameFunction(
+        (a, c, e) => fusedSoftmaxAttention(a, c, e, { scale: 1 }),
+        (a, c, e) => attentionFormula(a, c, e, 1, null, [], null),
+        [q, k, v],
+      );
       // Dropout: the same seeded multiplier floor(u + keep) / keep on both sides.
       const rate = 0.3;
-      const mult = tf.tidy(() => tf.div(tf.floor(tf.add(tf.randomUniform([b, h, lq, lk], 0, 1, 'float32', 7), 1 - rate)), 1 - rate));
+      const mult = tf.tidy(() =>
+        tf.div(tf.floor(tf.add(tf.randomUniform([b, h, lq, lk], 0, 1, 'float32', 7), 1 - rate)), 1 - rate),
+      );
       expectSameFunction(
         (a, c, e) => fusedSoftmaxAttention(a, c, e, { scale, masks: [pad], dropout: rate, seed: 7 }),
         (a, c, e) => attentionFormula(a, c, e, scale, null, [pad], mult),

@@ -12,8 +12,17 @@ const END = 0;
 const START = 3;
 const V = 4;
 
-function decoder(toy: TrigramToy, o: { maxLength: number; minLength?: number; pin?: number }): AutoRegressiveDecoder<null> {
-  return new AutoRegressiveDecoder({ startId: START, endId: END, maxLength: o.maxLength, minLength: o.minLength, step: toy.step(o.pin) });
+function decoder(
+  toy: TrigramToy,
+  o: { maxLength: number; minLength?: number; pin?: number },
+): AutoRegressiveDecoder<null> {
+  return new AutoRegressiveDecoder({
+    startId: START,
+    endId: END,
+    maxLength: o.maxLength,
+    minLength: o.minLength,
+    step: toy.step(o.pin),
+  });
 }
 
 const strip = (h: Hypothesis): Omit<Hypothesis, 'score'> => ({ tokens: h.tokens, finished: h.finished });
@@ -90,7 +99,14 @@ describe('beamSearch', () => {
       let beatsGreedy = 0;
       for (const seed of ['e1', 'e2', 'e3', 'e4', 'e5', 'e6', 'e7', 'e8']) {
         const toy = new TrigramToy(V, 1, seed, { id: END, by: 0.5 });
-        const want = bruteForceBest({ vocab: V, startId: START, endId: END, maxLength, ...c, logProbs: (ids) => toy.logProbs(0, ids) });
+        const want = bruteForceBest({
+          vocab: V,
+          startId: START,
+          endId: END,
+          maxLength,
+          ...c,
+          logProbs: (ids) => toy.logProbs(0, ids),
+        });
         // 256 beams keep every candidate at every step (at most 64 live rows × 4 ids), so the
         // search is exhaustive and must match the enumeration.
         const [h] = await decoder(toy, { maxLength, minLength: c.minLength }).beamSearch({ topK: 256, ...c });
@@ -130,7 +146,13 @@ describe('beamSearch', () => {
 
   it('with a narrow beam still returns a valid finished sequence no better than the optimum', async () => {
     const toy = new TrigramToy(V, 1, 'narrow');
-    const want = bruteForceBest({ vocab: V, startId: START, endId: END, maxLength: 5, logProbs: (ids) => toy.logProbs(0, ids) })!;
+    const want = bruteForceBest({
+      vocab: V,
+      startId: START,
+      endId: END,
+      maxLength: 5,
+      logProbs: (ids) => toy.logProbs(0, ids),
+    })!;
     const [h] = await decoder(toy, { maxLength: 5 }).beamSearch({ topK: 2 });
     // Score of the returned tokens recomputed by hand must match what the decoder reports.
     let score = 0;
@@ -141,9 +163,16 @@ describe('beamSearch', () => {
 
   it('batched over inputs equals decoding each input alone', async () => {
     const toy = new TrigramToy(V, 3, 'batch');
-    const batched = await decoder(toy, { maxLength: 6, minLength: 1 }).beamSearch({ topK: 3, numInputs: 3, lengthPenalty: 0.5 });
+    const batched = await decoder(toy, { maxLength: 6, minLength: 1 }).beamSearch({
+      topK: 3,
+      numInputs: 3,
+      lengthPenalty: 0.5,
+    });
     for (let g = 0; g < 3; g++) {
-      const [alone] = await decoder(toy, { maxLength: 6, minLength: 1, pin: g }).beamSearch({ topK: 3, lengthPenalty: 0.5 });
+      const [alone] = await decoder(toy, { maxLength: 6, minLength: 1, pin: g }).beamSearch({
+        topK: 3,
+        lengthPenalty: 0.5,
+      });
       expect(strip(batched[g])).toEqual(strip(alone));
       expect(batched[g].score).toBeCloseTo(alone.score, 5);
     }
@@ -156,10 +185,12 @@ describe('beamSearch', () => {
     expect(h.tokens).toHaveLength(3);
     // Exhaustive beam: the best of all 3^3 end-free sequences by raw score.
     let best = -Infinity;
-    for (let a = 1; a < V; a++) for (let b = 1; b < V; b++) for (let c = 1; c < V; c++) {
-      const s = toy.logProbs(0, [START])[a] + toy.logProbs(0, [START, a])[b] + toy.logProbs(0, [START, a, b])[c];
-      best = Math.max(best, s);
-    }
+    for (let a = 1; a < V; a++)
+      for (let b = 1; b < V; b++)
+        for (let c = 1; c < V; c++) {
+          const s = toy.logProbs(0, [START])[a] + toy.logProbs(0, [START, a])[b] + toy.logProbs(0, [START, a, b])[c];
+          best = Math.max(best, s);
+        }
     expect(h.score).toBeCloseTo(best, 4);
   });
 });

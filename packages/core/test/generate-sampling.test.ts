@@ -59,7 +59,7 @@ describe('argmax and topKIndices', () => {
       const raw = normals(`topk${trial}`, 40);
       // Round to create ties; knock some entries out.
       const row = raw.map((v, i) => (i % 7 === 3 ? -Infinity : Math.round(v * 2) / 2));
-      const finite = row.map((v, i) => i).filter((i) => row[i] > -Infinity);
+      const finite = row.map((_v, i) => i).filter((i) => row[i] > -Infinity);
       const sorted = finite.sort((a, b) => row[b] - row[a] || a - b);
       for (const k of [1, 3, 8, 40, 100]) expect(topKIndices(row, k)).toEqual(sorted.slice(0, k));
     }
@@ -79,7 +79,10 @@ describe('samplingDistribution', () => {
     close(samplingDistribution(logits), p);
     const masked = [...logits];
     masked[1] = -Infinity;
-    close(samplingDistribution(masked), p.map((v, i) => (i === 1 ? 0 : v / 0.5)));
+    close(
+      samplingDistribution(masked),
+      p.map((v, i) => (i === 1 ? 0 : v / 0.5)),
+    );
     close(samplingDistribution([-Infinity, -Infinity]), [0, 0]);
   });
 
@@ -103,7 +106,11 @@ describe('samplingDistribution', () => {
         for (let mask = 1; mask < 1 << 6; mask++) {
           let mass = 0;
           let size = 0;
-          for (let i = 0; i < 6; i++) if (mask & (1 << i)) (mass += full[i]), size++;
+          for (let i = 0; i < 6; i++)
+            if (mask & (1 << i)) {
+              mass += full[i];
+              size++;
+            }
           // Among the smallest sufficient subsets, the one with the most mass is the top ones.
           if (mass >= topP && (size < bestSize || (size === bestSize && mass > bestMass))) {
             bestMask = mask;
@@ -127,7 +134,10 @@ describe('samplingDistribution', () => {
     // Temperature 2: probabilities proportional to sqrt(p).
     const root = p.map(Math.sqrt);
     const z = root.reduce((s, v) => s + v, 0);
-    close(samplingDistribution(logits, { temperature: 2 }), root.map((v) => v / z));
+    close(
+      samplingDistribution(logits, { temperature: 2 }),
+      root.map((v) => v / z),
+    );
     // topK then topP: of {0.5, 0.2, 0.15} renormalised to 1/0.85, 0.5/0.85 < 0.6 <= 0.7/0.85.
     close(samplingDistribution(logits, { topK: 3, topP: 0.6 }), [0, 0.5 / 0.7, 0, 0.2 / 0.7, 0]);
   });

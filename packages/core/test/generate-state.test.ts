@@ -17,7 +17,10 @@ beforeAll(async () => {
 });
 afterAll(() => toy.dispose());
 
-function make<S>(step: StepFn<S>, extra: { reorderState?: (s: S, i: number[]) => S; minLength?: number } = {}): AutoRegressiveDecoder<S> {
+function make<S>(
+  step: StepFn<S>,
+  extra: { reorderState?: (s: S, i: number[]) => S; minLength?: number } = {},
+): AutoRegressiveDecoder<S> {
   return new AutoRegressiveDecoder<S>({ startId: START, endId: END, maxLength: 7, step, ...extra });
 }
 
@@ -36,7 +39,9 @@ describe('cached (incremental) step vs full recomputation', () => {
       const incremental: number[][][] = [];
       const a = await run(make(recording(toy.uncached, full)));
       const b = await run(make(recording(toy.cached, incremental)));
-      expect(JSON.stringify(b, (k, v) => (k === 'score' ? undefined : v))).toBe(JSON.stringify(a, (k, v) => (k === 'score' ? undefined : v)));
+      expect(JSON.stringify(b, (k, v) => (k === 'score' ? undefined : v))).toBe(
+        JSON.stringify(a, (k, v) => (k === 'score' ? undefined : v)),
+      );
       expect(incremental.length).toBe(full.length);
       expect(full.length).toBeGreaterThan(2);
       full.forEach((stepRows, t) => {
@@ -50,10 +55,15 @@ describe('cached (incremental) step vs full recomputation', () => {
     const full: number[][][] = [];
     const broken: number[][][] = [];
     const ignoreIndices = (s: RunningSumState, idx: number[]): RunningSumState =>
-      defaultReorderState(s, idx.map((_, j) => Math.min(j, s.h.shape[0] - 1)));
+      defaultReorderState(
+        s,
+        idx.map((_, j) => Math.min(j, s.h.shape[0] - 1)),
+      );
     await make(recording(toy.uncached, full)).beamSearch({ topK: 3, numInputs: 2 });
     await make(recording(toy.cached, broken), { reorderState: ignoreIndices }).beamSearch({ topK: 3, numInputs: 2 });
-    const differs = broken.some((rows, t) => rows.some((row, i) => row.some((v, j) => !(Math.abs(v - (full[t]?.[i]?.[j] ?? NaN)) < 1e-3))));
+    const differs = broken.some((rows, t) =>
+      rows.some((row, i) => row.some((v, j) => !(Math.abs(v - (full[t]?.[i]?.[j] ?? NaN)) < 1e-3))),
+    );
     expect(differs).toBe(true);
   });
 
@@ -92,12 +102,17 @@ describe('tensor hygiene', () => {
       return toy.cached(ids, s, g);
     };
     await expect(make(failing).beamSearch({ topK: 3 })).rejects.toThrow('model failed');
-    const wrongRows: StepFn<{ h: tf.Tensor }> = (ids) => ({ logits: tf.zeros([ids.length + 1, V]), state: { h: tf.zeros([ids.length, 2]) } });
+    const wrongRows: StepFn<{ h: tf.Tensor }> = (ids) => ({
+      logits: tf.zeros([ids.length + 1, V]),
+      state: { h: tf.zeros([ids.length, 2]) },
+    });
     await expect(make(wrongRows).greedy(1)).rejects.toThrow(/shape \[1 hypotheses, vocab\]/);
     const both: StepFn<null> = (ids) => ({ logits: tf.zeros([ids.length, V]), logProbs: tf.zeros([ids.length, V]) });
     await expect(make(both).greedy(1)).rejects.toThrow(/exactly one of logits or logProbs/);
     const tiny: StepFn<null> = (ids) => ({ logits: tf.zeros([ids.length, 1]) });
-    await expect(new AutoRegressiveDecoder({ startId: 0, endId: 3, maxLength: 2, step: tiny }).greedy(1)).rejects.toThrow(/endId 3/);
+    await expect(
+      new AutoRegressiveDecoder({ startId: 0, endId: 3, maxLength: 2, step: tiny }).greedy(1),
+    ).rejects.toThrow(/endId 3/);
     const nan: StepFn<null> = (ids) => ({ logits: tf.fill([ids.length, V], NaN) });
     await expect(make(nan).greedy(1)).rejects.toThrow(/NaN/);
     const badConstraint = { allowedNext: () => [99] };
@@ -150,7 +165,11 @@ describe('randomSample', () => {
     expect(counts[0]).toBe(0);
     expect(counts[4]).toBe(0);
     // Nucleus {1, 2, 3} has mass 0.85; check each frequency within 5 standard errors.
-    for (const [id, q] of [[1, 0.5 / 0.85], [2, 0.2 / 0.85], [3, 0.15 / 0.85]]) {
+    for (const [id, q] of [
+      [1, 0.5 / 0.85],
+      [2, 0.2 / 0.85],
+      [3, 0.15 / 0.85],
+    ]) {
       expect(Math.abs(counts[id] / n - q)).toBeLessThan(5 * Math.sqrt((q * (1 - q)) / n));
     }
   });

@@ -86,7 +86,12 @@ export class RunningSumToy {
   private readonly wT: tf.Tensor2D;
   private readonly biasT: tf.Tensor2D;
 
-  constructor(readonly vocab: number, numInputs: number, readonly dim: number, seed: string) {
+  constructor(
+    readonly vocab: number,
+    numInputs: number,
+    readonly dim: number,
+    seed: string,
+  ) {
     const e = normals(`${seed}/e`, vocab * dim);
     const w = normals(`${seed}/w`, dim * vocab);
     const b = normals(`${seed}/b`, numInputs * vocab);
@@ -102,7 +107,10 @@ export class RunningSumToy {
   logits(g: number, ids: readonly number[]): number[] {
     let h = new Array<number>(this.dim).fill(0);
     for (const id of ids) h = h.map((v, d) => 0.5 * v + this.emb[id][d]);
-    return Array.from({ length: this.vocab }, (_, v) => this.bias[g][v] + h.reduce((s, hd, d) => s + hd * this.w[d][v], 0));
+    return Array.from(
+      { length: this.vocab },
+      (_, v) => this.bias[g][v] + h.reduce((s, hd, d) => s + hd * this.w[d][v], 0),
+    );
   }
 
   /** Stateless step: full recomputation every time. */
@@ -117,17 +125,31 @@ export class RunningSumToy {
       if (state === null) {
         h = tf.zeros([outputIds.length, this.dim]);
         const len = outputIds[0].length;
-        for (let t = 0; t < len; t++) h = h.mul(0.5).add(tf.gather(this.embT, outputIds.map((ids) => ids[t])));
+        for (let t = 0; t < len; t++)
+          h = h.mul(0.5).add(
+            tf.gather(
+              this.embT,
+              outputIds.map((ids) => ids[t]),
+            ),
+          );
       } else {
         const seen = state.seen.arraySync();
         outputIds.forEach((ids, i) => {
           // Every row must carry exactly the prefix it was built from, minus the newest id.
           if (seen[i] !== ids.length - 1) throw new Error(`cache row ${i} saw ${seen[i]} ids, row has ${ids.length}`);
         });
-        h = state.h.mul(0.5).add(tf.gather(this.embT, outputIds.map((ids) => ids[ids.length - 1])));
+        h = state.h.mul(0.5).add(
+          tf.gather(
+            this.embT,
+            outputIds.map((ids) => ids[ids.length - 1]),
+          ),
+        );
       }
       const logits = tf.matMul(h, this.wT).add(tf.gather(this.biasT, inputIndex)) as tf.Tensor2D;
-      const seen = tf.tensor1d(outputIds.map((ids) => ids.length), 'int32');
+      const seen = tf.tensor1d(
+        outputIds.map((ids) => ids.length),
+        'int32',
+      );
       return { logits, state: { h, seen } };
     });
 

@@ -135,7 +135,11 @@ describe('focalLoss', () => {
       LOGITS.map((z, i) =>
         z.reduce((s, x, c) => {
           const p = sigmoid(x);
-          return s - (y[i][c] * alpha * (1 - p) ** gamma * Math.log(p) + (1 - y[i][c]) * (1 - alpha) * p ** gamma * Math.log(1 - p));
+          return (
+            s -
+            (y[i][c] * alpha * (1 - p) ** gamma * Math.log(p) +
+              (1 - y[i][c]) * (1 - alpha) * p ** gamma * Math.log(1 - p))
+          );
         }, 0),
       ),
     );
@@ -162,7 +166,9 @@ describe('logitAdjustedCrossEntropy', () => {
 
   it('needs positive priors, one per class', () => {
     const labels = tf.tensor1d([1, 2, 0], 'int32');
-    expect(() => logitAdjustedCrossEntropy(labels, tf.tensor2d(LOGITS), { priors: [0.5, 0.5] })).toThrow(/'priors' must hold 3/);
+    expect(() => logitAdjustedCrossEntropy(labels, tf.tensor2d(LOGITS), { priors: [0.5, 0.5] })).toThrow(
+      /'priors' must hold 3/,
+    );
     expect(() => logitAdjustedCrossEntropy(labels, tf.tensor2d(LOGITS), { priors: [0.5, 0, 0.5] })).toThrow(/priors/);
   });
 });
@@ -212,7 +218,14 @@ describe('multilabel categorical cross-entropy', () => {
     ];
     const expected = hardRef(dense);
     expect(value(sparseMultilabelCategoricalCrossentropy(lists, tf.tensor2d(S)))).toBeCloseTo(expected, 5);
-    const padded = tf.tensor2d([[0, 2], [3, -1]], undefined, 'int32');
+    const padded = tf.tensor2d(
+      [
+        [0, 2],
+        [3, -1],
+      ],
+      undefined,
+      'int32',
+    );
     expect(value(sparseMultilabelCategoricalCrossentropy(padded, tf.tensor2d(S)))).toBeCloseTo(expected, 5);
   });
 
@@ -221,7 +234,15 @@ describe('multilabel categorical cross-entropy', () => {
     expect(g.shape).toEqual([2, 4]);
     expect((g.arraySync() as number[][])[0][0]).toBeLessThan(0); // raising a positive's score lowers the loss
     expect(() => sparseMultilabelCategoricalCrossentropy([[0, 4], [1]], tf.tensor2d(S))).toThrow(/holds 4.*\[0, 4\)/);
-    expect(() => multilabelCategoricalCrossentropy(tf.tensor2d([[2, 0, 0, 0], [0, 0, 0, 0]]), tf.tensor2d(S))).toThrow(/\[0, 1\]/);
+    expect(() =>
+      multilabelCategoricalCrossentropy(
+        tf.tensor2d([
+          [2, 0, 0, 0],
+          [0, 0, 0, 0],
+        ]),
+        tf.tensor2d(S),
+      ),
+    ).toThrow(/\[0, 1\]/);
   });
 });
 
@@ -231,9 +252,13 @@ describe('similarity losses', () => {
     const cos = [0.9, 0.2, 0.4, 0.5];
     const scale = 20;
     let sum = 0;
-    for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) if (labels[i] > labels[j]) sum += Math.exp(scale * (cos[j] - cos[i]));
+    for (let i = 0; i < 4; i++)
+      for (let j = 0; j < 4; j++) if (labels[i] > labels[j]) sum += Math.exp(scale * (cos[j] - cos[i]));
     expect(value(cosentLoss(tf.tensor1d(labels), tf.tensor1d(cos)))).toBeCloseTo(Math.log(1 + sum), 4);
-    expect(value(cosentLoss(tf.tensor1d(labels), tf.tensor1d(cos), { scale: 5 }))).not.toBeCloseTo(Math.log(1 + sum), 2);
+    expect(value(cosentLoss(tf.tensor1d(labels), tf.tensor1d(cos), { scale: 5 }))).not.toBeCloseTo(
+      Math.log(1 + sum),
+      2,
+    );
     expect(() => cosentLoss(tf.tensor1d(labels), tf.tensor1d([1, 2]))).toThrow(/must match/);
   });
 
@@ -271,7 +296,9 @@ describe('similarity losses', () => {
     );
     expect(value(inBatchContrastiveLoss(tf.tensor2d(A), undefined, { scale }))).toBeCloseTo(expected, 4);
     expect(() => inBatchContrastiveLoss(tf.tensor2d(A.slice(0, 3)))).toThrow(/even/);
-    expect(() => inBatchContrastiveLoss(tf.tensor2d(A), undefined, { temperature: 1 } as never)).toThrow(/unknown option 'temperature'/);
+    expect(() => inBatchContrastiveLoss(tf.tensor2d(A), undefined, { temperature: 1 } as never)).toThrow(
+      /unknown option 'temperature'/,
+    );
   });
 });
 

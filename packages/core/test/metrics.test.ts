@@ -1,6 +1,14 @@
 // Metrics against values worked out by hand.
 import { describe, expect, it } from 'vitest';
-import { accuracy, averageRanks, bestThreshold, binaryF1, pearson, spearman, thresholdAccuracy } from '../src/train/metrics.ts';
+import {
+  accuracy,
+  averageRanks,
+  bestThreshold,
+  binaryF1,
+  pearson,
+  spearman,
+  thresholdAccuracy,
+} from '../src/train/metrics.ts';
 
 describe('metrics', () => {
   it('accuracy and F1', () => {

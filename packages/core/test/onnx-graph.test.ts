@@ -10,7 +10,11 @@ import { REPO_ROOT } from '../../../test/helpers/paths.ts';
 
 interface Ort {
   Tensor: new (t: string, d: Float32Array, dims: number[]) => unknown;
-  InferenceSession: { create(m: Uint8Array): Promise<{ run(f: Record<string, unknown>): Promise<Record<string, { data: Float32Array; dims: number[] }>> }> };
+  InferenceSession: {
+    create(
+      m: Uint8Array,
+    ): Promise<{ run(f: Record<string, unknown>): Promise<Record<string, { data: Float32Array; dims: number[] }>> }>;
+  };
 }
 
 /** onnxruntime-node, resolved through @xenova/transformers in the cli package. */
@@ -26,7 +30,10 @@ function smallGraph(): OnnxGraphBuilder {
   const w = g.floats('w', [1, 2, 3, 4, 5, 6], [3, 2]);
   const b = g.floats('b', [0.5, -0.5]);
   const y = g.op('Add', [g.op('MatMul', [x, w]), b]);
-  const n = g.op('LayerNormalization', [y, g.floats('gamma', [2, 3]), g.floats('beta', [0, 1])], { axis: -1, epsilon: { float: 1e-5 } });
+  const n = g.op('LayerNormalization', [y, g.floats('gamma', [2, 3]), g.floats('beta', [0, 1])], {
+    axis: -1,
+    epsilon: { float: 1e-5 },
+  });
   g.output(n, 'y', OnnxDataType.FLOAT, ['batch', 2]);
   g.output(y, 'pre_norm', OnnxDataType.FLOAT, ['batch', 2]);
   return g;
@@ -39,11 +46,20 @@ describe('ONNX writer', () => {
     expect(m.opsetImports).toEqual([{ domain: '', version: 17 }]);
     expect(m.metadata).toEqual({ purpose: 'test' });
     expect(m.graph.inputs).toEqual([{ name: 'x', elemType: OnnxDataType.FLOAT, dims: ['batch', 3], doc: undefined }]);
-    expect(m.graph.outputs.map((o) => [o.name, o.dims])).toEqual([['y', ['batch', 2]], ['pre_norm', ['batch', 2]]]);
+    expect(m.graph.outputs.map((o) => [o.name, o.dims])).toEqual([
+      ['y', ['batch', 2]],
+      ['pre_norm', ['batch', 2]],
+    ]);
     const w = m.graph.initializers.find((t) => t.name === 'w')!;
     expect(w.dims).toEqual([3, 2]);
     expect(Array.from(new Float32Array(new Uint8Array(w.raw_data).buffer))).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(m.graph.nodes.map((n) => n.op_type)).toEqual(['MatMul', 'Add', 'LayerNormalization', 'Identity', 'Identity']);
+    expect(m.graph.nodes.map((n) => n.op_type)).toEqual([
+      'MatMul',
+      'Add',
+      'LayerNormalization',
+      'Identity',
+      'Identity',
+    ]);
     const ln = m.graph.nodes[2].attribute;
     expect(ln.find((a) => a.name === 'axis')!.i).toBe(-1);
     expect(ln.find((a) => a.name === 'epsilon')!.f).toBeCloseTo(1e-5, 10);

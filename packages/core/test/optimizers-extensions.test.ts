@@ -107,7 +107,9 @@ describe('lookahead', () => {
   });
 
   it('rejects unknown options', () => {
-    expect(() => extendWithLookahead(adam(), { K: 3 } as never)).toThrow(/unknown option 'K'; valid options are: k, alpha/);
+    expect(() => extendWithLookahead(adam(), { K: 3 } as never)).toThrow(
+      /unknown option 'K'; valid options are: k, alpha/,
+    );
   });
 });
 
@@ -133,14 +135,18 @@ describe('exponential moving average', () => {
   });
 
   it('rejects unknown options', () => {
-    expect(() => extendWithEma(adam(), { momentum: 0.9 } as never)).toThrow(/unknown option 'momentum'; valid options are: decay/);
+    expect(() => extendWithEma(adam(), { momentum: 0.9 } as never)).toThrow(
+      /unknown option 'momentum'; valid options are: decay/,
+    );
   });
 });
 
 describe('state', () => {
   it('getState/setState resume a chain exactly, even mid-accumulation', () => {
     const build = () =>
-      extendWithEma(extendWithGradientAccumulation(extendWithLayerAdaptation(adamW({ learningRate: 0.05 })), 2), { decay: 0.5 });
+      extendWithEma(extendWithGradientAccumulation(extendWithLayerAdaptation(adamW({ learningRate: 0.05 })), 2), {
+        decay: 0.5,
+      });
     const a = build();
     const wa = fresh();
     step(a, wa, [0, 1]);
@@ -178,7 +184,9 @@ describe('state', () => {
 
   it('configs rebuild equivalent chains', () => {
     const opt = extendWithLookahead(
-      extendWithLrMultipliers(extendWithLayerAdaptation(adamW({ schedule: piecewiseLinear({ 0: 0, 10: 1 }) })), { layer_norm: 0.5 }),
+      extendWithLrMultipliers(extendWithLayerAdaptation(adamW({ schedule: piecewiseLinear({ 0: 0, 10: 1 }) })), {
+        layer_norm: 0.5,
+      }),
       { k: 3 },
     );
     const config = opt.getConfig();
@@ -194,7 +202,10 @@ describe('no per-step tensor leak', () => {
     ['lamb', () => extendWithLayerAdaptation(adamW())],
     ['adafactor', () => adafactor({ beta1: 0.9, minDimSizeToFactor: 1 })],
     ['adax', () => adax()],
-    ['accumulation+lookahead+ema', () => extendWithEma(extendWithLookahead(extendWithGradientAccumulation(adam(), 2), { k: 2 }))],
+    [
+      'accumulation+lookahead+ema',
+      () => extendWithEma(extendWithLookahead(extendWithGradientAccumulation(adam(), 2), { k: 2 })),
+    ],
   ];
   for (const [name, make] of chains) {
     it(`${name}: numTensors stable over steps, zero after dispose`, () => {
@@ -236,7 +247,10 @@ describe('tfjs-layers adapter', () => {
     const opt = adam({ learningRate: 0.1 });
     const [kernel, bias] = manual.trainableWeights.map((v) => v.read() as tf.Variable);
     for (let s = 0; s < 3; s++) {
-      const { value, grads } = tf.variableGrads(() => tf.losses.meanSquaredError(y, manual.predict(x) as tf.Tensor) as tf.Scalar, [kernel, bias]);
+      const { value, grads } = tf.variableGrads(
+        () => tf.losses.meanSquaredError(y, manual.predict(x) as tf.Tensor) as tf.Scalar,
+        [kernel, bias],
+      );
       opt.applyGradients(grads, { [kernel.name]: kernel, [bias.name]: bias });
       value.dispose();
       Object.values(grads).forEach((g) => g.dispose());
@@ -249,10 +263,12 @@ describe('tfjs-layers adapter', () => {
   });
 
   it('registered for serialization: config round trip keeps patterns with underscores, weights round trip state', async () => {
-    const adapter = toTfjsOptimizer(extendWithLrMultipliers(adamW({ excludeFromWeightDecay: ['layer_norm'] }), { word_embeddings: 0.1 }));
+    const adapter = toTfjsOptimizer(
+      extendWithLrMultipliers(adamW({ excludeFromWeightDecay: ['layer_norm'] }), { word_embeddings: 0.1 }),
+    );
     const copy = TfjsOptimizerAdapter.fromConfig(TfjsOptimizerAdapter, adapter.getConfig()) as TfjsOptimizerAdapter;
     expect(copy.optimizer.getConfig()).toEqual(adapter.optimizer.getConfig());
-    expect(tf.serialization.SerializationMap.getMap().classNameMap['Bert4tfjsOptimizer']).toBeDefined();
+    expect(tf.serialization.SerializationMap.getMap().classNameMap.Bert4tfjsOptimizer).toBeDefined();
 
     const w = tf.variable(tf.ones([2]), true, 'adapter_w');
     adapter.applyGradients({ adapter_w: tf.ones([2]) });

@@ -37,7 +37,9 @@ function compare(opt: Optimizer, ref: RefStep, steps = 3, digits = 5): void {
   const vars = new Map(Object.entries(PROBLEM).map(([n, p]) => [n, tf.variable(tf.tensor(p.init, p.shape), true)]));
   const js = new Map(Object.entries(PROBLEM).map(([n, p]) => [n, [...p.init]]));
   for (let t = 1; t <= steps; t++) {
-    const grads = new Map([...vars].map(([n, v]) => [n, tf.tidy(() => v.sub(tf.tensor(PROBLEM[n].target, PROBLEM[n].shape)))]));
+    const grads = new Map(
+      [...vars].map(([n, v]) => [n, tf.tidy(() => v.sub(tf.tensor(PROBLEM[n].target, PROBLEM[n].shape)))]),
+    );
     opt.applyGradients(grads, vars);
     grads.forEach((g) => g.dispose());
     for (const [n, w] of js) {
@@ -183,7 +185,9 @@ describe('per-variable extensions', () => {
   });
 
   it('refuses layer adaptation around lr multipliers (the ratio would cancel them)', () => {
-    expect(() => extendWithLayerAdaptation(extendWithLrMultipliers(adam(), { a: 2 }))).toThrow(/extendWithLrMultipliers after/);
+    expect(() => extendWithLayerAdaptation(extendWithLrMultipliers(adam(), { a: 2 }))).toThrow(
+      /extendWithLrMultipliers after/,
+    );
   });
 });
 
@@ -211,7 +215,12 @@ describe('schedules', () => {
   });
 
   it('rejects unsorted, non-numeric, negative and empty steps with a clear error', () => {
-    expect(() => piecewiseLinear([[1000, 1], [0, 0]])).toThrow(/increase strictly, but 0 comes after 1000/);
+    expect(() =>
+      piecewiseLinear([
+        [1000, 1],
+        [0, 0],
+      ]),
+    ).toThrow(/increase strictly, but 0 comes after 1000/);
     expect(() => piecewiseLinear({ warmup: 1 })).toThrow(/not a finite number \('warmup'\)/);
     expect(() => piecewiseLinear({ '-5': 1 })).toThrow(/-5 is negative/);
     expect(() => piecewiseLinear({})).toThrow(/at least one/);
@@ -231,11 +240,15 @@ describe('schedules', () => {
 
 describe('option checks', () => {
   it('unknown option names are named, with the valid ones listed', () => {
-    expect(() => adam({ lr: 0.1 } as never)).toThrow(/adam: unknown option 'lr'; valid options are: learningRate, schedule, beta1/);
+    expect(() => adam({ lr: 0.1 } as never)).toThrow(
+      /adam: unknown option 'lr'; valid options are: learningRate, schedule, beta1/,
+    );
     expect(() => adamW({ weight_decay: 0.1 } as never)).toThrow(/unknown option 'weight_decay'.*weightDecay/);
     expect(() => adafactor({ beta3: 1 } as never)).toThrow(/unknown option 'beta3'.*minDimSizeToFactor/);
     expect(() => adax({ eps: 1 } as never)).toThrow(/unknown option 'eps'/);
-    expect(() => extendWithLayerAdaptation(adam(), { exclude_from: [] } as never)).toThrow(/unknown option 'exclude_from'/);
+    expect(() => extendWithLayerAdaptation(adam(), { exclude_from: [] } as never)).toThrow(
+      /unknown option 'exclude_from'/,
+    );
     expect(() => extendWithWeightDecay(adam(), { decay: 1 } as never)).toThrow(/unknown option 'decay'.*rate, exclude/);
   });
 

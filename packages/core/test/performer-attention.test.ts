@@ -9,7 +9,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Bert4tfjsError } from '../src/errors.ts';
 import { MultiHeadAttention } from '../src/layers/attention.ts';
 import {
-  PerformerKernel, favorAttention, keyFeatures, orthogonalRandomFeatures, performerKernelOf, queryFeatures,
+  PerformerKernel,
+  favorAttention,
+  keyFeatures,
+  orthogonalRandomFeatures,
+  performerKernelOf,
+  queryFeatures,
   type FavorOptions,
 } from '../src/layers/performer/index.ts';
 
@@ -40,7 +45,14 @@ function rows(x: tf.Tensor, start: number, size: number): tf.Tensor {
  * S_i = max over real keys j <= i+offset and features of u_j; φ(k_j) = m^-1/2 (exp(u_j − |k~_j|²/2 − S_i) + 1e-4)
  * at real keys, 0 at padding; out_i = Σ_j (φq_i·φk_j) v_j / φq_i·(Σ_j φk_j + 1e-6).
  */
-function bruteForcePrefixCausal(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, w: Float32Array, m: number, mask: number[][] | null): Float64Array {
+function bruteForcePrefixCausal(
+  q: tf.Tensor,
+  k: tf.Tensor,
+  v: tf.Tensor,
+  w: Float32Array,
+  m: number,
+  mask: number[][] | null,
+): Float64Array {
   const [b, h, lq, d] = q.shape as number[];
   const lk = k.shape[2] as number;
   const dv = v.shape[3] as number;
@@ -74,7 +86,8 @@ function bruteForcePrefixCausal(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, w: Flo
         for (let j = 0; j <= i + off; j++) {
           if (!real(j)) continue;
           let wij = 0;
-          for (let f = 0; f < m; f++) wij += phq[f] * (Math.exp(keys[j].u[f] - keys[j].half - si) + 1e-4) / Math.sqrt(m);
+          for (let f = 0; f < m; f++)
+            wij += (phq[f] * (Math.exp(keys[j].u[f] - keys[j].half - si) + 1e-4)) / Math.sqrt(m);
           den += wij;
           for (let c = 0; c < dv; c++) num[c] += wij * va[((bi * h + hi) * lk + j) * dv + c];
         }
@@ -96,7 +109,11 @@ describe('causal FAVOR+ (chunked prefix sums)', () => {
       const v = rnd([B, H, 13, D], 3);
       const maskRows = [Array(13).fill(1), [...Array(9).fill(1), 0, 1, 0, 0]];
       const mask = tf.tensor2d(maskRows, [B, 13], 'int32');
-      const want = tf.tensor(Float32Array.from(bruteForcePrefixCausal(q, k, v, w, M, maskRows)), [B, H, 10, D], 'float32');
+      const want = tf.tensor(
+        Float32Array.from(bruteForcePrefixCausal(q, k, v, w, M, maskRows)),
+        [B, H, 10, D],
+        'float32',
+      );
       for (const chunkSize of [1, 3, 4, 128]) {
         const out = favorAttention({ q, k, v, keyMask: mask, causal: true }, proj, { chunkSize });
         expect(maxDiff(out, want)).toBeLessThan(1e-5);
@@ -109,7 +126,8 @@ describe('causal FAVOR+ (chunked prefix sums)', () => {
       const proj = tf.tensor2d(w, [M, D]);
       const [q, k, v] = [rnd([B, H, 16, D], 4), rnd([B, H, 16, D], 5), rnd([B, H, 16, D], 6)];
       // Change positions 9.. only, with larger keys so they would move a global stabiliser.
-      const change = (x: tf.Tensor, seed: number): tf.Tensor => tf.concat([rows(x, 0, 9), rnd([B, H, 7, D], seed, 3)], 2);
+      const change = (x: tf.Tensor, seed: number): tf.Tensor =>
+        tf.concat([rows(x, 0, 9), rnd([B, H, 7, D], seed, 3)], 2);
       const [q2, k2, v2] = [change(q, 7), change(k, 8), change(v, 9)];
       const base = favorAttention({ q, k, v, causal: true }, proj, { chunkSize: 4 });
       const moved = favorAttention({ q: q2, k: k2, v: v2, causal: true }, proj, { chunkSize: 4 });
@@ -132,7 +150,9 @@ describe('causal FAVOR+ (chunked prefix sums)', () => {
       const tri = tf.linalg.bandPart(tf.ones([11, 11]), -1, 0);
       const a = tf.mul(tf.matMul(phq, phk, false, true), tri);
       const want = tf.div(tf.matMul(a, v), tf.add(tf.sum(a, -1, true), tf.mul(tf.sum(phq, -1, true), 1e-6)));
-      expect(maxDiff(favorAttention({ q, k, v, causal: true }, proj, { causalStabilizer: 'global', chunkSize: 3 }), want)).toBeLessThan(1e-5);
+      expect(
+        maxDiff(favorAttention({ q, k, v, causal: true }, proj, { causalStabilizer: 'global', chunkSize: 3 }), want),
+      ).toBeLessThan(1e-5);
     });
   });
 
@@ -140,7 +160,11 @@ describe('causal FAVOR+ (chunked prefix sums)', () => {
     tf.tidy(() => {
       const proj = tf.tensor2d(w, [M, D]);
       const [q, k, v] = [rnd([B, H, 15, D], 13), rnd([B, H, 15, D], 14), rnd([B, H, 15, D], 15)];
-      for (const options of [{ chunkSize: 4 }, { chunkSize: 4, causalStabilizer: 'global' }, { kernel: 'relu', chunkSize: 4 }] as FavorOptions[]) {
+      for (const options of [
+        { chunkSize: 4 },
+        { chunkSize: 4, causalStabilizer: 'global' },
+        { kernel: 'relu', chunkSize: 4 },
+      ] as FavorOptions[]) {
         const full = favorAttention({ q, k, v, causal: true }, proj, options);
         const tail = favorAttention({ q: rows(q, 10, 5), k, v, causal: true }, proj, options);
         expect(maxDiff(rows(full, 10, 5), tail)).toBeLessThan(1e-5);
@@ -160,12 +184,20 @@ describe('causal FAVOR+ (chunked prefix sums)', () => {
         const a = tf.mul(tf.matMul(phq, keyFeatures(kk, projT, D ** -0.5, 'softmax', null), false, true), tri);
         return tf.div(tf.matMul(a, vv), tf.add(tf.sum(a, -1, true), tf.mul(tf.sum(phq, -1, true), 1e-6)));
       };
-      const loss = (f: (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.Tensor) => (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(f(a, b, c), r));
-      const chunked = tf.grads(loss((a, b, c) => favorAttention({ q: a, k: b, v: c, causal: true }, proj, { causalStabilizer: 'global', chunkSize: 2 })))([q, k, v]);
+      const loss =
+        (f: (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.Tensor) => (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+          tf.sum(tf.mul(f(a, b, c), r));
+      const chunked = tf.grads(
+        loss((a, b, c) =>
+          favorAttention({ q: a, k: b, v: c, causal: true }, proj, { causalStabilizer: 'global', chunkSize: 2 }),
+        ),
+      )([q, k, v]);
       const want = tf.grads(loss(brute))([q, k, v]);
       for (let i = 0; i < 3; i++) expect(maxDiff(chunked[i], want[i])).toBeLessThan(1e-5);
       // Prefix mode trains too: gradients exist and are finite.
-      const prefix = tf.grads(loss((a, b, c) => favorAttention({ q: a, k: b, v: c, causal: true }, proj, { chunkSize: 2 })))([q, k, v]);
+      const prefix = tf.grads(
+        loss((a, b, c) => favorAttention({ q: a, k: b, v: c, causal: true }, proj, { chunkSize: 2 })),
+      )([q, k, v]);
       for (const g of prefix) expect(Number.isFinite(tf.sum(tf.abs(g)).dataSync()[0])).toBe(true);
       expect(tf.sum(tf.abs(prefix[1])).dataSync()[0]).toBeGreaterThan(0);
     });
@@ -221,13 +253,21 @@ describe('MultiHeadAttention with attention: performer', () => {
   it('adds no weights (softmax checkpoints load unchanged) and approaches softmax attention as m grows', () => {
     const before = tf.memory().numTensors;
     const soft = new MultiHeadAttention({ name: 'mha-soft', heads: 2, headSize: 8, maskInput: true });
-    const perf = new MultiHeadAttention({ name: 'mha-perf', heads: 2, headSize: 8, maskInput: true, attention: { type: 'performer', features: 4096, seed: 1 } });
+    const perf = new MultiHeadAttention({
+      name: 'mha-perf',
+      heads: 2,
+      headSize: 8,
+      maskInput: true,
+      attention: { type: 'performer', features: 4096, seed: 1 },
+    });
     const errs = tf.tidy(() => {
       const [xs, ms] = [x(), mask()];
       const ys = soft.apply([xs, ms]) as tf.Tensor;
       perf.apply([xs, ms]);
       expect(perf.getWeights().map((t) => t.shape)).toEqual(soft.getWeights().map((t) => t.shape));
-      expect(perf.weights.map((wt) => wt.name.replace('mha-perf', ''))).toEqual(soft.weights.map((wt) => wt.name.replace('mha-soft', '')));
+      expect(perf.weights.map((wt) => wt.name.replace('mha-perf', ''))).toEqual(
+        soft.weights.map((wt) => wt.name.replace('mha-soft', '')),
+      );
       perf.setWeights(soft.getWeights());
       const yp = perf.apply([xs, ms]) as tf.Tensor;
       const rel = (a: tf.Tensor): number => tf.norm(tf.sub(a, ys)).dataSync()[0] / tf.norm(ys).dataSync()[0];
@@ -245,7 +285,8 @@ describe('MultiHeadAttention with attention: performer', () => {
   });
 
   it('projections are deterministic per seed and layer name, and differ across layers', () => {
-    const mk = (name: string, seed: number): PerformerKernel => new PerformerKernel({ type: 'performer', features: 16, seed }, 8, name);
+    const mk = (name: string, seed: number): PerformerKernel =>
+      new PerformerKernel({ type: 'performer', features: 16, seed }, 8, name);
     const [a, a2, b, c] = [mk('L0', 3), mk('L0', 3), mk('L1', 3), mk('L0', 4)];
     const data = [a, a2, b, c].map((kk) => Array.from(kk.projection.dataSync()));
     expect(data[1]).toEqual(data[0]);
@@ -258,7 +299,8 @@ describe('MultiHeadAttention with attention: performer', () => {
     const kernel = new PerformerKernel({ type: 'performer', features: 16, redraw: 2 }, 8, 'r');
     tf.tidy(() => {
       const [q, k, v] = [rnd([1, 1, 5, 8], 31), rnd([1, 1, 5, 8], 32), rnd([1, 1, 5, 8], 33)];
-      const call = (training: boolean): tf.Tensor => kernel.call({ q, k, v, keyMask: null, bias: null, causal: false, scale: 8 ** -0.5, dropout: 0, training });
+      const call = (training: boolean): tf.Tensor =>
+        kernel.call({ q, k, v, keyMask: null, bias: null, causal: false, scale: 8 ** -0.5, dropout: 0, training });
       const first = Array.from(kernel.projection.dataSync());
       for (let i = 0; i < 3; i++) call(false);
       expect(kernel.draws).toBe(0);
@@ -276,8 +318,21 @@ describe('MultiHeadAttention with attention: performer', () => {
 
   it('runs without leaking tensors (non-causal and causal layers)', () => {
     const layers = [
-      new MultiHeadAttention({ name: 'leak-a', heads: 2, headSize: 8, maskInput: true, attention: { type: 'performer', features: 32 } }),
-      new MultiHeadAttention({ name: 'leak-b', heads: 2, headSize: 8, maskInput: true, causal: true, attention: { type: 'performer', features: 32, chunkSize: 5 } }),
+      new MultiHeadAttention({
+        name: 'leak-a',
+        heads: 2,
+        headSize: 8,
+        maskInput: true,
+        attention: { type: 'performer', features: 32 },
+      }),
+      new MultiHeadAttention({
+        name: 'leak-b',
+        heads: 2,
+        headSize: 8,
+        maskInput: true,
+        causal: true,
+        attention: { type: 'performer', features: 32, chunkSize: 5 },
+      }),
     ];
     for (const layer of layers) {
       const [xs, ms] = [x(), mask()];
@@ -307,21 +362,46 @@ describe('bad input', () => {
   };
 
   it('features < 1, unknown options and bad values are refused with the option named', () => {
-    expectError(() => new PerformerKernel({ type: 'performer', features: 0 }, 8), 'bad-config', /features must be an integer >= 1, got 0/);
+    expectError(
+      () => new PerformerKernel({ type: 'performer', features: 0 }, 8),
+      'bad-config',
+      /features must be an integer >= 1, got 0/,
+    );
     expectError(() => new PerformerKernel({ type: 'performer', features: 2.5 }, 8), 'bad-config', /features/);
-    expectError(() => new PerformerKernel({ type: 'performer', kernel: 'tanh' } as never, 8), 'bad-config', /kernel must be 'softmax' or 'relu'/);
+    expectError(
+      () => new PerformerKernel({ type: 'performer', kernel: 'tanh' } as never, 8),
+      'bad-config',
+      /kernel must be 'softmax' or 'relu'/,
+    );
     expectError(() => new PerformerKernel({ type: 'performer', redraw: 0 }, 8), 'bad-config', /redraw/);
-    expectError(() => new PerformerKernel({ type: 'performer', feature: 64 } as never, 8), 'bad-config', /unknown option\(s\) feature/);
+    expectError(
+      () => new PerformerKernel({ type: 'performer', feature: 64 } as never, 8),
+      'bad-config',
+      /unknown option\(s\) feature/,
+    );
     // Through a layer the option is checked when the layer is built, i.e. when the model is.
-    const layer = new MultiHeadAttention({ heads: 2, headSize: 8, maskInput: true, attention: { type: 'performer', features: -1 } });
-    expectError(() => tf.tidy(() => layer.apply([tf.zeros([1, 4, 16]), tf.ones([1, 4])]) as tf.Tensor), 'bad-config', /features/);
+    const layer = new MultiHeadAttention({
+      heads: 2,
+      headSize: 8,
+      maskInput: true,
+      attention: { type: 'performer', features: -1 },
+    });
+    expectError(
+      () => tf.tidy(() => layer.apply([tf.zeros([1, 4, 16]), tf.ones([1, 4])]) as tf.Tensor),
+      'bad-config',
+      /features/,
+    );
   });
 
   it('a projection whose width is not the head size', () => {
     const before = tf.memory().numTensors;
     tf.tidy(() => {
       const [q, k, v] = [tf.zeros([1, 2, 4, 8]), tf.zeros([1, 2, 4, 8]), tf.zeros([1, 2, 4, 8])];
-      expectError(() => favorAttention({ q, k, v }, tf.zeros([16, 6])), 'bad-shape', /projection matrix has shape \[16,6\], expected \[features, 8\]/);
+      expectError(
+        () => favorAttention({ q, k, v }, tf.zeros([16, 6])),
+        'bad-shape',
+        /projection matrix has shape \[16,6\], expected \[features, 8\]/,
+      );
       expectError(() => favorAttention({ q, k, v }, tf.zeros([16])), 'bad-shape', /projection matrix/);
       const kernel = new PerformerKernel({ type: 'performer', features: 16 }, 8);
       expectError(() => kernel.setProjection(tf.zeros([16, 4])), 'bad-shape', /expected \[features, 8\]/);
@@ -334,13 +414,45 @@ describe('bad input', () => {
     tf.tidy(() => {
       const p = tf.tensor2d(orthogonalRandomFeatures(16, 8, 1), [16, 8]);
       const [q, k, v] = [tf.zeros([2, 2, 4, 8]), tf.zeros([2, 2, 4, 8]), tf.zeros([2, 2, 4, 8])];
-      expectError(() => favorAttention({ q, k, v, keyMask: tf.ones([2, 5]) }, p), 'bad-shape', /key mask has shape \[2,5\], expected \[2, 4\]/);
+      expectError(
+        () => favorAttention({ q, k, v, keyMask: tf.ones([2, 5]) }, p),
+        'bad-shape',
+        /key mask has shape \[2,5\], expected \[2, 4\]/,
+      );
       expectError(() => favorAttention({ q, k: tf.zeros([2, 2, 4, 6]), v }, p), 'bad-shape', /head sizes differ/);
-      expectError(() => favorAttention({ q: tf.zeros([2, 2, 6, 8]), k, v, causal: true }, p), 'unsupported', /at least as many keys/);
-      const layer = new MultiHeadAttention({ heads: 2, headSize: 8, maskInput: true, attention: { type: 'performer', features: 16 } });
-      expectError(() => layer.apply([tf.zeros([2, 4, 16]), tf.ones([2, 3])]), 'bad-shape', /attention mask has shape \[2,3\]/);
+      expectError(
+        () => favorAttention({ q: tf.zeros([2, 2, 6, 8]), k, v, causal: true }, p),
+        'unsupported',
+        /at least as many keys/,
+      );
+      const layer = new MultiHeadAttention({
+        heads: 2,
+        headSize: 8,
+        maskInput: true,
+        attention: { type: 'performer', features: 16 },
+      });
+      expectError(
+        () => layer.apply([tf.zeros([2, 4, 16]), tf.ones([2, 3])]),
+        'bad-shape',
+        /attention mask has shape \[2,3\]/,
+      );
       const kernel = new PerformerKernel({ type: 'performer', features: 16 }, 8);
-      expectError(() => kernel.call({ q, k, v, keyMask: null, bias: tf.zeros([1, 1, 4, 4]), causal: false, scale: 1, dropout: 0, training: false }), 'unsupported', /additive attention bias/);
+      expectError(
+        () =>
+          kernel.call({
+            q,
+            k,
+            v,
+            keyMask: null,
+            bias: tf.zeros([1, 1, 4, 4]),
+            causal: false,
+            scale: 1,
+            dropout: 0,
+            training: false,
+          }),
+        'unsupported',
+        /additive attention bias/,
+      );
       kernel.dispose();
       layer.dispose();
     });

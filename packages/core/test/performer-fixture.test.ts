@@ -7,7 +7,11 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { rawToFloat32, readSafetensors, type NamedTensors } from '../src/io/index.ts';
 import {
-  createProjection, favorAttention, keyFeatures, orthogonalRandomFeatures, queryFeatures,
+  createProjection,
+  favorAttention,
+  keyFeatures,
+  orthogonalRandomFeatures,
+  queryFeatures,
 } from '../src/layers/performer/index.ts';
 import { fixturePath } from '../../../test/helpers/paths.ts';
 
@@ -72,8 +76,18 @@ describe('FAVOR+ parity with lucidrains performer-pytorch', () => {
 
   const cases: Array<[string, string, Parameters<typeof favorAttention>[2], boolean]> = [
     ['non-causal softmax features', 'favor_noncausal', {}, false],
-    ['causal softmax features, reference (global) stabiliser, one block', 'favor_causal', { causalStabilizer: 'global' }, true],
-    ['causal softmax features, reference stabiliser, blocks of 5', 'favor_causal', { causalStabilizer: 'global', chunkSize: 5 }, true],
+    [
+      'causal softmax features, reference (global) stabiliser, one block',
+      'favor_causal',
+      { causalStabilizer: 'global' },
+      true,
+    ],
+    [
+      'causal softmax features, reference stabiliser, blocks of 5',
+      'favor_causal',
+      { causalStabilizer: 'global', chunkSize: 5 },
+      true,
+    ],
     ['non-causal relu features', 'relu_kernel_noncausal', { kernel: 'relu' }, false],
   ];
   for (const [title, name, options, causal] of cases) {

@@ -17,11 +17,16 @@ const tmp = mkdtempSync(join(tmpdir(), 'b4t-st-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const FIXTURES = [
-  'bert/model.safetensors', 'bert/expected.safetensors',
-  'albert/model.safetensors', 'albert/expected.safetensors',
-  't5/model.safetensors', 't5/expected.safetensors',
-  'mt5/model.safetensors', 'mt5/expected.safetensors',
-  'transfo_xl/model.safetensors', 'transfo_xl/expected.safetensors',
+  'bert/model.safetensors',
+  'bert/expected.safetensors',
+  'albert/model.safetensors',
+  'albert/expected.safetensors',
+  't5/model.safetensors',
+  't5/expected.safetensors',
+  'mt5/model.safetensors',
+  'mt5/expected.safetensors',
+  'transfo_xl/model.safetensors',
+  'transfo_xl/expected.safetensors',
   'performer/performer.safetensors',
 ];
 
@@ -38,7 +43,12 @@ function listedWeights(family: string): Map<string, { dtype: string; shape: numb
 }
 
 /** Builds a file: u64 header length, header text, data bytes. */
-function buildFile(name: string, header: string | object, data: Uint8Array = new Uint8Array(0), lengthOverride?: bigint): string {
+function buildFile(
+  name: string,
+  header: string | object,
+  data: Uint8Array = new Uint8Array(0),
+  lengthOverride?: bigint,
+): string {
   const json = Buffer.from(typeof header === 'string' ? header : JSON.stringify(header));
   const prefix = Buffer.alloc(8);
   prefix.writeBigUInt64LE(lengthOverride ?? BigInt(json.length));
@@ -70,11 +80,16 @@ describe('readSafetensors', () => {
   it('tensor bytes are the bytes the header offsets point to (checked with an independent parse)', () => {
     const bytes = readFileSync(fixturePath('bert/model.safetensors'));
     const n = Number(bytes.readBigUInt64LE(0));
-    const header = JSON.parse(bytes.subarray(8, 8 + n).toString('utf8')) as Record<string, { data_offsets: [number, number] }>;
+    const header = JSON.parse(bytes.subarray(8, 8 + n).toString('utf8')) as Record<
+      string,
+      { data_offsets: [number, number] }
+    >;
     const got = readSafetensors(fixturePath('bert/model.safetensors'));
     for (const [name, e] of Object.entries(header)) {
       if (name === '__metadata__') continue;
-      expect(Buffer.from(got.get(name)!.data).equals(bytes.subarray(8 + n + e.data_offsets[0], 8 + n + e.data_offsets[1]))).toBe(true);
+      expect(
+        Buffer.from(got.get(name)!.data).equals(bytes.subarray(8 + n + e.data_offsets[0], 8 + n + e.data_offsets[1])),
+      ).toBe(true);
     }
   });
 
@@ -130,10 +145,13 @@ describe('writeSafetensors round trip', () => {
     const values = new Float32Array(200);
     for (let i = 0; i < values.length; i++) values[i] = Math.sin(i * 1.7) * 10 ** ((i % 9) - 4);
     const path = join(tmp, 'half.safetensors');
-    writeSafetensors(path, new Map([
-      ['h', float32ToRaw(values, [10, 20], 'F16')],
-      ['b', float32ToRaw(values, [10, 20], 'BF16')],
-    ]));
+    writeSafetensors(
+      path,
+      new Map([
+        ['h', float32ToRaw(values, [10, 20], 'F16')],
+        ['b', float32ToRaw(values, [10, 20], 'BF16')],
+      ]),
+    );
     const back = readSafetensors(path);
     expect(back.get('h')!.dtype).toBe('F16');
     expect(back.get('b')!.dtype).toBe('BF16');
@@ -152,31 +170,90 @@ describe('writeSafetensors round trip', () => {
 describe('bad safetensors input names the file and the tensor', () => {
   const f32 = (n: number) => new Uint8Array(n * 4);
   const cases: Array<[string, () => string, RegExp, string | undefined]> = [
-    ['file shorter than 8 bytes', () => { const p = join(tmp, 'short.safetensors'); writeFileSync(p, Buffer.from([1, 2, 3])); return p; }, /shorter than the 8-byte/, undefined],
-    ['header length beyond the file', () => buildFile('hlen.safetensors', {}, undefined, 1000n), /runs past the end of the file/, undefined],
+    [
+      'file shorter than 8 bytes',
+      () => {
+        const p = join(tmp, 'short.safetensors');
+        writeFileSync(p, Buffer.from([1, 2, 3]));
+        return p;
+      },
+      /shorter than the 8-byte/,
+      undefined,
+    ],
+    [
+      'header length beyond the file',
+      () => buildFile('hlen.safetensors', {}, undefined, 1000n),
+      /runs past the end of the file/,
+      undefined,
+    ],
     ['header not JSON', () => buildFile('notjson.safetensors', '{"a": '), /not valid UTF-8 JSON/, undefined],
     ['header not an object', () => buildFile('array.safetensors', '[1, 2]'), /must be a JSON object/, undefined],
-    ['unknown dtype', () => buildFile('dtype.safetensors', { w: { dtype: 'F8_E4M3', shape: [1], data_offsets: [0, 1] } }, new Uint8Array(1)), /unknown dtype "F8_E4M3"/, 'w'],
-    ['offsets out of order', () => buildFile('order.safetensors', { w: { dtype: 'F32', shape: [0], data_offsets: [8, 4] } }, f32(2)), /out of order/, 'w'],
-    ['overlapping offsets', () => buildFile('overlap.safetensors', {
-      a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] },
-      b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] },
-    }, f32(3)), /overlap those of tensor "a"/, 'b'],
-    ['offsets out of the buffer', () => buildFile('oob.safetensors', { w: { dtype: 'F32', shape: [2], data_offsets: [8, 16] } }, f32(2)), /only 8 bytes follow the header/, 'w'],
-    ['byte size not matching dtype x shape', () => buildFile('size.safetensors', { w: { dtype: 'F32', shape: [2, 3], data_offsets: [0, 20] } }, f32(5)), /needs 24/, 'w'],
-    ['truncated data', () => {
-      const full = readFileSync(fixturePath('bert/model.safetensors'));
-      const p = join(tmp, 'truncated.safetensors');
-      writeFileSync(p, full.subarray(0, full.length - 100));
-      return p;
-    }, /file truncated/, undefined],
+    [
+      'unknown dtype',
+      () =>
+        buildFile(
+          'dtype.safetensors',
+          { w: { dtype: 'F8_E4M3', shape: [1], data_offsets: [0, 1] } },
+          new Uint8Array(1),
+        ),
+      /unknown dtype "F8_E4M3"/,
+      'w',
+    ],
+    [
+      'offsets out of order',
+      () => buildFile('order.safetensors', { w: { dtype: 'F32', shape: [0], data_offsets: [8, 4] } }, f32(2)),
+      /out of order/,
+      'w',
+    ],
+    [
+      'overlapping offsets',
+      () =>
+        buildFile(
+          'overlap.safetensors',
+          {
+            a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] },
+            b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] },
+          },
+          f32(3),
+        ),
+      /overlap those of tensor "a"/,
+      'b',
+    ],
+    [
+      'offsets out of the buffer',
+      () => buildFile('oob.safetensors', { w: { dtype: 'F32', shape: [2], data_offsets: [8, 16] } }, f32(2)),
+      /only 8 bytes follow the header/,
+      'w',
+    ],
+    [
+      'byte size not matching dtype x shape',
+      () => buildFile('size.safetensors', { w: { dtype: 'F32', shape: [2, 3], data_offsets: [0, 20] } }, f32(5)),
+      /needs 24/,
+      'w',
+    ],
+    [
+      'truncated data',
+      () => {
+        const full = readFileSync(fixturePath('bert/model.safetensors'));
+        const p = join(tmp, 'truncated.safetensors');
+        writeFileSync(p, full.subarray(0, full.length - 100));
+        return p;
+      },
+      /file truncated/,
+      undefined,
+    ],
   ];
   for (const [label, make, pattern, tensor] of cases) {
     it(label, () => {
       const path = make();
       for (const read of [() => readSafetensors(path), () => readSafetensorsHeader(path)]) {
         let msg = '';
-        try { read(); } catch (err) { msg = (err as Error).message; expect((err as Error).name).toBe('Bert4tfjsError'); }
+        try {
+          read();
+        } catch (err) {
+          msg = (err as Error).message;
+          expect((err as Error).name).toBe('Bert4tfjsError');
+        }
         expect(msg).toContain(path);
         expect(msg).toMatch(pattern);
         if (tensor) expect(msg).toContain(`"${tensor}"`);

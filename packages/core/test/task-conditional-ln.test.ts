@@ -6,7 +6,11 @@ import { LayerNormalization } from '../src/layers/layer-norm.ts';
 import { ConditionalLayerNormalization } from '../src/layers/task/index.ts';
 import { prng } from '../../../test/helpers/random.ts';
 
-const B = 2, L = 3, D = 4, C = 5, EPS = 1e-6;
+const B = 2,
+  L = 3,
+  D = 4,
+  C = 5,
+  EPS = 1e-6;
 
 const uniform = prng(3);
 const rnd = (): number => uniform() * 2 - 1;
@@ -28,19 +32,28 @@ function run(layer: tf.layers.Layer, weights: number[][][] | null): number[][][]
   return tf.tidy(() => {
     const inputs = [tf.tensor3d(X), tf.tensor2d(COND)];
     layer.apply(inputs);
-    if (weights) layer.setWeights(weights.map((w) => (Array.isArray(w[0]) ? tf.tensor2d(w) : tf.tensor1d(w as unknown as number[]))));
+    if (weights)
+      layer.setWeights(
+        weights.map((w) => (Array.isArray(w[0]) ? tf.tensor2d(w) : tf.tensor1d(w as unknown as number[]))),
+      );
     return (layer.apply(inputs) as tf.Tensor).arraySync() as number[][][];
   });
 }
 
 function worstDiff(got: number[][][], want: (b: number, l: number) => number[]): number {
   let worst = 0;
-  for (let b = 0; b < B; b++) for (let l = 0; l < L; l++) want(b, l).forEach((w, j) => { worst = Math.max(worst, Math.abs(got[b][l][j] - w)); });
+  for (let b = 0; b < B; b++)
+    for (let l = 0; l < L; l++)
+      want(b, l).forEach((w, j) => {
+        worst = Math.max(worst, Math.abs(got[b][l][j] - w));
+      });
   return worst;
 }
 
 describe('ConditionalLayerNormalization', () => {
-  beforeAll(async () => { await tf.setBackend('cpu'); });
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+  });
 
   it('y = x̂ ⊙ (γ + c Wγ) + (β + c Wβ)', () => {
     const Wg = mat(C, D);
@@ -75,10 +88,18 @@ describe('ConditionalLayerNormalization', () => {
 
   it('freshly built (zero projections) it equals LayerNormalization with the same γ, β', () => {
     const cond = new ConditionalLayerNormalization({ epsilon: EPS });
-    const init = tf.tidy(() => { cond.apply([tf.tensor3d(X), tf.tensor2d(COND)]); return cond.getWeights().map((w) => Array.from(w.dataSync())); });
+    const init = tf.tidy(() => {
+      cond.apply([tf.tensor3d(X), tf.tensor2d(COND)]);
+      return cond.getWeights().map((w) => Array.from(w.dataSync()));
+    });
     expect(init[1].every((v) => v === 0) && init[3].every((v) => v === 0)).toBe(true);
     const [, Wg, , Wb] = cond.getWeights();
-    const withGamma = run(cond, [GAMMA as never, Wg.arraySync() as number[][], BETA as never, Wb.arraySync() as number[][]]);
+    const withGamma = run(cond, [
+      GAMMA as never,
+      Wg.arraySync() as number[][],
+      BETA as never,
+      Wb.arraySync() as number[][],
+    ]);
     const plain = new LayerNormalization({ epsilon: EPS });
     const want = tf.tidy(() => {
       plain.apply(tf.tensor3d(X));
@@ -102,11 +123,12 @@ describe('ConditionalLayerNormalization', () => {
     const gammaDense = layer.weights.find((w) => w.originalName.endsWith('/gamma_dense'))!;
     const g = grads[(gammaDense.read() as tf.Variable).name].arraySync() as number[][];
     let worst = 0;
-    for (let i = 0; i < C; i++) for (let j = 0; j < D; j++) {
-      let want = 0;
-      for (let b = 0; b < B; b++) for (let l = 0; l < L; l++) want += COND[b][i] * normalize(X[b][l])[j] * R[b][l][j];
-      worst = Math.max(worst, Math.abs(g[i][j] - want));
-    }
+    for (let i = 0; i < C; i++)
+      for (let j = 0; j < D; j++) {
+        let want = 0;
+        for (let b = 0; b < B; b++) for (let l = 0; l < L; l++) want += COND[b][i] * normalize(X[b][l])[j] * R[b][l][j];
+        worst = Math.max(worst, Math.abs(g[i][j] - want));
+      }
     expect(worst).toBeLessThan(1e-4);
     tf.dispose([x, c, r, value, ...Object.values(grads)]);
     layer.dispose();

@@ -2,17 +2,28 @@
 // tag path on a tiny case (T = 3 tags, L = 4 steps, one example right-padded to 2 real steps).
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ConditionalRandomField, crfLogPartition, crfLoss, crfPathScore, crfViterbi } from '../src/layers/task/index.ts';
+import {
+  ConditionalRandomField,
+  crfLogPartition,
+  crfLoss,
+  crfPathScore,
+  crfViterbi,
+} from '../src/layers/task/index.ts';
 import { prng } from '../../../test/helpers/random.ts';
 
-const B = 2, L = 4, T = 3;
+const B = 2,
+  L = 4,
+  T = 3;
 const LENGTHS = [4, 2];
 
 const uniform = prng(7);
 const rnd = (): number => uniform() * 4 - 2;
 const S = Array.from({ length: B }, () => Array.from({ length: L }, () => Array.from({ length: T }, rnd)));
 const TR = Array.from({ length: T }, () => Array.from({ length: T }, rnd));
-const GOLD = [[0, 2, 1, 1], [2, 0, 1, 1]]; // row 2's last two tags are padding and must not matter
+const GOLD = [
+  [0, 2, 1, 1],
+  [2, 0, 1, 1],
+]; // row 2's last two tags are padding and must not matter
 const MASK = LENGTHS.map((n) => Array.from({ length: L }, (_, i) => (i < n ? 1 : 0)));
 
 /** Every tag path of length n. */
@@ -51,10 +62,14 @@ function brute(e: number) {
 }
 
 describe('CRF vs brute force', () => {
-  beforeAll(async () => { await tf.setBackend('cpu'); });
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+  });
 
   it('log-partition equals log Σ exp(path score) over all paths, padding ignored', () => {
-    const got = tf.tidy(() => Array.from(crfLogPartition(tf.tensor3d(S), tf.tensor2d(TR), tf.tensor2d(MASK)).dataSync()));
+    const got = tf.tidy(() =>
+      Array.from(crfLogPartition(tf.tensor3d(S), tf.tensor2d(TR), tf.tensor2d(MASK)).dataSync()),
+    );
     for (let e = 0; e < B; e++) expect(Math.abs(got[e] - brute(e).logZ)).toBeLessThan(1e-4);
   });
 

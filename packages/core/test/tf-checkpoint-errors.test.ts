@@ -8,7 +8,11 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Bert4tfjsError } from '../src/errors.ts';
 import {
-  TfCheckpointReader, listVariables, loadVariable, readTfCheckpoint, writeTfCheckpoint,
+  TfCheckpointReader,
+  listVariables,
+  loadVariable,
+  readTfCheckpoint,
+  writeTfCheckpoint,
 } from '../src/io/tf-checkpoint/index.ts';
 import { crc32cExtend, maskCrc } from '../src/io/tf-checkpoint/crc32c.ts';
 import { buildTable } from '../src/io/tf-checkpoint/sstable-writer.ts';
@@ -69,7 +73,7 @@ describe.skipIf(!sharedAvailable('fixtures/real/keras-gpt2-toy'))('bad TensorFlo
     expect(err.message).toContain(`${prefix}.index`);
   });
 
-  it('a flipped byte inside an index block fails that block\'s CRC', () => {
+  it("a flipped byte inside an index block fails that block's CRC", () => {
     const prefix = copyGpt2();
     const bytes = readFileSync(`${prefix}.index`);
     bytes[30] ^= 0x01; // inside the first data block (the footer and index block sit at the end)
@@ -121,7 +125,9 @@ describe.skipIf(!sharedAvailable('fixtures/real/keras-gpt2-toy'))('bad TensorFlo
     // Re-seal the data block holding it (its trailer CRC covers the contents plus the type byte), so
     // the dtype check, not the block CRC, is what fires.
     const { index } = decodeFooter(bytes, 'copy');
-    const blocks = parseBlock(readBlock(bytes, index, 'copy'), 'copy').map((e) => readBlockHandle(e.value, 0, 'copy').handle);
+    const blocks = parseBlock(readBlock(bytes, index, 'copy'), 'copy').map(
+      (e) => readBlockHandle(e.value, 0, 'copy').handle,
+    );
     const block = blocks.find((h) => h.offset <= at && at < h.offset + h.size)!;
     const end = block.offset + block.size;
     expect(bytes[end]).toBe(0); // uncompressed
@@ -142,7 +148,13 @@ describe('malformed bundle entries and paths', () => {
     const dir = join(tmp, `e${copies++}`);
     mkdirSync(dir);
     const key = new TextEncoder().encode('w');
-    writeFileSync(join(dir, 'm.ckpt.index'), buildTable([{ key: new Uint8Array(0), value: encodeHeader(1) }, { key, value: Uint8Array.from(value) }]));
+    writeFileSync(
+      join(dir, 'm.ckpt.index'),
+      buildTable([
+        { key: new Uint8Array(0), value: encodeHeader(1) },
+        { key, value: Uint8Array.from(value) },
+      ]),
+    );
     writeFileSync(join(dir, 'm.ckpt.data-00000-of-00001'), new Uint8Array(0));
     return join(dir, 'm.ckpt');
   }
@@ -166,7 +178,9 @@ describe('malformed bundle entries and paths', () => {
   });
 
   it('says clearly when a path holds no checkpoint, or several', () => {
-    expect(failure(() => listVariables(join(tmp, 'nothing-here'))).message).toMatch(/no TensorFlow checkpoint at .*nothing-here/);
+    expect(failure(() => listVariables(join(tmp, 'nothing-here'))).message).toMatch(
+      /no TensorFlow checkpoint at .*nothing-here/,
+    );
     const dir = join(tmp, 'two');
     writeTfCheckpoint(join(dir, 'a.ckpt'), new Map());
     writeTfCheckpoint(join(dir, 'b.ckpt'), new Map());

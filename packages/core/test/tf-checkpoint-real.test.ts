@@ -5,7 +5,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
-  TfCheckpointReader, isOptimizerSlot, listVariables, loadVariable, readTfCheckpoint,
+  TfCheckpointReader,
+  isOptimizerSlot,
+  listVariables,
+  loadVariable,
+  readTfCheckpoint,
 } from '../src/io/tf-checkpoint/index.ts';
 import { type RawTensor, numElements } from '../src/io/raw-tensor.ts';
 import { sharedAvailable, sharedPath } from '../../../test/helpers/paths.ts';
@@ -47,7 +51,8 @@ function values(t: RawTensor): number[] {
   const dv = new DataView(t.data.buffer, t.data.byteOffset, t.data.byteLength);
   const n = numElements(t.shape);
   const out: number[] = [];
-  for (let i = 0; i < n; i++) out.push(t.dtype === 'I64' ? Number(dv.getBigInt64(i * 8, true)) : dv.getFloat32(i * 4, true));
+  for (let i = 0; i < n; i++)
+    out.push(t.dtype === 'I64' ? Number(dv.getBigInt64(i * 8, true)) : dv.getFloat32(i * 4, true));
   return out;
 }
 
@@ -73,7 +78,11 @@ describe.skipIf(!sharedAvailable('fixtures/real'))('real TensorFlow checkpoints 
       const first = m.first_values!;
       first.forEach((x, i) => close(v[i], x, 0));
       const absMax = Math.max(...v.map(Math.abs));
-      close(v.reduce((a, b) => a + b, 0), m.sum!, absMax * v.length);
+      close(
+        v.reduce((a, b) => a + b, 0),
+        m.sum!,
+        absMax * v.length,
+      );
       expect(Math.min(...v)).toBe(m.min);
       expect(Math.max(...v)).toBe(m.max);
     }
@@ -106,7 +115,8 @@ describe.skipIf(!sharedAvailable('fixtures/real'))('real TensorFlow checkpoints 
     const path = sharedPath('fixtures/real/keras-bert-tiny');
     const got = readTfCheckpoint(path, { filter: /^cls\//, skipOptimizerSlots: true });
     const expected = manifest('keras-bert-tiny/bert_model.ckpt')
-      .map((t) => t.name).filter((n) => n.startsWith('cls/') && !isOptimizerSlot(n));
+      .map((t) => t.name)
+      .filter((n) => n.startsWith('cls/') && !isOptimizerSlot(n));
     expect([...got.keys()]).toEqual(expected);
     const step = manifest('keras-bert-tiny/bert_model.ckpt').find((t) => t.name === 'global_step')!;
     const t = loadVariable(path, 'global_step') as RawTensor;

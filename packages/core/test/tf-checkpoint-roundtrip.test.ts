@@ -8,7 +8,12 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type DType, DTYPE_BYTES, type NamedTensors, numElements } from '../src/io/raw-tensor.ts';
 import {
-  type CheckpointTensor, TfCheckpointReader, crc32c, listVariables, readTfCheckpoint, writeTfCheckpoint,
+  type CheckpointTensor,
+  TfCheckpointReader,
+  crc32c,
+  listVariables,
+  readTfCheckpoint,
+  writeTfCheckpoint,
 } from '../src/io/tf-checkpoint/index.ts';
 import { decodeFooter, readBlockHandle } from '../src/io/tf-checkpoint/sstable-format.ts';
 import { parseBlock, readBlock } from '../src/io/tf-checkpoint/sstable-reader.ts';
@@ -24,6 +29,7 @@ function parseSafetensors(path: string): NamedTensors {
   const n = Number(buf.readBigUInt64LE(0));
   const header = JSON.parse(buf.subarray(8, 8 + n).toString('utf8'));
   const out: NamedTensors = new Map();
+  // biome-ignore lint/suspicious/noExplicitAny: decoded protobuf / JSON objects are untyped here
   for (const [name, e] of Object.entries<any>(header)) {
     if (name === '__metadata__') continue;
     const [b, end] = e.data_offsets;
@@ -36,7 +42,8 @@ function parseSafetensors(path: string): NamedTensors {
 function expectSame(actual: CheckpointTensor | undefined, expected: CheckpointTensor, name: string): void {
   expect(actual, name).toBeDefined();
   expect([actual!.dtype, actual!.shape], name).toEqual([expected.dtype, expected.shape]);
-  const bytes = (t: CheckpointTensor): Buffer[] => (t.dtype === 'STRING' ? t.values : [t.data]).map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+  const bytes = (t: CheckpointTensor): Buffer[] =>
+    (t.dtype === 'STRING' ? t.values : [t.data]).map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength));
   const [a, e] = [bytes(actual!), bytes(expected)];
   expect(a.length, name).toBe(e.length);
   a.forEach((b, i) => expect(b.equals(e[i]), `${name} element ${i}`).toBe(true));
@@ -51,17 +58,23 @@ describe('writeTfCheckpoint round trip', () => {
     const src = parseSafetensors(fixturePath('bert', 'model.safetensors'));
     // weights-names.txt lists the stored tensors (name, dtype, shape) before its "NOT stored" section.
     const listing = readFileSync(fixturePath('bert', 'weights-names.txt'), 'utf8').split('NOT stored')[0];
-    const rows = listing.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split('\t'));
+    const rows = listing
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'))
+      .map((l) => l.split('\t'));
     const names = rows.map((r) => r[0]);
     expect([...src.keys()].sort()).toEqual([...names].sort());
-    for (const [name, dtype, shape] of rows) expect([src.get(name)!.dtype, src.get(name)!.shape]).toEqual([dtype, JSON.parse(shape)]);
+    for (const [name, dtype, shape] of rows)
+      expect([src.get(name)!.dtype, src.get(name)!.shape]).toEqual([dtype, JSON.parse(shape)]);
 
     const prefix = writeTfCheckpoint(join(tmp, 'bert', 'model.ckpt'), src);
     expect(readdirSync(join(tmp, 'bert')).sort()).toEqual(['model.ckpt.data-00000-of-00001', 'model.ckpt.index']);
     const back = readTfCheckpoint(prefix);
     expect([...back.keys()]).toEqual(utf8Order(names));
     for (const [name, t] of src) expectSame(back.get(name), t, name);
-    expect(listVariables(prefix)).toEqual(utf8Order(names).map((n) => ({ name: n, dtype: src.get(n)!.dtype, shape: src.get(n)!.shape })));
+    expect(listVariables(prefix)).toEqual(
+      utf8Order(names).map((n) => ({ name: n, dtype: src.get(n)!.dtype, shape: src.get(n)!.shape })),
+    );
 
     // The data shard is exactly the tensors back to back, in name order.
     const shard = readFileSync(`${prefix}.data-00000-of-00001`);
@@ -80,13 +93,20 @@ describe('writeTfCheckpoint round trip', () => {
     dtypes.forEach((dtype, k) => {
       const shape = [2, 3];
       const data = new Uint8Array(numElements(shape) * DTYPE_BYTES[dtype]).map((_, i) => (i * 31 + k) & 0xff);
-      if (dtype === 'BOOL') data.forEach((_, i) => { data[i] = i & 1; });
+      if (dtype === 'BOOL')
+        data.forEach((_, i) => {
+          data[i] = i & 1;
+        });
       tensors.set(`t/${dtype}`, { dtype, shape, data });
     });
     tensors.set('scalar', { dtype: 'F32', shape: [], data: new Uint8Array(new Float32Array([1.5]).buffer) });
     tensors.set('empty', { dtype: 'F32', shape: [0, 4], data: new Uint8Array(0) });
     const enc = new TextEncoder();
-    tensors.set('strings', { dtype: 'STRING', shape: [3], values: [enc.encode('héllo'), new Uint8Array(0), new Uint8Array(300).fill(7)] });
+    tensors.set('strings', {
+      dtype: 'STRING',
+      shape: [3],
+      values: [enc.encode('héllo'), new Uint8Array(0), new Uint8Array(300).fill(7)],
+    });
     tensors.set('Zebra', { dtype: 'I8', shape: [1], data: new Uint8Array([5]) });
     tensors.set('é-after-z', { dtype: 'I8', shape: [1], data: new Uint8Array([6]) });
 
@@ -103,7 +123,11 @@ describe('writeTfCheckpoint round trip', () => {
   it('a tiny block size gives many index blocks and restart points that still read back', () => {
     const tensors: NamedTensors = new Map();
     for (let i = 0; i < 300; i++) {
-      tensors.set(`layer_${String(i).padStart(3, '0')}/kernel`, { dtype: 'I32', shape: [1], data: new Uint8Array(new Int32Array([i]).buffer) });
+      tensors.set(`layer_${String(i).padStart(3, '0')}/kernel`, {
+        dtype: 'I32',
+        shape: [1],
+        data: new Uint8Array(new Int32Array([i]).buffer),
+      });
     }
     const small = writeTfCheckpoint(join(tmp, 'small', 'm.ckpt'), tensors, { blockSize: 64 });
     const big = writeTfCheckpoint(join(tmp, 'big', 'm.ckpt'), tensors);
@@ -118,7 +142,8 @@ describe('writeTfCheckpoint round trip', () => {
 
   it('lays out blocks as LevelDB does: restart every 16 entries, empty metaindex, zero-padded footer', () => {
     const tensors: NamedTensors = new Map();
-    for (let i = 0; i < 40; i++) tensors.set(`v${String(i).padStart(2, '0')}`, { dtype: 'U8', shape: [1], data: Uint8Array.of(i) });
+    for (let i = 0; i < 40; i++)
+      tensors.set(`v${String(i).padStart(2, '0')}`, { dtype: 'U8', shape: [1], data: Uint8Array.of(i) });
     const prefix = writeTfCheckpoint(join(tmp, 'layout', 'm.ckpt'), tensors);
     const bytes = readFileSync(`${prefix}.index`);
     const { metaindex, index } = decodeFooter(bytes, 'm');
@@ -177,6 +202,8 @@ describe.skipIf(!sharedAvailable('fixtures/real'))('writer output equals what Te
     const upstream = sharedPath('fixtures/real', src);
     const out = writeTfCheckpoint(join(tmp, 'tf', src.replace(/\//g, '_')), readTfCheckpoint(upstream));
     expect(readFileSync(`${out}.index`).equals(readFileSync(`${upstream}.index`))).toBe(true);
-    expect(readFileSync(`${out}.data-00000-of-00001`).equals(readFileSync(`${upstream}.data-00000-of-00001`))).toBe(true);
+    expect(readFileSync(`${out}.data-00000-of-00001`).equals(readFileSync(`${upstream}.data-00000-of-00001`))).toBe(
+      true,
+    );
   });
 });

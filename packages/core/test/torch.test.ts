@@ -12,9 +12,17 @@ const tmp = mkdtempSync(join(tmpdir(), 'b4t-torch-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const FIXTURES = [
-  'bert/model.safetensors', 'bert/expected.safetensors', 'albert/model.safetensors', 'albert/expected.safetensors',
-  't5/model.safetensors', 't5/expected.safetensors', 'mt5/model.safetensors', 'mt5/expected.safetensors',
-  'transfo_xl/model.safetensors', 'transfo_xl/expected.safetensors', 'performer/performer.safetensors',
+  'bert/model.safetensors',
+  'bert/expected.safetensors',
+  'albert/model.safetensors',
+  'albert/expected.safetensors',
+  't5/model.safetensors',
+  't5/expected.safetensors',
+  'mt5/model.safetensors',
+  'mt5/expected.safetensors',
+  'transfo_xl/model.safetensors',
+  'transfo_xl/expected.safetensors',
+  'performer/performer.safetensors',
 ];
 
 function expectSameTensors(got: NamedTensors, want: NamedTensors): void {
@@ -27,19 +35,40 @@ function expectSameTensors(got: NamedTensors, want: NamedTensors): void {
 }
 
 function errorOf(fn: () => unknown): Error {
-  try { fn(); } catch (err) { return err as Error; }
+  try {
+    fn();
+  } catch (err) {
+    return err as Error;
+  }
   throw new Error('expected an error');
 }
 
 /** Builds pickle bytes from opcodes, written out by hand from the pickle format. */
 class Pk {
   private b: number[] = [0x80, 2];
-  op(...bytes: number[]): this { this.b.push(...bytes); return this; }
-  global(mod: string, name: string): this { return this.op(0x63, ...Buffer.from(`${mod}\n${name}\n`)); }
-  str(s: string): this { const x = Buffer.from(s); return this.op(0x58, x.length & 0xff, x.length >> 8, 0, 0, ...x); }
-  short(s: string): this { const x = Buffer.from(s); return this.op(0x8c, x.length, ...x); }
-  int(n: number): this { return this.op(0x4a, ...[0, 8, 16, 24].map((s) => (n >>> s) & 0xff)); }
-  tuple(ns: number[]): this { this.op(0x28); ns.forEach((n) => this.int(n)); return this.op(0x74); }
+  op(...bytes: number[]): this {
+    this.b.push(...bytes);
+    return this;
+  }
+  global(mod: string, name: string): this {
+    return this.op(0x63, ...Buffer.from(`${mod}\n${name}\n`));
+  }
+  str(s: string): this {
+    const x = Buffer.from(s);
+    return this.op(0x58, x.length & 0xff, x.length >> 8, 0, 0, ...x);
+  }
+  short(s: string): this {
+    const x = Buffer.from(s);
+    return this.op(0x8c, x.length, ...x);
+  }
+  int(n: number): this {
+    return this.op(0x4a, ...[0, 8, 16, 24].map((s) => (n >>> s) & 0xff));
+  }
+  tuple(ns: number[]): this {
+    this.op(0x28);
+    ns.forEach((n) => this.int(n));
+    return this.op(0x74);
+  }
   /** `_rebuild_tensor_v2(('storage', FloatStorage, key, 'cpu', numel), offset, size, stride, False, OrderedDict())` */
   tensor(key: string, numel: number, offset: number, size: number[], stride: number[]): this {
     this.global('torch._utils', '_rebuild_tensor_v2').op(0x28, 0x28).str('storage').global('torch', 'FloatStorage');
@@ -47,8 +76,14 @@ class Pk {
     return this.global('collections', 'OrderedDict').op(0x29, 0x52, 0x74, 0x52);
   }
   /** `{name: tensor, ...}` built with EMPTY_DICT + MARK ... SETITEMS; `add` pushes the values. */
-  dict(add: (p: this) => void): this { this.op(0x7d, 0x28); add(this); return this.op(0x75); }
-  end(): Uint8Array { return Uint8Array.from([...this.b, 0x2e]); }
+  dict(add: (p: this) => void): this {
+    this.op(0x7d, 0x28);
+    add(this);
+    return this.op(0x75);
+  }
+  end(): Uint8Array {
+    return Uint8Array.from([...this.b, 0x2e]);
+  }
 }
 
 function f32Bytes(values: number[]): Uint8Array {
@@ -65,7 +100,7 @@ describe('writeTorchBin -> readTorchBin', () => {
   for (const rel of FIXTURES) {
     it(`${rel}: identical tensors`, () => {
       const src = readSafetensors(fixturePath(rel));
-      const path = join(tmp, rel.replace('/', '_') + '.bin');
+      const path = join(tmp, `${rel.replace('/', '_')}.bin`);
       writeTorchBin(path, src);
       expectSameTensors(readTorchBin(path), src);
     });
@@ -90,7 +125,7 @@ describe('writeTorchBin -> readTorchBin', () => {
     const bytes = Buffer.concat(serializeTorchBin(src));
     // Walk the local headers directly (signature 0x04034b50, 30-byte header, name, extra, data).
     const seen: Array<{ name: string; data: Buffer }> = [];
-    for (let p = 0; bytes.readUInt32LE(p) === 0x04034b50;) {
+    for (let p = 0; bytes.readUInt32LE(p) === 0x04034b50; ) {
       const method = bytes.readUInt16LE(p + 8);
       const size = bytes.readUInt32LE(p + 18);
       const nameLen = bytes.readUInt16LE(p + 26);
@@ -98,7 +133,10 @@ describe('writeTorchBin -> readTorchBin', () => {
       const start = p + 30 + nameLen + extraLen;
       expect(method).toBe(0);
       expect(start % 64).toBe(0);
-      seen.push({ name: bytes.subarray(p + 30, p + 30 + nameLen).toString(), data: bytes.subarray(start, start + size) });
+      seen.push({
+        name: bytes.subarray(p + 30, p + 30 + nameLen).toString(),
+        data: bytes.subarray(start, start + size),
+      });
       p = start + size;
     }
     const names = seen.map((e) => e.name);
@@ -121,13 +159,17 @@ describe('readTorchBin on hand-built checkpoints', () => {
   const storage = f32Bytes([0, 1, 2, 3, 4, 5]);
 
   it('gathers non-contiguous views (transpose, offset + stride) into contiguous copies', () => {
-    const pkl = new Pk().dict((p) => {
-      p.str('t').tensor('0', 6, 0, [3, 2], [1, 3]); // transpose of the 2x3 row-major storage
-      p.str('s').tensor('0', 6, 1, [2], [2]); // every other element from 1
-      p.str('c').tensor('0', 6, 2, [2, 2], [2, 1]); // contiguous slice at an offset
-    }).end();
+    const pkl = new Pk()
+      .dict((p) => {
+        p.str('t').tensor('0', 6, 0, [3, 2], [1, 3]); // transpose of the 2x3 row-major storage
+        p.str('s').tensor('0', 6, 1, [2], [2]); // every other element from 1
+        p.str('c').tensor('0', 6, 2, [2, 2], [2, 1]); // contiguous slice at an offset
+      })
+      .end();
     const path = writeZip('strided.bin', [
-      { name: 'ckpt/data.pkl', data: pkl }, { name: 'ckpt/data/0', data: storage }, { name: 'ckpt/version', data: Buffer.from('3\n') },
+      { name: 'ckpt/data.pkl', data: pkl },
+      { name: 'ckpt/data/0', data: storage },
+      { name: 'ckpt/version', data: Buffer.from('3\n') },
     ]);
     const got = readTorchBin(path);
     const base = [0, 1, 2, 3, 4, 5];
@@ -146,11 +188,19 @@ describe('readTorchBin on hand-built checkpoints', () => {
   });
 
   it('takes the state dict nested under "state_dict", skipping non-tensor entries', () => {
-    const pkl = new Pk().dict((p) => {
-      p.str('epoch').int(3);
-      p.str('state_dict').dict((q) => { q.str('w').tensor('0', 6, 0, [6], [1]); q.str('note').str('x'); });
-    }).end();
-    const path = writeZip('nested.bin', [{ name: 'a/data.pkl', data: pkl }, { name: 'a/data/0', data: storage }]);
+    const pkl = new Pk()
+      .dict((p) => {
+        p.str('epoch').int(3);
+        p.str('state_dict').dict((q) => {
+          q.str('w').tensor('0', 6, 0, [6], [1]);
+          q.str('note').str('x');
+        });
+      })
+      .end();
+    const path = writeZip('nested.bin', [
+      { name: 'a/data.pkl', data: pkl },
+      { name: 'a/data/0', data: storage },
+    ]);
     const got = readTorchBin(path);
     expect([...got.keys()]).toEqual(['w']);
     expect(Array.from(rawToFloat32(got.get('w')!))).toEqual([0, 1, 2, 3, 4, 5]);
@@ -158,7 +208,11 @@ describe('readTorchBin on hand-built checkpoints', () => {
 
   for (const [label, pkl, qualname] of [
     ['GLOBAL os.system', new Pk().global('os', 'system').str('echo pwned').op(0x85, 0x52).end(), 'os.system'],
-    ['STACK_GLOBAL builtins.eval', new Pk().short('builtins').short('eval').op(0x93).str('1+1').op(0x85, 0x52).end(), 'builtins.eval'],
+    [
+      'STACK_GLOBAL builtins.eval',
+      new Pk().short('builtins').short('eval').op(0x93).str('1+1').op(0x85, 0x52).end(),
+      'builtins.eval',
+    ],
   ] as const) {
     it(`refuses a pickle naming ${label}`, () => {
       const path = writeZip(`evil-${qualname}.bin`, [{ name: 'archive/data.pkl', data: pkl }]);
@@ -173,9 +227,25 @@ describe('readTorchBin on hand-built checkpoints', () => {
     const magic = new Pk().op(0x8a, 10, ...Buffer.from('1950a86a20f9469cfc6c', 'hex').reverse()).end();
     const proto = new Pk().int(1001).end();
     const sys = new Pk().op(0x7d).end();
-    const legacyTensor = (p: Pk) => p.global('torch._utils', '_rebuild_tensor').op(0x28, 0x28).str('storage')
-      .global('torch', 'FloatStorage').str('k0').str('cpu').int(6).op(0x4e, 0x74, 0x51).int(0).tuple([2, 3]).tuple([3, 1]).op(0x74, 0x52);
-    const obj = new Pk().dict((p) => { legacyTensor(p.str('w')); }).end();
+    const legacyTensor = (p: Pk) =>
+      p
+        .global('torch._utils', '_rebuild_tensor')
+        .op(0x28, 0x28)
+        .str('storage')
+        .global('torch', 'FloatStorage')
+        .str('k0')
+        .str('cpu')
+        .int(6)
+        .op(0x4e, 0x74, 0x51)
+        .int(0)
+        .tuple([2, 3])
+        .tuple([3, 1])
+        .op(0x74, 0x52);
+    const obj = new Pk()
+      .dict((p) => {
+        legacyTensor(p.str('w'));
+      })
+      .end();
     const keys = new Pk().op(0x5d, 0x28).str('k0').op(0x65).end();
     const count = Buffer.alloc(8);
     count.writeBigInt64LE(6n);
@@ -217,8 +287,15 @@ describe('bad PyTorch checkpoints name the file', () => {
   });
 
   it('a view reaching past its storage', () => {
-    const pkl = new Pk().dict((p) => { p.str('w').tensor('0', 6, 4, [3], [1]); }).end();
-    const path = writeZip('oob.bin', [{ name: 'a/data.pkl', data: pkl }, { name: 'a/data/0', data: f32Bytes([0, 1, 2, 3, 4, 5]) }]);
+    const pkl = new Pk()
+      .dict((p) => {
+        p.str('w').tensor('0', 6, 4, [3], [1]);
+      })
+      .end();
+    const path = writeZip('oob.bin', [
+      { name: 'a/data.pkl', data: pkl },
+      { name: 'a/data/0', data: f32Bytes([0, 1, 2, 3, 4, 5]) },
+    ]);
     const err = errorOf(() => readTorchBin(path));
     expect(err.message).toContain(path);
     expect(err.message).toContain('"w"');

@@ -26,7 +26,10 @@ describe('MetricsLog', () => {
     const all = readMetricsLog(path);
     expect(all.map((r) => r.event)).toEqual(['step', 'step', 'resume', 'step']);
     expect(all[1].loss).toBeNull();
-    expect(readMetricsLog(path, { latestPerStep: true })).toEqual([{ event: 'step', step: 1, loss: 2 }, { event: 'step', step: 2, loss: 1.5 }]);
+    expect(readMetricsLog(path, { latestPerStep: true })).toEqual([
+      { event: 'step', step: 1, loss: 2 },
+      { event: 'step', step: 2, loss: 1.5 },
+    ]);
   });
 });
 
@@ -47,8 +50,8 @@ describe('trackPeakBytes', () => {
       tf.dispose([x, ...views]);
     });
     expect(shared.peakBytes).toBe(400);
-    expect(Object.prototype.hasOwnProperty.call(backend, 'write')).toBe(false);
-    expect(Object.prototype.hasOwnProperty.call(backend, 'disposeData')).toBe(false);
+    expect(Object.hasOwn(backend, 'write')).toBe(false);
+    expect(Object.hasOwn(backend, 'disposeData')).toBe(false);
   });
 });
 

@@ -1,8 +1,22 @@
 // The micro-batch chooser and the activation estimate: pure arithmetic, expectations worked out by hand.
 import { describe, expect, it } from 'vitest';
-import { balancedSizes, chooseMicroBatch, estimateStepBytes, isOutOfMemory, perExampleEstimate, type MicroBatchQuery } from '../src/index.ts';
+import {
+  balancedSizes,
+  chooseMicroBatch,
+  estimateStepBytes,
+  isOutOfMemory,
+  perExampleEstimate,
+  type MicroBatchQuery,
+} from '../src/index.ts';
 
-const base: MicroBatchQuery = { batchSize: 32, seqLen: 128, budgetBytes: 1000, fixedBytes: 100, accumulatorBytes: 50, perExample: () => 10 };
+const base: MicroBatchQuery = {
+  batchSize: 32,
+  seqLen: 128,
+  budgetBytes: 1000,
+  fixedBytes: 100,
+  accumulatorBytes: 50,
+  perExample: () => 10,
+};
 
 describe('chooseMicroBatch', () => {
   it('keeps the whole batch when it fits (no accumulator needed)', () => {
@@ -46,7 +60,10 @@ describe('perExampleEstimate', () => {
     expect(perExampleEstimate(s, 256)).toBe(4000);
   });
   it('takes the tightest bound over several measurements', () => {
-    const s = [{ seqLen: 64, perExampleBytes: 400 }, { seqLen: 128, perExampleBytes: 1000 }];
+    const s = [
+      { seqLen: 64, perExampleBytes: 400 },
+      { seqLen: 128, perExampleBytes: 1000 },
+    ];
     // min(400 * (100/64)^2 = 976.5625, 1000 * 100/128 = 781.25)
     expect(perExampleEstimate(s, 100)).toBeCloseTo(781.25, 10);
     expect(() => perExampleEstimate([], 10)).toThrow(/no measurement/);

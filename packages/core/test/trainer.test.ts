@@ -6,8 +6,21 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  DataGenerator, EarlyStopping, Trainer, adam, batchGradients, crossEntropy, latestCheckpoint, listCheckpoints,
-  loadCheckpoint, piecewiseLinear, readMetricsLog, toTensorBatch, variablesTarget, type Optimizer, type TensorBatch,
+  DataGenerator,
+  EarlyStopping,
+  Trainer,
+  adam,
+  batchGradients,
+  crossEntropy,
+  latestCheckpoint,
+  listCheckpoints,
+  loadCheckpoint,
+  piecewiseLinear,
+  readMetricsLog,
+  toTensorBatch,
+  variablesTarget,
+  type Optimizer,
+  type TensorBatch,
 } from '../src/index.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'trainer-test-'));
@@ -18,22 +31,27 @@ const examples = Array.from({ length: 12 }, (_, i) => {
   const x = [Math.sin(i + 1), Math.cos(2 * i + 1), ((i * 7) % 5) / 5 - 0.4];
   return { x, y: 2 * x[0] - x[1] + 0.5 * x[2] + 1 };
 });
-const collate = (xs: { x: number[]; y: number }[]): TensorBatch => toTensorBatch({ x: xs.map((e) => e.x), y: xs.map((e) => [e.y]) }, { x: 'float32', y: 'float32' });
+const collate = (xs: { x: number[]; y: number }[]): TensorBatch =>
+  toTensorBatch({ x: xs.map((e) => e.x), y: xs.map((e) => [e.y]) }, { x: 'float32', y: 'float32' });
 
 /** A variable that owns its value (no stray initial tensor left behind). */
 const variable = (make: () => tf.Tensor): tf.Variable => tf.tidy(() => tf.variable(make()));
 function makeVars(): Record<string, tf.Variable> {
   return { w: variable(() => tf.tensor2d([[0.1], [-0.2], [0.3]])), b: variable(() => tf.zeros([1])) };
 }
-const mse = (vars: Record<string, tf.Variable>) => (batch: TensorBatch): tf.Scalar =>
-  tf.tidy(() => batch.x.matMul(vars.w).add(vars.b).sub(batch.y).square().mean() as tf.Scalar);
+const mse =
+  (vars: Record<string, tf.Variable>) =>
+  (batch: TensorBatch): tf.Scalar =>
+    tf.tidy(() => batch.x.matMul(vars.w).add(vars.b).sub(batch.y).square().mean() as tf.Scalar);
 
 /** Plain SGD: the update is proportional to the gradient, so unequal gradients show (Adam's first step would hide them). */
 function sgd(lr: number): Optimizer {
   let steps = 0;
   return {
     kind: 'sgd',
-    get iterations() { return steps; },
+    get iterations() {
+      return steps;
+    },
     applyGradients(grads, vars) {
       const g = grads as ReadonlyMap<string, tf.Tensor>;
       const v = vars as ReadonlyMap<string, tf.Variable>;
@@ -41,7 +59,9 @@ function sgd(lr: number): Optimizer {
       steps++;
     },
     getState: () => new Map([['sgd/iterations', tf.scalar(steps, 'int32')]]),
-    setState(s) { steps = s.get('sgd/iterations')!.dataSync()[0]; },
+    setState(s) {
+      steps = s.get('sgd/iterations')!.dataSync()[0];
+    },
     getConfig: () => ({ kind: 'sgd', lr }),
     dispose() {},
   };
@@ -71,7 +91,9 @@ describe('micro-batching', () => {
       const vars = makeVars();
       const t = new Trainer({ variables: vars, lossFn: mse(vars), optimizer: sgd(0.1), microBatch, progress: false });
       const r = await t.fit(new DataGenerator(examples, { batchSize: 8, seed: 3, collate }), { epochs: 2 });
-      expect(r.history.every((h) => h.microBatches === (microBatch === 'off' ? 1 : h.examples === 8 ? 3 : 2))).toBe(true);
+      expect(r.history.every((h) => h.microBatches === (microBatch === 'off' ? 1 : h.examples === 8 ? 3 : 2))).toBe(
+        true,
+      );
       const out = values(vars);
       tf.dispose(Object.values(vars));
       return out;
@@ -87,10 +109,17 @@ describe('Trainer.fit', () => {
     const dir = join(root, 'nan');
     const bad = examples.map((e, i) => (i === 5 ? { ...e, y: NaN } : e));
     const vars = makeVars();
-    const t = new Trainer({ variables: vars, lossFn: mse(vars), optimizer: adam({ learningRate: 0.01 }), progress: false });
+    const t = new Trainer({
+      variables: vars,
+      lossFn: mse(vars),
+      optimizer: adam({ learningRate: 0.01 }),
+      progress: false,
+    });
     // Batches of 2 in order: example 5 is in batch 3, i.e. step 3.
     const gen = new DataGenerator(bad, { batchSize: 2, shuffle: false, collate });
-    await expect(t.fit(gen, { epochs: 1, checkpointDir: dir, checkpointEvery: 1 })).rejects.toThrow(/loss is NaN at step 3 \(epoch 0, batch 2 .*last good checkpoint is .*step-00000002/);
+    await expect(t.fit(gen, { epochs: 1, checkpointDir: dir, checkpointEvery: 1 })).rejects.toThrow(
+      /loss is NaN at step 3 \(epoch 0, batch 2 .*last good checkpoint is .*step-00000002/,
+    );
     const latest = latestCheckpoint(dir)!;
     expect(latest.step).toBe(2);
     const ck = loadCheckpoint(latest.path);
@@ -122,7 +151,15 @@ describe('Trainer.fit', () => {
     const gen = () => new DataGenerator(examples, { batchSize: 4, seed: 11, collate });
     const fresh = () => {
       const vars = makeVars();
-      return { vars, trainer: new Trainer({ variables: vars, lossFn: mse(vars), optimizer: adam({ learningRate: 0.05 }), progress: false }) };
+      return {
+        vars,
+        trainer: new Trainer({
+          variables: vars,
+          lossFn: mse(vars),
+          optimizer: adam({ learningRate: 0.05 }),
+          progress: false,
+        }),
+      };
     };
     const a = fresh();
     const full = await a.trainer.fit(gen(), { epochs: 3 });
@@ -140,7 +177,8 @@ describe('Trainer.fit', () => {
     const log = readMetricsLog(join(dir, 'metrics.jsonl'), { latestPerStep: true });
     expect(log.map((r) => r.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(log.map((r) => r.loss)).toEqual(full.history.map((h) => h.loss));
-    for (const r of log) expect(Object.keys(r)).toEqual(expect.arrayContaining(['step', 'epoch', 'loss', 'lr', 'time']));
+    for (const r of log)
+      expect(Object.keys(r)).toEqual(expect.arrayContaining(['step', 'epoch', 'loss', 'lr', 'time']));
     expect(log[0].lr).toBeCloseTo(0.05, 10);
     for (const x of [a, b1, b2]) {
       tf.dispose(Object.values(x.vars));
@@ -153,7 +191,9 @@ describe('Trainer.fit', () => {
     const vars = makeVars();
     const t = new Trainer({ variables: vars, lossFn: mse(vars), optimizer: adam(), progress: false });
     await t.fit(new DataGenerator(examples, { batchSize: 4, seed: 1, collate }), { checkpointDir: dir });
-    await expect(t.fit(new DataGenerator(examples, { batchSize: 4, seed: 2, collate }), { checkpointDir: dir, resume: true })).rejects.toThrow(/would not replay the same batches/);
+    await expect(
+      t.fit(new DataGenerator(examples, { batchSize: 4, seed: 2, collate }), { checkpointDir: dir, resume: true }),
+    ).rejects.toThrow(/would not replay the same batches/);
     tf.dispose(Object.values(vars));
   });
 
@@ -162,20 +202,38 @@ describe('Trainer.fit', () => {
     const start = values(vars);
     const before = tf.memory().numTensors;
     const opt = adam();
-    expect(() => new Trainer({ variables: vars, lossFn: mse(vars), optimizer: opt, learningRate: 1 } as never)).toThrow(/unknown option 'learningRate'/);
+    expect(() => new Trainer({ variables: vars, lossFn: mse(vars), optimizer: opt, learningRate: 1 } as never)).toThrow(
+      /unknown option 'learningRate'/,
+    );
     expect(() => new Trainer({ variables: vars, optimizer: opt } as never)).toThrow(/lossFn/);
     const t = new Trainer({ variables: vars, lossFn: mse(vars), optimizer: opt, progress: false });
     const gen = new DataGenerator(examples, { batchSize: 4, collate });
     await expect(t.fit(gen, { epoch: 2 } as never)).rejects.toThrow(/unknown option 'epoch'/);
     await expect(t.fit(gen, { checkpointEvery: 2 })).rejects.toThrow(/need 'checkpointDir'/);
     // A learning-rate schedule with unsorted steps is refused when the optimizer is built.
-    expect(() => adam({ schedule: piecewiseLinear([[10, 1], [5, 0]]) })).toThrow(/steps must increase strictly/);
+    expect(() =>
+      adam({
+        schedule: piecewiseLinear([
+          [10, 1],
+          [5, 0],
+        ]),
+      }),
+    ).toThrow(/steps must increase strictly/);
     await expect(t.fit({ stepsPerEpoch: 0, batches: () => [], fingerprint: () => ({}) })).rejects.toThrow(/empty/);
     // Labels outside the class range: the loss's own check fires inside the first step.
     const kernel = variable(() => tf.zeros([2, 3]));
-    const ce = new Trainer({ variables: { kernel }, lossFn: (b) => crossEntropy(b.labels, b.x.matMul(kernel)), optimizer: opt, progress: false });
+    const ce = new Trainer({
+      variables: { kernel },
+      lossFn: (b) => crossEntropy(b.labels, b.x.matMul(kernel)),
+      optimizer: opt,
+      progress: false,
+    });
     const rows = [0, 1, 5, 2].map((label) => ({ x: [1, label], label }));
-    const labels = new DataGenerator(rows, { batchSize: 4, shuffle: false, collate: (xs) => toTensorBatch({ x: xs.map((r) => r.x), labels: xs.map((r) => r.label) }, { x: 'float32' }) });
+    const labels = new DataGenerator(rows, {
+      batchSize: 4,
+      shuffle: false,
+      collate: (xs) => toTensorBatch({ x: xs.map((r) => r.x), labels: xs.map((r) => r.label) }, { x: 'float32' }),
+    });
     await expect(ce.fit(labels)).rejects.toThrow(/class ids must be integers in \[0, 3\)/);
     expect([...kernel.dataSync()]).toEqual(new Array(6).fill(0));
     // A budget that cannot hold even the weights fails before the first step.

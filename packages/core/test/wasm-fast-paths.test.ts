@@ -33,7 +33,12 @@ describe('wasm fast paths', () => {
       const smallB = tf.randomNormal([2, 3, 4, 6], 0, 1, 'float32', 9);
       expect(maxDiff(batchMatMul(small, smallB), tf.matMul(small, smallB))).toBeLessThan(1e-5);
       const one = tf.randomNormal([1, 1, 5, 4], 0, 1, 'float32', 4);
-      expect(maxDiff(batchMatMul(one, tf.slice(smallB, [0, 0, 0, 0], [1, 1, 4, 6])), tf.matMul(one, tf.slice(smallB, [0, 0, 0, 0], [1, 1, 4, 6])))).toBeLessThan(1e-5);
+      expect(
+        maxDiff(
+          batchMatMul(one, tf.slice(smallB, [0, 0, 0, 0], [1, 1, 4, 6])),
+          tf.matMul(one, tf.slice(smallB, [0, 0, 0, 0], [1, 1, 4, 6])),
+        ),
+      ).toBeLessThan(1e-5);
     });
   });
 
@@ -53,7 +58,14 @@ describe('wasm fast paths', () => {
   it('embeddingLookup gathers whole rows, equal to tf.gather, and rejects bad ids', () => {
     tf.tidy(() => {
       const table = tf.randomNormal([50, 8], 0, 1, 'float32', 7);
-      const ids = tf.tensor2d([[0, 49, 3], [7, 7, 1]], [2, 3], 'int32');
+      const ids = tf.tensor2d(
+        [
+          [0, 49, 3],
+          [7, 7, 1],
+        ],
+        [2, 3],
+        'int32',
+      );
       expect(maxDiff(embeddingLookup(table, ids), tf.gather(table, ids))).toBe(0);
       expect(() => embeddingLookup(table, tf.tensor1d([50], 'int32'))).toThrow(/not in \[0, 49\]/);
       const g = tf.grad((t: tf.Tensor) => tf.sum(embeddingLookup(t, ids)))(table);

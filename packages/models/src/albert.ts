@@ -9,12 +9,26 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {
-  Bert4tfjsError, Dense, Embedding, FeedForward, LayerNormalization, MultiHeadAttention, PositionEmbedding,
+  Bert4tfjsError,
+  Dense,
+  Embedding,
+  FeedForward,
+  LayerNormalization,
+  MultiHeadAttention,
+  PositionEmbedding,
   type AttentionOption,
 } from '@bert4tfjs/core';
 import {
-  bertConfigToJson, bertHeads, bertInputs, effectiveVocabSize, parseBertConfig, postNormBlock, vocabTransforms,
-  type BertBuildOptions, type BertConfig, type FamilyBuild,
+  bertConfigToJson,
+  bertHeads,
+  bertInputs,
+  effectiveVocabSize,
+  parseBertConfig,
+  postNormBlock,
+  vocabTransforms,
+  type BertBuildOptions,
+  type BertConfig,
+  type FamilyBuild,
 } from './bert.ts';
 import { intKey, strKey, type RawConfig } from './config.ts';
 import type { Family } from './families.ts';
@@ -52,7 +66,10 @@ export function parseAlbertConfig(cfg: RawConfig, source = 'config'): AlbertConf
   for (const [k, v] of Object.entries(ALBERT_DEFAULTS)) if (merged[k] == null) merged[k] = v;
   const pet = strKey(cfg, 'position_embedding_type', source, 'absolute');
   if (pet !== 'absolute') {
-    throw new Bert4tfjsError(`${source}: position_embedding_type '${pet}' is not supported for albert (only 'absolute')`, 'bad-config');
+    throw new Bert4tfjsError(
+      `${source}: position_embedding_type '${pet}' is not supported for albert (only 'absolute')`,
+      'bad-config',
+    );
   }
   const c: AlbertConfig = {
     ...parseBertConfig(merged, source),
@@ -60,8 +77,10 @@ export function parseAlbertConfig(cfg: RawConfig, source = 'config'): AlbertConf
     numHiddenGroups: intKey(cfg, 'num_hidden_groups', source, 1),
     innerGroupNum: intKey(cfg, 'inner_group_num', source, 1),
   };
-  if (c.embeddingSize < 1) throw new Bert4tfjsError(`${source}: embedding_size must be >= 1, got ${c.embeddingSize}`, 'bad-config');
-  if (c.innerGroupNum < 1) throw new Bert4tfjsError(`${source}: inner_group_num must be >= 1, got ${c.innerGroupNum}`, 'bad-config');
+  if (c.embeddingSize < 1)
+    throw new Bert4tfjsError(`${source}: embedding_size must be >= 1, got ${c.embeddingSize}`, 'bad-config');
+  if (c.innerGroupNum < 1)
+    throw new Bert4tfjsError(`${source}: inner_group_num must be >= 1, got ${c.innerGroupNum}`, 'bad-config');
   if (c.numHiddenGroups < 1 || c.numHiddenLayers % c.numHiddenGroups !== 0) {
     throw new Bert4tfjsError(
       `${source}: num_hidden_layers ${c.numHiddenLayers} must be a multiple of num_hidden_groups ${c.numHiddenGroups} ` +
@@ -75,8 +94,11 @@ export function parseAlbertConfig(cfg: RawConfig, source = 'config'): AlbertConf
 /** The config.json keys of an ALBERT config (inverse of {@link parseAlbertConfig}). */
 export function albertConfigToJson(c: AlbertConfig): RawConfig {
   return {
-    ...bertConfigToJson(c, 'albert'), embedding_size: c.embeddingSize, num_hidden_groups: c.numHiddenGroups,
-    inner_group_num: c.innerGroupNum, position_embedding_type: 'absolute',
+    ...bertConfigToJson(c, 'albert'),
+    embedding_size: c.embeddingSize,
+    num_hidden_groups: c.numHiddenGroups,
+    inner_group_num: c.innerGroupNum,
+    position_embedding_type: 'absolute',
   };
 }
 
@@ -89,11 +111,21 @@ export function albertGroupOf(c: AlbertConfig, i: number): number {
 function albertLayerSet(name: string, c: AlbertConfig, attention: AttentionOption | undefined) {
   return {
     attn: new MultiHeadAttention({
-      name: `${name}-MultiHeadSelfAttention`, heads: c.numAttentionHeads, headSize: c.hiddenSize / c.numAttentionHeads,
-      maskInput: true, dropout: c.attentionProbsDropoutProb, initializerRange: c.initializerRange, attention,
+      name: `${name}-MultiHeadSelfAttention`,
+      heads: c.numAttentionHeads,
+      headSize: c.hiddenSize / c.numAttentionHeads,
+      maskInput: true,
+      dropout: c.attentionProbsDropoutProb,
+      initializerRange: c.initializerRange,
+      attention,
     }),
     attnNorm: new LayerNormalization({ name: `${name}-MultiHeadSelfAttention-Norm`, epsilon: c.layerNormEps }),
-    ffn: new FeedForward({ name: `${name}-FeedForward`, units: c.intermediateSize, activation: c.hiddenAct, initializerRange: c.initializerRange }),
+    ffn: new FeedForward({
+      name: `${name}-FeedForward`,
+      units: c.intermediateSize,
+      activation: c.hiddenAct,
+      initializerRange: c.initializerRange,
+    }),
     ffnNorm: new LayerNormalization({ name: `${name}-FeedForward-Norm`, epsilon: c.layerNormEps }),
   };
 }
@@ -104,7 +136,12 @@ export function albertLayerWeights(name: string, hf: string): WeightMapping[] {
   const attn = `${name}-MultiHeadSelfAttention`;
   const ffn = `${name}-FeedForward`;
   const m: WeightMapping[] = [];
-  for (const [p, hfName] of [['q', 'query'], ['k', 'key'], ['v', 'value'], ['o', 'dense']] as const) {
+  for (const [p, hfName] of [
+    ['q', 'query'],
+    ['k', 'key'],
+    ['v', 'value'],
+    ['o', 'dense'],
+  ] as const) {
     m.push({ layer: attn, weight: `${p}_kernel`, source: `${hf}.attention.${hfName}.weight`, transforms: T });
     m.push({ layer: attn, weight: `${p}_bias`, source: `${hf}.attention.${hfName}.bias` });
   }
@@ -130,24 +167,51 @@ export function buildAlbert(c: AlbertConfig, opts: AlbertBuildOptions = {}): Fam
   const unshared = opts.unshared ?? opts.model === 'albert_unshared';
   const E = c.embeddingSize;
   const { ids, segments, mask } = bertInputs();
-  const tokenEmbedding = new Embedding({ name: 'Embedding-Token', inputDim: effectiveVocabSize(c.vocabSize, opts), outputDim: E, initializerRange: c.initializerRange });
+  const tokenEmbedding = new Embedding({
+    name: 'Embedding-Token',
+    inputDim: effectiveVocabSize(c.vocabSize, opts),
+    outputDim: E,
+    initializerRange: c.initializerRange,
+  });
   let x = tokenEmbedding.apply(ids) as tf.SymbolicTensor;
-  const s = new Embedding({ name: 'Embedding-Segment', inputDim: c.typeVocabSize, outputDim: E, initializerRange: c.initializerRange }).apply(segments) as tf.SymbolicTensor;
+  const s = new Embedding({
+    name: 'Embedding-Segment',
+    inputDim: c.typeVocabSize,
+    outputDim: E,
+    initializerRange: c.initializerRange,
+  }).apply(segments) as tf.SymbolicTensor;
   x = tf.layers.add({ name: 'Embedding-Token-Segment' }).apply([x, s]) as tf.SymbolicTensor;
-  x = new PositionEmbedding({ name: 'Embedding-Position', maxPositions: c.maxPositionEmbeddings, outputDim: E, initializerRange: c.initializerRange }).apply(x) as tf.SymbolicTensor;
+  x = new PositionEmbedding({
+    name: 'Embedding-Position',
+    maxPositions: c.maxPositionEmbeddings,
+    outputDim: E,
+    initializerRange: c.initializerRange,
+  }).apply(x) as tf.SymbolicTensor;
   x = new LayerNormalization({ name: 'Embedding-Norm', epsilon: c.layerNormEps }).apply(x) as tf.SymbolicTensor;
   x = tf.layers.dropout({ rate: c.hiddenDropoutProb, name: 'Embedding-Dropout' }).apply(x) as tf.SymbolicTensor;
   // Hugging Face always has the mapping layer, even when E == H.
-  x = new Dense({ name: 'Embedding-Mapping', units: c.hiddenSize, initializerRange: c.initializerRange }).apply(x) as tf.SymbolicTensor;
+  x = new Dense({ name: 'Embedding-Mapping', units: c.hiddenSize, initializerRange: c.initializerRange }).apply(
+    x,
+  ) as tf.SymbolicTensor;
 
   const T: WeightTransform[] = [{ kind: 'transpose' }];
   const weightMap: WeightMapping[] = [
-    { layer: 'Embedding-Token', weight: 'embeddings', source: 'albert.embeddings.word_embeddings.weight', transforms: vocabTransforms(opts) },
+    {
+      layer: 'Embedding-Token',
+      weight: 'embeddings',
+      source: 'albert.embeddings.word_embeddings.weight',
+      transforms: vocabTransforms(opts),
+    },
     { layer: 'Embedding-Segment', weight: 'embeddings', source: 'albert.embeddings.token_type_embeddings.weight' },
     { layer: 'Embedding-Position', weight: 'embeddings', source: 'albert.embeddings.position_embeddings.weight' },
     { layer: 'Embedding-Norm', weight: 'gamma', source: 'albert.embeddings.LayerNorm.weight' },
     { layer: 'Embedding-Norm', weight: 'beta', source: 'albert.embeddings.LayerNorm.bias' },
-    { layer: 'Embedding-Mapping', weight: 'kernel', source: 'albert.encoder.embedding_hidden_mapping_in.weight', transforms: T },
+    {
+      layer: 'Embedding-Mapping',
+      weight: 'kernel',
+      source: 'albert.encoder.embedding_hidden_mapping_in.weight',
+      transforms: T,
+    },
     { layer: 'Embedding-Mapping', weight: 'bias', source: 'albert.encoder.embedding_hidden_mapping_in.bias' },
   ];
   const hfLayer = (g: number, j: number): string => `albert.encoder.albert_layer_groups.${g}.albert_layers.${j}`;
@@ -175,15 +239,35 @@ export function buildAlbert(c: AlbertConfig, opts: AlbertBuildOptions = {}): Fam
     }
   }
 
-  const heads = bertHeads(x, tokenEmbedding, c, { ...opts, withNsp: opts.withSop || opts.withNsp }, {
-    pooler: 'albert.pooler', mlm: 'predictions', nsp: 'sop_classifier.classifier', nspName: 'sop_logits', mlmBias: 'predictions.bias',
-  });
+  const heads = bertHeads(
+    x,
+    tokenEmbedding,
+    c,
+    { ...opts, withNsp: opts.withSop || opts.withNsp },
+    {
+      pooler: 'albert.pooler',
+      mlm: 'predictions',
+      nsp: 'sop_classifier.classifier',
+      nspName: 'sop_logits',
+      mlmBias: 'predictions.bias',
+    },
+  );
   // bertHeads names BERT's `transform.` sub-module; ALBERT's MLM head has dense/LayerNorm directly under `predictions.`.
-  weightMap.push(...heads.weights.map((m) => ({ ...m, source: m.source.replace(/^predictions\.transform\./, 'predictions.') })));
-  const model = tf.model({ inputs: [ids, segments, mask], outputs: [x, ...heads.outputs], name: unshared ? 'albert_unshared' : 'albert' });
+  weightMap.push(
+    ...heads.weights.map((m) => ({ ...m, source: m.source.replace(/^predictions\.transform\./, 'predictions.') })),
+  );
+  const model = tf.model({
+    inputs: [ids, segments, mask],
+    outputs: [x, ...heads.outputs],
+    name: unshared ? 'albert_unshared' : 'albert',
+  });
   return {
-    model, config: c, inputNames: ['input_ids', 'token_type_ids', 'attention_mask'],
-    outputNames: ['last_hidden_state', ...heads.names], weightMap, prefix: 'albert.',
+    model,
+    config: c,
+    inputNames: ['input_ids', 'token_type_ids', 'attention_mask'],
+    outputNames: ['last_hidden_state', ...heads.names],
+    weightMap,
+    prefix: 'albert.',
   };
 }
 

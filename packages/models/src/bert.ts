@@ -7,8 +7,18 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {
-  Bert4tfjsError, readSafetensorsHeader, BiasAdd, ConditionalLayerNormalization, Dense, Embedding, FeedForward, LayerNormalization, MultiHeadAttention,
-  PositionEmbedding, TakeToken, type AttentionOption,
+  Bert4tfjsError,
+  readSafetensorsHeader,
+  BiasAdd,
+  ConditionalLayerNormalization,
+  Dense,
+  Embedding,
+  FeedForward,
+  LayerNormalization,
+  MultiHeadAttention,
+  PositionEmbedding,
+  TakeToken,
+  type AttentionOption,
 } from '@bert4tfjs/core';
 import { intKey, numKey, strKey, type RawConfig } from './config.ts';
 import type { WeightMapping, WeightTransform } from './weights.ts';
@@ -46,7 +56,10 @@ export function parseBertConfig(cfg: RawConfig, source = 'config'): BertConfig {
     layerNormEps: numKey(cfg, 'layer_norm_eps', source, 1e-12),
   };
   if (c.hiddenSize % c.numAttentionHeads !== 0) {
-    throw new Bert4tfjsError(`${source}: hidden_size ${c.hiddenSize} is not a multiple of num_attention_heads ${c.numAttentionHeads}`, 'bad-config');
+    throw new Bert4tfjsError(
+      `${source}: hidden_size ${c.hiddenSize} is not a multiple of num_attention_heads ${c.numAttentionHeads}`,
+      'bad-config',
+    );
   }
   return c;
 }
@@ -54,11 +67,20 @@ export function parseBertConfig(cfg: RawConfig, source = 'config'): BertConfig {
 /** The config.json keys of a BERT config (inverse of {@link parseBertConfig}). */
 export function bertConfigToJson(c: BertConfig, modelType = 'bert'): RawConfig {
   return {
-    model_type: modelType, vocab_size: c.vocabSize, hidden_size: c.hiddenSize, num_hidden_layers: c.numHiddenLayers,
-    num_attention_heads: c.numAttentionHeads, intermediate_size: c.intermediateSize, hidden_act: c.hiddenAct,
-    hidden_dropout_prob: c.hiddenDropoutProb, attention_probs_dropout_prob: c.attentionProbsDropoutProb,
-    max_position_embeddings: c.maxPositionEmbeddings, type_vocab_size: c.typeVocabSize,
-    initializer_range: c.initializerRange, layer_norm_eps: c.layerNormEps, pad_token_id: 0,
+    model_type: modelType,
+    vocab_size: c.vocabSize,
+    hidden_size: c.hiddenSize,
+    num_hidden_layers: c.numHiddenLayers,
+    num_attention_heads: c.numAttentionHeads,
+    intermediate_size: c.intermediateSize,
+    hidden_act: c.hiddenAct,
+    hidden_dropout_prob: c.hiddenDropoutProb,
+    attention_probs_dropout_prob: c.attentionProbsDropoutProb,
+    max_position_embeddings: c.maxPositionEmbeddings,
+    type_vocab_size: c.typeVocabSize,
+    initializer_range: c.initializerRange,
+    layer_norm_eps: c.layerNormEps,
+    pad_token_id: 0,
   };
 }
 
@@ -111,7 +133,11 @@ export function makeLayerNorm(name: string, epsilon: number, condition?: NormCon
 }
 
 /** Applies `norm` to `x`, with the condition as second input when there is one. */
-export function applyLayerNorm(norm: tf.layers.Layer, x: tf.SymbolicTensor, condition?: NormCondition | null): tf.SymbolicTensor {
+export function applyLayerNorm(
+  norm: tf.layers.Layer,
+  x: tf.SymbolicTensor,
+  condition?: NormCondition | null,
+): tf.SymbolicTensor {
   return (condition ? norm.apply([x, condition.input]) : norm.apply(x)) as tf.SymbolicTensor;
 }
 
@@ -120,7 +146,10 @@ export function conditionInput(opts: BertBuildOptions): NormCondition | null {
   const o = opts.layerNormCond;
   if (!o) return null;
   if (!Number.isInteger(o.size) || o.size < 1) {
-    throw new Bert4tfjsError(`layerNormCond.size must be a positive integer, got ${JSON.stringify(o.size)}`, 'bad-argument');
+    throw new Bert4tfjsError(
+      `layerNormCond.size must be a positive integer, got ${JSON.stringify(o.size)}`,
+      'bad-argument',
+    );
   }
   return { input: tf.input({ shape: [o.size], dtype: 'float32', name: 'condition' }), options: o };
 }
@@ -153,21 +182,46 @@ export function effectiveVocabSize(vocabSize: number, opts: BertBuildOptions): n
 
 /** Builds one post-LayerNorm Transformer block (BERT's) on `x`; returns its output. */
 export function postNormBlock(
-  x: tf.SymbolicTensor, mask: tf.SymbolicTensor, name: string,
-  c: { hiddenSize: number; numAttentionHeads: number; intermediateSize: number; hiddenAct: string; hiddenDropoutProb: number; attentionProbsDropoutProb: number; initializerRange: number; layerNormEps: number },
+  x: tf.SymbolicTensor,
+  mask: tf.SymbolicTensor,
+  name: string,
+  c: {
+    hiddenSize: number;
+    numAttentionHeads: number;
+    intermediateSize: number;
+    hiddenAct: string;
+    hiddenDropoutProb: number;
+    attentionProbsDropoutProb: number;
+    initializerRange: number;
+    layerNormEps: number;
+  },
   attention: AttentionOption | undefined,
   shared?: { attn: tf.layers.Layer; attnNorm: tf.layers.Layer; ffn: tf.layers.Layer; ffnNorm: tf.layers.Layer },
   condition?: NormCondition | null,
 ): tf.SymbolicTensor {
-  const attn = shared?.attn ?? new MultiHeadAttention({
-    name: `${name}-MultiHeadSelfAttention`, heads: c.numAttentionHeads, headSize: c.hiddenSize / c.numAttentionHeads,
-    maskInput: true, dropout: c.attentionProbsDropoutProb, initializerRange: c.initializerRange, attention,
-  });
+  const attn =
+    shared?.attn ??
+    new MultiHeadAttention({
+      name: `${name}-MultiHeadSelfAttention`,
+      heads: c.numAttentionHeads,
+      headSize: c.hiddenSize / c.numAttentionHeads,
+      maskInput: true,
+      dropout: c.attentionProbsDropoutProb,
+      initializerRange: c.initializerRange,
+      attention,
+    });
   let a = attn.apply([x, mask]) as tf.SymbolicTensor;
   a = tf.layers.dropout({ rate: c.hiddenDropoutProb }).apply(a) as tf.SymbolicTensor;
   const attnNorm = shared?.attnNorm ?? makeLayerNorm(`${name}-MultiHeadSelfAttention-Norm`, c.layerNormEps, condition);
   x = applyLayerNorm(attnNorm, tf.layers.add().apply([x, a]) as tf.SymbolicTensor, condition);
-  const ffn = shared?.ffn ?? new FeedForward({ name: `${name}-FeedForward`, units: c.intermediateSize, activation: c.hiddenAct, initializerRange: c.initializerRange });
+  const ffn =
+    shared?.ffn ??
+    new FeedForward({
+      name: `${name}-FeedForward`,
+      units: c.intermediateSize,
+      activation: c.hiddenAct,
+      initializerRange: c.initializerRange,
+    });
   let f = ffn.apply(x) as tf.SymbolicTensor;
   f = tf.layers.dropout({ rate: c.hiddenDropoutProb }).apply(f) as tf.SymbolicTensor;
   const ffnNorm = shared?.ffnNorm ?? makeLayerNorm(`${name}-FeedForward-Norm`, c.layerNormEps, condition);
@@ -179,7 +233,11 @@ export function bertBlockWeights(name: string, hf: string): WeightMapping[] {
   const T: WeightTransform[] = [{ kind: 'transpose' }];
   const attn = `${name}-MultiHeadSelfAttention`;
   const m: WeightMapping[] = [];
-  for (const [p, hfName] of [['q', 'query'], ['k', 'key'], ['v', 'value']] as const) {
+  for (const [p, hfName] of [
+    ['q', 'query'],
+    ['k', 'key'],
+    ['v', 'value'],
+  ] as const) {
     m.push({ layer: attn, weight: `${p}_kernel`, source: `${hf}.attention.self.${hfName}.weight`, transforms: T });
     m.push({ layer: attn, weight: `${p}_bias`, source: `${hf}.attention.self.${hfName}.bias` });
   }
@@ -203,8 +261,11 @@ export function bertBlockWeights(name: string, hf: string): WeightMapping[] {
  * output projection. Returns the extra outputs with their names, and their weight-map entries.
  */
 export function bertHeads(
-  hidden: tf.SymbolicTensor, tokenEmbedding: Embedding, c: BertConfig & { embeddingSize?: number },
-  opts: BertBuildOptions, hf: { pooler: string; mlm: string; nsp: string; nspName: string; mlmBias: string },
+  hidden: tf.SymbolicTensor,
+  tokenEmbedding: Embedding,
+  c: BertConfig & { embeddingSize?: number },
+  opts: BertBuildOptions,
+  hf: { pooler: string; mlm: string; nsp: string; nspName: string; mlmBias: string },
   condition?: NormCondition | null,
 ): { outputs: tf.SymbolicTensor[]; names: string[]; weights: WeightMapping[] } {
   const T: WeightTransform[] = [{ kind: 'transpose' }];
@@ -215,14 +276,26 @@ export function bertHeads(
   const withPool = opts.withPool || opts.withNsp || numLabels > 0;
   if (withPool) {
     const cls = new TakeToken({ name: 'Pooler', index: 0 }).apply(hidden) as tf.SymbolicTensor;
-    const pooled = new Dense({ name: 'Pooler-Dense', units: c.hiddenSize, activation: 'tanh', initializerRange: c.initializerRange }).apply(cls) as tf.SymbolicTensor;
+    const pooled = new Dense({
+      name: 'Pooler-Dense',
+      units: c.hiddenSize,
+      activation: 'tanh',
+      initializerRange: c.initializerRange,
+    }).apply(cls) as tf.SymbolicTensor;
     weights.push(
       { layer: 'Pooler-Dense', weight: 'kernel', source: `${hf.pooler}.weight`, transforms: T },
       { layer: 'Pooler-Dense', weight: 'bias', source: `${hf.pooler}.bias` },
     );
-    if (opts.withPool) { outputs.push(pooled); names.push('pooler_output'); }
+    if (opts.withPool) {
+      outputs.push(pooled);
+      names.push('pooler_output');
+    }
     if (opts.withNsp) {
-      outputs.push(new Dense({ name: 'NSP-Proba', units: 2, initializerRange: c.initializerRange }).apply(pooled) as tf.SymbolicTensor);
+      outputs.push(
+        new Dense({ name: 'NSP-Proba', units: 2, initializerRange: c.initializerRange }).apply(
+          pooled,
+        ) as tf.SymbolicTensor,
+      );
       names.push(hf.nspName);
       weights.push(
         { layer: 'NSP-Proba', weight: 'kernel', source: `${hf.nsp}.weight`, transforms: T },
@@ -230,8 +303,14 @@ export function bertHeads(
       );
     }
     if (numLabels > 0) {
-      const dropped = tf.layers.dropout({ rate: c.hiddenDropoutProb, name: 'Classifier-Dropout' }).apply(pooled) as tf.SymbolicTensor;
-      outputs.push(new Dense({ name: 'Classifier', units: numLabels, initializerRange: c.initializerRange }).apply(dropped) as tf.SymbolicTensor);
+      const dropped = tf.layers
+        .dropout({ rate: c.hiddenDropoutProb, name: 'Classifier-Dropout' })
+        .apply(pooled) as tf.SymbolicTensor;
+      outputs.push(
+        new Dense({ name: 'Classifier', units: numLabels, initializerRange: c.initializerRange }).apply(
+          dropped,
+        ) as tf.SymbolicTensor,
+      );
       names.push('logits');
       weights.push(
         // Optional: fine-tuning a pretrained encoder adds a fresh classifier its checkpoint lacks.
@@ -242,7 +321,12 @@ export function bertHeads(
   }
   if (opts.withMlm) {
     const e = c.embeddingSize ?? c.hiddenSize;
-    let m = new Dense({ name: 'MLM-Dense', units: e, activation: c.hiddenAct, initializerRange: c.initializerRange }).apply(hidden) as tf.SymbolicTensor;
+    let m = new Dense({
+      name: 'MLM-Dense',
+      units: e,
+      activation: c.hiddenAct,
+      initializerRange: c.initializerRange,
+    }).apply(hidden) as tf.SymbolicTensor;
     m = applyLayerNorm(makeLayerNorm('MLM-Norm', c.layerNormEps, condition), m, condition);
     m = tokenEmbedding.apply(m) as tf.SymbolicTensor;
     m = new BiasAdd({ name: 'MLM-Bias' }).apply(m) as tf.SymbolicTensor;
@@ -286,7 +370,10 @@ export function resolveNumLabels(opts: BertBuildOptions & { checkpointPath?: unk
   if (opts.numLabels === null) return 0;
   if (opts.numLabels !== undefined) {
     if (!Number.isInteger(opts.numLabels) || opts.numLabels < 1) {
-      throw new Bert4tfjsError(`numLabels must be a positive integer, got ${JSON.stringify(opts.numLabels)}`, 'bad-argument');
+      throw new Bert4tfjsError(
+        `numLabels must be a positive integer, got ${JSON.stringify(opts.numLabels)}`,
+        'bad-argument',
+      );
     }
     return opts.numLabels;
   }
@@ -303,16 +390,36 @@ export function buildBert(c: BertConfig, opts: BertBuildOptions = {}): FamilyBui
   opts = { ...opts, numLabels: resolveNumLabels(opts) || null };
   const { ids, segments, mask } = bertInputs();
   const condition = conditionInput(opts);
-  const tokenEmbedding = new Embedding({ name: 'Embedding-Token', inputDim: effectiveVocabSize(c.vocabSize, opts), outputDim: c.hiddenSize, initializerRange: c.initializerRange });
+  const tokenEmbedding = new Embedding({
+    name: 'Embedding-Token',
+    inputDim: effectiveVocabSize(c.vocabSize, opts),
+    outputDim: c.hiddenSize,
+    initializerRange: c.initializerRange,
+  });
   let x = tokenEmbedding.apply(ids) as tf.SymbolicTensor;
-  const s = new Embedding({ name: 'Embedding-Segment', inputDim: c.typeVocabSize, outputDim: c.hiddenSize, initializerRange: c.initializerRange }).apply(segments) as tf.SymbolicTensor;
+  const s = new Embedding({
+    name: 'Embedding-Segment',
+    inputDim: c.typeVocabSize,
+    outputDim: c.hiddenSize,
+    initializerRange: c.initializerRange,
+  }).apply(segments) as tf.SymbolicTensor;
   x = tf.layers.add({ name: 'Embedding-Token-Segment' }).apply([x, s]) as tf.SymbolicTensor;
-  x = new PositionEmbedding({ name: 'Embedding-Position', maxPositions: c.maxPositionEmbeddings, outputDim: c.hiddenSize, initializerRange: c.initializerRange }).apply(x) as tf.SymbolicTensor;
+  x = new PositionEmbedding({
+    name: 'Embedding-Position',
+    maxPositions: c.maxPositionEmbeddings,
+    outputDim: c.hiddenSize,
+    initializerRange: c.initializerRange,
+  }).apply(x) as tf.SymbolicTensor;
   x = applyLayerNorm(makeLayerNorm('Embedding-Norm', c.layerNormEps, condition), x, condition);
   x = tf.layers.dropout({ rate: c.hiddenDropoutProb, name: 'Embedding-Dropout' }).apply(x) as tf.SymbolicTensor;
 
   const weightMap: WeightMapping[] = [
-    { layer: 'Embedding-Token', weight: 'embeddings', source: 'bert.embeddings.word_embeddings.weight', transforms: vocabTransforms(opts) },
+    {
+      layer: 'Embedding-Token',
+      weight: 'embeddings',
+      source: 'bert.embeddings.word_embeddings.weight',
+      transforms: vocabTransforms(opts),
+    },
     { layer: 'Embedding-Segment', weight: 'embeddings', source: 'bert.embeddings.token_type_embeddings.weight' },
     { layer: 'Embedding-Position', weight: 'embeddings', source: 'bert.embeddings.position_embeddings.weight' },
     { layer: 'Embedding-Norm', weight: 'gamma', source: 'bert.embeddings.LayerNorm.weight' },
@@ -322,14 +429,29 @@ export function buildBert(c: BertConfig, opts: BertBuildOptions = {}): FamilyBui
     x = postNormBlock(x, mask, `Transformer-${i}`, c, opts.attention, undefined, condition);
     weightMap.push(...bertBlockWeights(`Transformer-${i}`, `bert.encoder.layer.${i}`));
   }
-  const heads = bertHeads(x, tokenEmbedding, c, opts, {
-    pooler: 'bert.pooler.dense', mlm: 'cls.predictions', nsp: 'cls.seq_relationship', nspName: 'nsp_logits', mlmBias: 'cls.predictions.bias',
-  }, condition);
+  const heads = bertHeads(
+    x,
+    tokenEmbedding,
+    c,
+    opts,
+    {
+      pooler: 'bert.pooler.dense',
+      mlm: 'cls.predictions',
+      nsp: 'cls.seq_relationship',
+      nspName: 'nsp_logits',
+      mlmBias: 'cls.predictions.bias',
+    },
+    condition,
+  );
   weightMap.push(...heads.weights);
   const inputs = condition ? [ids, segments, mask, condition.input] : [ids, segments, mask];
   const model = tf.model({ inputs, outputs: [x, ...heads.outputs], name: 'bert' });
   return {
-    model, config: c, inputNames: ['input_ids', 'token_type_ids', 'attention_mask', ...(condition ? ['condition'] : [])],
-    outputNames: ['last_hidden_state', ...heads.names], weightMap, prefix: 'bert.',
+    model,
+    config: c,
+    inputNames: ['input_ids', 'token_type_ids', 'attention_mask', ...(condition ? ['condition'] : [])],
+    outputNames: ['last_hidden_state', ...heads.names],
+    weightMap,
+    prefix: 'bert.',
   };
 }

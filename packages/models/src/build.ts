@@ -5,7 +5,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { Bert4tfjsError, deferInitialization, readSafetensors, type NamedTensors } from '@bert4tfjs/core';
 import type { BertBuildOptions } from './bert.ts';
 import { readConfigFile, type RawConfig } from './config.ts';
@@ -74,7 +74,10 @@ export function buildTransformerModel(options: BuildTransformerOptions): Transfo
     raw = readConfigFile(options.configPath);
     source = options.configPath;
   } else {
-    throw new Bert4tfjsError('buildTransformerModel: give `config` (an object) or `configPath` (a config.json)', 'bad-argument');
+    throw new Bert4tfjsError(
+      'buildTransformerModel: give `config` (an object) or `configPath` (a config.json)',
+      'bad-argument',
+    );
   }
   const name = options.model ?? (typeof raw.model_type === 'string' ? raw.model_type : undefined);
   if (!name) throw new Bert4tfjsError(`${source}: no 'model_type'; pass the \`model\` option`, 'bad-config');
@@ -91,12 +94,21 @@ export function buildTransformerModel(options: BuildTransformerOptions): Transfo
   const { model: _m, config: _c, inputNames: _i, outputNames: _o, weightMap: _w, prefix: _p, ...extras } = built;
   const result: TransformerModel = {
     ...extras,
-    model: built.model, family: name, config, rawConfig: { ...raw, ...family.configToJson(config, name) },
-    inputNames: built.inputNames, outputNames: built.outputNames, weightMap: built.weightMap, prefix: built.prefix,
+    model: built.model,
+    family: name,
+    config,
+    rawConfig: { ...raw, ...family.configToJson(config, name) },
+    inputNames: built.inputNames,
+    outputNames: built.outputNames,
+    weightMap: built.weightMap,
+    prefix: built.prefix,
     loadWeights(src: string | NamedTensors): LoadReport {
       const file = typeof src === 'string' ? resolveCheckpointPath(src) : null;
       const tensors = file ? readSafetensors(file) : (src as NamedTensors);
-      return loadMappedWeights(built.model, built.weightMap, tensors, { prefix: built.prefix, source: file ?? 'tensors' });
+      return loadMappedWeights(built.model, built.weightMap, tensors, {
+        prefix: built.prefix,
+        source: file ?? 'tensors',
+      });
     },
   };
   if (options.checkpointPath) {

@@ -27,7 +27,10 @@ export function readConfigFile(path: string): RawConfig {
 export function intKey(cfg: RawConfig, key: string, source: string, fallback?: number): number {
   const v = cfg[key] ?? fallback;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
-    throw new Bert4tfjsError(`${source}: '${key}' must be a non-negative integer, got ${JSON.stringify(cfg[key])}`, 'bad-config');
+    throw new Bert4tfjsError(
+      `${source}: '${key}' must be a non-negative integer, got ${JSON.stringify(cfg[key])}`,
+      'bad-config',
+    );
   }
   return v;
 }

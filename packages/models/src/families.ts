@@ -4,7 +4,14 @@
  * place that lists them.
  */
 import { Bert4tfjsError } from '@bert4tfjs/core';
-import { bertConfigToJson, bertHeadsFromTensorNames, buildBert, parseBertConfig, type BertBuildOptions, type FamilyBuild } from './bert.ts';
+import {
+  bertConfigToJson,
+  bertHeadsFromTensorNames,
+  buildBert,
+  parseBertConfig,
+  type BertBuildOptions,
+  type FamilyBuild,
+} from './bert.ts';
 import type { RawConfig } from './config.ts';
 import type { TransformerModel } from './build.ts';
 import { ALBERT_FAMILY } from './albert.ts';
@@ -32,7 +39,8 @@ const FAMILIES: Family[] = [
     names: ['bert', 'wobert', 'roberta-wwm'],
     parseConfig: parseBertConfig,
     build: (c, o) => buildBert(c as ReturnType<typeof parseBertConfig>, o),
-    configToJson: (c, t) => bertConfigToJson(c as ReturnType<typeof parseBertConfig>, t === 'wobert' || t === 'roberta-wwm' ? 'bert' : t),
+    configToJson: (c, t) =>
+      bertConfigToJson(c as ReturnType<typeof parseBertConfig>, t === 'wobert' || t === 'roberta-wwm' ? 'bert' : t),
     headsFromTensorNames: bertHeadsFromTensorNames,
   },
   ...[ALBERT_FAMILY, T5_FAMILY, TRANSFO_XL_FAMILY].filter((f): f is Family => f !== null),
@@ -47,7 +55,10 @@ export function registerFamily(family: Family): void {
 export function getFamily(name: string): Family {
   const f = FAMILIES.find((x) => x.names.includes(name));
   if (!f) {
-    throw new Bert4tfjsError(`unknown model '${name}' (known: ${FAMILIES.flatMap((x) => x.names).join(', ')})`, 'bad-argument');
+    throw new Bert4tfjsError(
+      `unknown model '${name}' (known: ${FAMILIES.flatMap((x) => x.names).join(', ')})`,
+      'bad-argument',
+    );
   }
   return f;
 }

@@ -6,7 +6,12 @@
 import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import {
-  Bert4tfjsError, float32ToRaw, readSafetensorsHeader, writeDirAtomic, writeSafetensors, type NamedTensors,
+  Bert4tfjsError,
+  float32ToRaw,
+  readSafetensorsHeader,
+  writeDirAtomic,
+  writeSafetensors,
+  type NamedTensors,
 } from '@bert4tfjs/core';
 import { readConfigFile } from './config.ts';
 import { getFamily } from './families.ts';
@@ -42,7 +47,7 @@ export function exportHfTensors(built: TransformerModel, dtype: 'F32' | 'F16' | 
   for (const m of built.weightMap) {
     const v = findWeight(built.model, m.layer, m.weight).read();
     const transposed = m.transforms?.some((t) => t.kind === 'transpose');
-    const values = (transposed ? v.transpose() : v);
+    const values = transposed ? v.transpose() : v;
     const data = values.dataSync() as Float32Array;
     out.set(m.source, float32ToRaw(data, values.shape as number[], dtype));
     if (values !== v) values.dispose();
@@ -54,18 +59,27 @@ export function exportHfTensors(built: TransformerModel, dtype: 'F32' | 'F16' | 
 export async function saveModelDir(
   built: TransformerModel,
   dir: string,
-  options: { vocabFiles?: string[]; force?: boolean; dtype?: 'F32' | 'F16' | 'BF16'; extraConfig?: Record<string, unknown> } = {},
+  options: {
+    vocabFiles?: string[];
+    force?: boolean;
+    dtype?: 'F32' | 'F16' | 'BF16';
+    extraConfig?: Record<string, unknown>;
+  } = {},
 ): Promise<void> {
   const tensors = exportHfTensors(built, options.dtype);
   const vocabEntry = built.model.getLayer('Embedding-Token')?.weights[0];
   const config = { ...built.rawConfig, ...options.extraConfig };
   if (vocabEntry) config.vocab_size = vocabEntry.shape[0];
-  await writeDirAtomic(dir, (tmp) => {
-    writeFileSync(join(tmp, 'config.json'), JSON.stringify(config, null, 2) + '\n');
-    writeSafetensors(join(tmp, 'model.safetensors'), tensors, { format: 'pt' });
-    for (const f of options.vocabFiles ?? []) {
-      if (!existsSync(f)) throw new Bert4tfjsError(`vocabulary file not found: ${f}`, 'missing-file');
-      copyFileSync(f, join(tmp, basename(f)));
-    }
-  }, { force: options.force });
+  await writeDirAtomic(
+    dir,
+    (tmp) => {
+      writeFileSync(join(tmp, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+      writeSafetensors(join(tmp, 'model.safetensors'), tensors, { format: 'pt' });
+      for (const f of options.vocabFiles ?? []) {
+        if (!existsSync(f)) throw new Bert4tfjsError(`vocabulary file not found: ${f}`, 'missing-file');
+        copyFileSync(f, join(tmp, basename(f)));
+      }
+    },
+    { force: options.force },
+  );
 }

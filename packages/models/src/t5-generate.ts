@@ -6,7 +6,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {
-  AutoRegressiveDecoder, Bert4tfjsError, dense, softmaxAttention, type ReorderStateFn, type StepFn, type StepOutput,
+  AutoRegressiveDecoder,
+  Bert4tfjsError,
+  dense,
+  softmaxAttention,
+  type ReorderStateFn,
+  type StepFn,
+  type StepOutput,
 } from '@bert4tfjs/core';
 import type { TransformerModel } from './build.ts';
 import type { T5Build, T5Config, T5StackLayers } from './t5.ts';
@@ -56,7 +62,10 @@ function t5Parts(built: TransformerModel | T5Build): T5Parts {
   const b = built as Partial<T5Build>;
   if (!b.layers || !b.encoder || !b.decoder || !(b.layers as T5Parts['layers']).decoder) {
     const family = (built as Partial<TransformerModel>).family ?? 'unknown';
-    throw new Bert4tfjsError(`t5Generator: needs a model built as t5 / t5.1.1 / mt5, got a '${family}' model`, 'bad-argument');
+    throw new Bert4tfjsError(
+      `t5Generator: needs a model built as t5 / t5.1.1 / mt5, got a '${family}' model`,
+      'bad-argument',
+    );
   }
   return b as T5Parts;
 }
@@ -70,9 +79,17 @@ function checkMatrix(name: string, m: unknown, rows?: number, cols?: number): nu
     throw new Bert4tfjsError(`t5Generator: '${name}' has ${m.length} rows, input_ids has ${rows}`, 'bad-input');
   }
   (m as unknown[][]).forEach((r, i) => {
-    if (r.length !== width) throw new Bert4tfjsError(`t5Generator: '${name}' row ${i} has length ${r.length}, expected ${width} (pad every row)`, 'bad-input');
+    if (r.length !== width)
+      throw new Bert4tfjsError(
+        `t5Generator: '${name}' row ${i} has length ${r.length}, expected ${width} (pad every row)`,
+        'bad-input',
+      );
     r.forEach((v, j) => {
-      if (!Number.isInteger(v)) throw new Bert4tfjsError(`t5Generator: '${name}'[${i}][${j}] = ${JSON.stringify(v)} is not an integer`, 'bad-input');
+      if (!Number.isInteger(v))
+        throw new Bert4tfjsError(
+          `t5Generator: '${name}'[${i}][${j}] = ${JSON.stringify(v)} is not an integer`,
+          'bad-input',
+        );
     });
   });
   return m as number[][];
@@ -100,7 +117,11 @@ function kernel(model: tf.LayersModel, layer: string, p: 'q' | 'k' | 'v' | 'o'):
  * caches. Returns next-token logits of the last position [N, V] and the new cache (cross entries and
  * mask are passed through unchanged).
  */
-function decodeIncrement(parts: T5Parts, ids: tf.Tensor2D, cache: T5DecoderCache): { logits: tf.Tensor2D; cache: T5DecoderCache } {
+function decodeIncrement(
+  parts: T5Parts,
+  ids: tf.Tensor2D,
+  cache: T5DecoderCache,
+): { logits: tf.Tensor2D; cache: T5DecoderCache } {
   const { model, config: c, layers } = parts;
   const dec: T5StackLayers = layers.decoder;
   const past = cache.selfKeys.length ? (cache.selfKeys[0].shape[2] as number) : 0;
@@ -126,8 +147,15 @@ function decodeIncrement(parts: T5Parts, ids: tf.Tensor2D, cache: T5DecoderCache
     h = b.crossNorm!.apply(x) as tf.Tensor;
     const cq = splitHeads(dense(h, kernel(model, cross, 'q')), c.numHeads);
     ctx = softmaxAttention({
-      q: cq, k: cache.crossKeys[i], v: cache.crossValues[i], keyMask: cache.encoderMask, bias: null,
-      causal: false, scale: 1, dropout: 0, training: false,
+      q: cq,
+      k: cache.crossKeys[i],
+      v: cache.crossValues[i],
+      keyMask: cache.encoderMask,
+      bias: null,
+      causal: false,
+      scale: 1,
+      dropout: 0,
+      training: false,
     });
     x = tf.add(x, dense(mergeHeads(ctx), kernel(model, cross, 'o')));
     x = tf.add(x, b.ffn.apply(b.ffnNorm.apply(x)) as tf.Tensor);
@@ -154,8 +182,11 @@ export const reorderT5Cache: ReorderStateFn<T5DecoderCache> = (state, indices) =
     const idx = tf.tensor1d(indices, 'int32');
     const g = <T extends tf.Tensor>(t: T): T => tf.gather(t, idx, 0) as T;
     return {
-      selfKeys: state.selfKeys.map(g), selfValues: state.selfValues.map(g),
-      crossKeys: state.crossKeys.map(g), crossValues: state.crossValues.map(g), encoderMask: g(state.encoderMask),
+      selfKeys: state.selfKeys.map(g),
+      selfValues: state.selfValues.map(g),
+      crossKeys: state.crossKeys.map(g),
+      crossValues: state.crossValues.map(g),
+      encoderMask: g(state.encoderMask),
     };
   });
 
@@ -164,14 +195,27 @@ export const reorderT5Cache: ReorderStateFn<T5DecoderCache> = (state, indices) =
  * model: `const g = t5Generator(built, { input_ids }); const out = await g.decoder({ maxLength: 32 })
  * .beamSearch({ topK: 4, numInputs: g.numInputs }); g.dispose();`
  */
-export function t5Generator(built: TransformerModel | T5Build, inputs: T5EncoderInputs, options: T5GeneratorOptions = {}): T5Generator {
+export function t5Generator(
+  built: TransformerModel | T5Build,
+  inputs: T5EncoderInputs,
+  options: T5GeneratorOptions = {},
+): T5Generator {
   const parts = t5Parts(built);
   const c = parts.config;
   const ids = checkMatrix('input_ids', inputs?.input_ids);
-  ids.forEach((r, i) => r.forEach((v, j) => {
-    if (v < 0 || v >= c.vocabSize) throw new Bert4tfjsError(`t5Generator: input_ids[${i}][${j}] = ${v} is outside the vocabulary [0, ${c.vocabSize})`, 'bad-input');
-  }));
-  const maskRows = inputs.attention_mask === undefined ? ids.map((r) => r.map(() => 1)) : checkMatrix('attention_mask', inputs.attention_mask, ids.length, ids[0].length);
+  ids.forEach((r, i) =>
+    r.forEach((v, j) => {
+      if (v < 0 || v >= c.vocabSize)
+        throw new Bert4tfjsError(
+          `t5Generator: input_ids[${i}][${j}] = ${v} is outside the vocabulary [0, ${c.vocabSize})`,
+          'bad-input',
+        );
+    }),
+  );
+  const maskRows =
+    inputs.attention_mask === undefined
+      ? ids.map((r) => r.map(() => 1))
+      : checkMatrix('attention_mask', inputs.attention_mask, ids.length, ids[0].length);
   const useCache = options.cache ?? true;
   const numInputs = ids.length;
 
@@ -180,52 +224,77 @@ export function t5Generator(built: TransformerModel | T5Build, inputs: T5Encoder
     const mask = tf.tensor2d(maskRows, undefined, 'float32');
     const hidden = parts.encoder.predict([tf.tensor2d(ids, undefined, 'int32'), mask]) as tf.Tensor;
     const proj = (p: 'k' | 'v'): tf.Tensor4D[] =>
-      parts.layers.decoder.blocks.map((b) => splitHeads(dense(hidden, kernel(parts.model, b.crossAttn!.name, p)), c.numHeads));
+      parts.layers.decoder.blocks.map((b) =>
+        splitHeads(dense(hidden, kernel(parts.model, b.crossAttn!.name, p)), c.numHeads),
+      );
     return { mask, hidden, keys: proj('k'), values: proj('v') };
   });
   let disposed = false;
 
   const rowsOf = (inputIndex: number[]): tf.Tensor1D => {
     inputIndex.forEach((g) => {
-      if (!Number.isInteger(g) || g < 0 || g >= numInputs) throw new Bert4tfjsError(`t5Generator: inputIndex ${g} is outside [0, ${numInputs}) (numInputs is ${numInputs})`, 'bad-argument');
+      if (!Number.isInteger(g) || g < 0 || g >= numInputs)
+        throw new Bert4tfjsError(
+          `t5Generator: inputIndex ${g} is outside [0, ${numInputs}) (numInputs is ${numInputs})`,
+          'bad-argument',
+        );
     });
     return tf.tensor1d(inputIndex, 'int32');
   };
 
   const step: StepFn<T5DecoderCache> = (outputIds, state, inputIndex) => {
     if (disposed) throw new Bert4tfjsError('t5Generator: used after dispose()', 'bad-argument');
-    const past = state && state.selfKeys.length ? (state.selfKeys[0].shape[2] as number) : 0;
+    const past = state?.selfKeys.length ? (state.selfKeys[0].shape[2] as number) : 0;
     const n = outputIds[0]?.length ?? 0;
     if (outputIds.some((r) => r.length !== n) || n <= past) {
-      throw new Bert4tfjsError(`t5Generator: every hypothesis must have the same length, longer than the ${past} cached token(s)`, 'bad-argument');
+      throw new Bert4tfjsError(
+        `t5Generator: every hypothesis must have the same length, longer than the ${past} cached token(s)`,
+        'bad-argument',
+      );
     }
     return tidyStep(() => {
       const rows = rowsOf(inputIndex);
       if (!useCache) {
         // Reference path: the full decoder on the whole prefix, no cache.
         const out = parts.decoder.predict([
-          tf.tensor2d(outputIds, undefined, 'int32'), tf.ones([outputIds.length, n]), tf.gather(encoded.hidden, rows), tf.gather(encoded.mask, rows),
+          tf.tensor2d(outputIds, undefined, 'int32'),
+          tf.ones([outputIds.length, n]),
+          tf.gather(encoded.hidden, rows),
+          tf.gather(encoded.mask, rows),
         ]) as tf.Tensor[];
         const logits = tf.reshape(tf.slice(out[1], [0, n - 1, 0], [-1, 1, -1]), [outputIds.length, -1]) as tf.Tensor2D;
         return { logits };
       }
       const cache: T5DecoderCache = state ?? {
-        selfKeys: [], selfValues: [],
+        selfKeys: [],
+        selfValues: [],
         crossKeys: encoded.keys.map((k) => tf.gather(k, rows) as tf.Tensor4D),
         crossValues: encoded.values.map((v) => tf.gather(v, rows) as tf.Tensor4D),
         encoderMask: tf.gather(encoded.mask, rows) as tf.Tensor2D,
       };
-      const fresh = tf.tensor2d(outputIds.map((r) => r.slice(past)), undefined, 'int32');
+      const fresh = tf.tensor2d(
+        outputIds.map((r) => r.slice(past)),
+        undefined,
+        'int32',
+      );
       const { logits, cache: next } = decodeIncrement(parts, fresh, cache);
       return { logits, state: next };
     });
   };
 
   return {
-    numInputs, step, reorderState: reorderT5Cache,
-    decoder: (o) => new AutoRegressiveDecoder<T5DecoderCache>({
-      startId: c.decoderStartTokenId, endId: c.eosTokenId, maxLength: o.maxLength, minLength: o.minLength, step, reorderState: reorderT5Cache,
-    }),
+    numInputs,
+    step,
+    reorderState: reorderT5Cache,
+    decoder: (o) =>
+      new AutoRegressiveDecoder<T5DecoderCache>({
+        startId: c.decoderStartTokenId,
+        endId: c.eosTokenId,
+        maxLength: o.maxLength,
+        minLength: o.minLength,
+        step,
+        reorderState: reorderT5Cache,
+      }),
     dispose(): void {
       if (disposed) return;
       disposed = true;

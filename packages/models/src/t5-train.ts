@@ -31,7 +31,11 @@ function t5Config(built: TransformerModel | T5Build): T5Config {
 }
 
 function matrix(name: string, m: number[][] | undefined, rows: number): number[][] {
-  if (!Array.isArray(m) || m.length !== rows || m.some((r) => !Array.isArray(r) || r.length !== m[0].length || r.length === 0)) {
+  if (
+    !Array.isArray(m) ||
+    m.length !== rows ||
+    m.some((r) => !Array.isArray(r) || r.length !== m[0].length || r.length === 0)
+  ) {
     throw new Bert4tfjsError(`t5Seq2SeqLoss: '${name}' must be ${rows} non-empty rows of one length`, 'bad-input');
   }
   return m;
@@ -41,19 +45,29 @@ function matrix(name: string, m: number[][] | undefined, rows: number): number[]
  * Mean cross-entropy of the next-token predictions over the label positions that are not
  * `pad_token_id`. `training` (default true) turns dropout on.
  */
-export function t5Seq2SeqLoss(built: TransformerModel | T5Build, batch: T5Seq2SeqBatch, options: { training?: boolean } = {}): tf.Scalar {
+export function t5Seq2SeqLoss(
+  built: TransformerModel | T5Build,
+  batch: T5Seq2SeqBatch,
+  options: { training?: boolean } = {},
+): tf.Scalar {
   const c = t5Config(built);
   const rows = Array.isArray(batch?.input_ids) ? batch.input_ids.length : 0;
   const ids = matrix('input_ids', batch?.input_ids, rows);
   if (rows === 0) throw new Bert4tfjsError('t5Seq2SeqLoss: empty batch', 'bad-input');
-  const mask = batch.attention_mask === undefined ? ids.map((r) => r.map(() => 1)) : matrix('attention_mask', batch.attention_mask, rows);
-  if (mask[0].length !== ids[0].length) throw new Bert4tfjsError('t5Seq2SeqLoss: attention_mask must have the shape of input_ids', 'bad-input');
+  const mask =
+    batch.attention_mask === undefined
+      ? ids.map((r) => r.map(() => 1))
+      : matrix('attention_mask', batch.attention_mask, rows);
+  if (mask[0].length !== ids[0].length)
+    throw new Bert4tfjsError('t5Seq2SeqLoss: attention_mask must have the shape of input_ids', 'bad-input');
   const labels = matrix('labels', batch.labels, rows);
   return tf.tidy(() => {
     const decIds = shiftRight(labels, c.decoderStartTokenId);
     const feeds = [
-      tf.tensor2d(ids, undefined, 'int32'), tf.tensor2d(mask, undefined, 'float32'),
-      tf.tensor2d(decIds, undefined, 'int32'), tf.ones([rows, labels[0].length]),
+      tf.tensor2d(ids, undefined, 'int32'),
+      tf.tensor2d(mask, undefined, 'float32'),
+      tf.tensor2d(decIds, undefined, 'int32'),
+      tf.ones([rows, labels[0].length]),
     ];
     const outputs = built.model.apply(feeds, { training: options.training ?? true }) as tf.Tensor[];
     const y = tf.tensor2d(labels, undefined, 'int32');

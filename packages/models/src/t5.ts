@@ -6,7 +6,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {
-  Bert4tfjsError, Dense, Embedding, FeedForward, LayerNormalization, MultiHeadAttention, RelativePositionBias,
+  Bert4tfjsError,
+  Dense,
+  Embedding,
+  FeedForward,
+  LayerNormalization,
+  MultiHeadAttention,
+  RelativePositionBias,
 } from '@bert4tfjs/core';
 import { intKey, numKey, strKey, type RawConfig } from './config.ts';
 import type { FamilyBuild } from './bert.ts';
@@ -47,13 +53,20 @@ export function parseT5Config(cfg: RawConfig, source = 'config'): T5Config {
   const proj = strKey(cfg, 'feed_forward_proj', source, modelType === 'mt5' ? 'gated-gelu' : 'relu');
   const parts = proj.split('-');
   if (parts.length > 2 || (parts.length === 2 && parts[0] !== 'gated') || !parts[parts.length - 1]) {
-    throw new Bert4tfjsError(`${source}: 'feed_forward_proj' must be 'ACT' or 'gated-ACT' (e.g. relu, gated-gelu), got '${proj}'`, 'bad-config');
+    throw new Bert4tfjsError(
+      `${source}: 'feed_forward_proj' must be 'ACT' or 'gated-ACT' (e.g. relu, gated-gelu), got '${proj}'`,
+      'bad-config',
+    );
   }
   const isGatedAct = parts.length === 2;
   // 'gated-gelu' means the tanh approximation in every released T5.1.1/mT5 checkpoint.
   const denseActFn = proj === 'gated-gelu' ? 'gelu_new' : parts[parts.length - 1];
   const tie = cfg.tie_word_embeddings ?? modelType === 't5';
-  if (typeof tie !== 'boolean') throw new Bert4tfjsError(`${source}: 'tie_word_embeddings' must be true or false, got ${JSON.stringify(tie)}`, 'bad-config');
+  if (typeof tie !== 'boolean')
+    throw new Bert4tfjsError(
+      `${source}: 'tie_word_embeddings' must be true or false, got ${JSON.stringify(tie)}`,
+      'bad-config',
+    );
   const numLayers = intKey(cfg, 'num_layers', source, 6);
   const c: T5Config = {
     modelType,
@@ -69,7 +82,10 @@ export function parseT5Config(cfg: RawConfig, source = 'config'): T5Config {
     dropoutRate: numKey(cfg, 'dropout_rate', source, 0.1),
     layerNormEpsilon: numKey(cfg, 'layer_norm_epsilon', source, 1e-6),
     initializerFactor: numKey(cfg, 'initializer_factor', source, 1),
-    feedForwardProj: proj, denseActFn, isGatedAct, tieWordEmbeddings: tie,
+    feedForwardProj: proj,
+    denseActFn,
+    isGatedAct,
+    tieWordEmbeddings: tie,
     padTokenId: intKey(cfg, 'pad_token_id', source, 0),
     eosTokenId: intKey(cfg, 'eos_token_id', source, 1),
     decoderStartTokenId: intKey(cfg, 'decoder_start_token_id', source, 0),
@@ -77,20 +93,35 @@ export function parseT5Config(cfg: RawConfig, source = 'config'): T5Config {
   for (const k of ['vocabSize', 'dModel', 'dKv', 'dFf', 'numHeads'] as const) {
     if (c[k] < 1) throw new Bert4tfjsError(`${source}: '${k}' must be >= 1, got ${c[k]}`, 'bad-config');
   }
-  if (c.dropoutRate < 0 || c.dropoutRate >= 1) throw new Bert4tfjsError(`${source}: 'dropout_rate' must be in [0, 1), got ${c.dropoutRate}`, 'bad-config');
+  if (c.dropoutRate < 0 || c.dropoutRate >= 1)
+    throw new Bert4tfjsError(`${source}: 'dropout_rate' must be in [0, 1), got ${c.dropoutRate}`, 'bad-config');
   return c;
 }
 
 /** The config.json keys of a T5 config (inverse of {@link parseT5Config}). */
 export function t5ConfigToJson(c: T5Config, modelType = c.modelType): RawConfig {
   return {
-    model_type: modelType === 'mt5' ? 'mt5' : 't5', vocab_size: c.vocabSize, d_model: c.dModel, d_kv: c.dKv, d_ff: c.dFf,
-    num_layers: c.numLayers, num_decoder_layers: c.numDecoderLayers, num_heads: c.numHeads,
-    relative_attention_num_buckets: c.relativeAttentionNumBuckets, relative_attention_max_distance: c.relativeAttentionMaxDistance,
-    dropout_rate: c.dropoutRate, layer_norm_epsilon: c.layerNormEpsilon, initializer_factor: c.initializerFactor,
-    feed_forward_proj: c.feedForwardProj, dense_act_fn: c.denseActFn, is_gated_act: c.isGatedAct,
-    tie_word_embeddings: c.tieWordEmbeddings, pad_token_id: c.padTokenId, eos_token_id: c.eosTokenId,
-    decoder_start_token_id: c.decoderStartTokenId, is_encoder_decoder: true,
+    model_type: modelType === 'mt5' ? 'mt5' : 't5',
+    vocab_size: c.vocabSize,
+    d_model: c.dModel,
+    d_kv: c.dKv,
+    d_ff: c.dFf,
+    num_layers: c.numLayers,
+    num_decoder_layers: c.numDecoderLayers,
+    num_heads: c.numHeads,
+    relative_attention_num_buckets: c.relativeAttentionNumBuckets,
+    relative_attention_max_distance: c.relativeAttentionMaxDistance,
+    dropout_rate: c.dropoutRate,
+    layer_norm_epsilon: c.layerNormEpsilon,
+    initializer_factor: c.initializerFactor,
+    feed_forward_proj: c.feedForwardProj,
+    dense_act_fn: c.denseActFn,
+    is_gated_act: c.isGatedAct,
+    tie_word_embeddings: c.tieWordEmbeddings,
+    pad_token_id: c.padTokenId,
+    eos_token_id: c.eosTokenId,
+    decoder_start_token_id: c.decoderStartTokenId,
+    is_encoder_decoder: true,
   };
 }
 
@@ -118,11 +149,21 @@ function makeStack(c: T5Config, name: 'Encoder' | 'Decoder'): T5StackLayers {
   const n = isDecoder ? c.numDecoderLayers : c.numLayers;
   // Hugging Face's initialisation scales (weights are usually loaded; this matters when training from scratch).
   const std = c.initializerFactor * c.dModel ** -0.5;
-  const norm = (layer: string): LayerNormalization => new LayerNormalization({ name: layer, rms: true, epsilon: c.layerNormEpsilon });
-  const attn = (layer: string, cross: boolean): MultiHeadAttention => new MultiHeadAttention({
-    name: layer, heads: c.numHeads, headSize: c.dKv, sources: cross ? 2 : 1, useBias: false, scaleScores: false,
-    maskInput: true, biasInput: !cross, causal: isDecoder && !cross, initializerRange: std,
-  });
+  const norm = (layer: string): LayerNormalization =>
+    new LayerNormalization({ name: layer, rms: true, epsilon: c.layerNormEpsilon });
+  const attn = (layer: string, cross: boolean): MultiHeadAttention =>
+    new MultiHeadAttention({
+      name: layer,
+      heads: c.numHeads,
+      headSize: c.dKv,
+      sources: cross ? 2 : 1,
+      useBias: false,
+      scaleScores: false,
+      maskInput: true,
+      biasInput: !cross,
+      causal: isDecoder && !cross,
+      initializerRange: std,
+    });
   const blocks: T5BlockLayers[] = [];
   for (let i = 0; i < n; i++) {
     const p = `${name}-Transformer-${i}`;
@@ -133,15 +174,27 @@ function makeStack(c: T5Config, name: 'Encoder' | 'Decoder'): T5StackLayers {
       crossAttn: isDecoder ? attn(`${p}-MultiHeadCrossAttention`, true) : null,
       ffnNorm: norm(`${p}-FeedForward-Norm`),
       ffn: new FeedForward({
-        name: `${p}-FeedForward`, units: c.dFf, activation: c.denseActFn, gated: c.isGatedAct, useBias: false, initializerRange: std,
+        name: `${p}-FeedForward`,
+        units: c.dFf,
+        activation: c.denseActFn,
+        gated: c.isGatedAct,
+        useBias: false,
+        initializerRange: std,
       }),
     });
   }
   return {
-    name, blocks, dropoutRate: c.dropoutRate, finalNorm: norm(`${name}-Output-Norm`),
+    name,
+    blocks,
+    dropoutRate: c.dropoutRate,
+    finalNorm: norm(`${name}-Output-Norm`),
     positionBias: new RelativePositionBias({
-      name: `${name}-RelativePositionBias`, heads: c.numHeads, numBuckets: c.relativeAttentionNumBuckets,
-      maxDistance: c.relativeAttentionMaxDistance, bidirectional: !isDecoder, initializerRange: c.initializerFactor,
+      name: `${name}-RelativePositionBias`,
+      heads: c.numHeads,
+      numBuckets: c.relativeAttentionNumBuckets,
+      maxDistance: c.relativeAttentionMaxDistance,
+      bidirectional: !isDecoder,
+      initializerRange: c.initializerFactor,
     }),
   };
 }
@@ -181,11 +234,20 @@ export function t5StackWeights(s: T5StackLayers, c: T5Config): WeightMapping[] {
   const T: WeightTransform[] = [{ kind: 'transpose' }];
   const hf = s.name === 'Encoder' ? 'encoder' : 'decoder';
   const m: WeightMapping[] = [
-    { layer: s.positionBias.name, weight: 'embeddings', source: `${hf}.block.0.layer.0.SelfAttention.relative_attention_bias.weight` },
+    {
+      layer: s.positionBias.name,
+      weight: 'embeddings',
+      source: `${hf}.block.0.layer.0.SelfAttention.relative_attention_bias.weight`,
+    },
     { layer: s.finalNorm.name, weight: 'gamma', source: `${hf}.final_layer_norm.weight` },
   ];
   const attnWeights = (layer: string, src: string): WeightMapping[] =>
-    (['q', 'k', 'v', 'o'] as const).map((p) => ({ layer, weight: `${p}_kernel`, source: `${src}.${p}.weight`, transforms: T }));
+    (['q', 'k', 'v', 'o'] as const).map((p) => ({
+      layer,
+      weight: `${p}_kernel`,
+      source: `${src}.${p}.weight`,
+      transforms: T,
+    }));
   s.blocks.forEach((b, i) => {
     const blk = `${hf}.block.${i}.layer`;
     m.push(...attnWeights(b.selfAttn.name, `${blk}.0.SelfAttention`));
@@ -224,15 +286,28 @@ export interface T5Build extends FamilyBuild<T5Config> {
 
 /** Builds T5 / T5.1.1 / mT5 with its LM head. */
 export function buildT5(c: T5Config): T5Build {
-  const tokenEmbedding = new Embedding({ name: 'Embedding-Token', inputDim: c.vocabSize, outputDim: c.dModel, initializerRange: c.initializerFactor });
+  const tokenEmbedding = new Embedding({
+    name: 'Embedding-Token',
+    inputDim: c.vocabSize,
+    outputDim: c.dModel,
+    initializerRange: c.initializerFactor,
+  });
   const enc = makeStack(c, 'Encoder');
   const dec = makeStack(c, 'Decoder');
   const lmHead = c.tieWordEmbeddings
     ? null
-    : new Dense({ name: 'LM-Head', units: c.vocabSize, useBias: false, initializerRange: c.initializerFactor * c.dModel ** -0.5 });
+    : new Dense({
+        name: 'LM-Head',
+        units: c.vocabSize,
+        useBias: false,
+        initializerRange: c.initializerFactor * c.dModel ** -0.5,
+      });
   // One rescaling layer: the tied head's input is scaled so logits match Hugging Face.
-  const headScale = c.tieWordEmbeddings ? tf.layers.rescaling({ scale: c.dModel ** -0.5, name: 'LM-Head-Scale' }) : null;
-  const lmLogits = (h: Sym): Sym => (lmHead ? (lmHead.apply(h) as Sym) : (tokenEmbedding.apply(headScale!.apply(h)) as Sym));
+  const headScale = c.tieWordEmbeddings
+    ? tf.layers.rescaling({ scale: c.dModel ** -0.5, name: 'LM-Head-Scale' })
+    : null;
+  const lmLogits = (h: Sym): Sym =>
+    lmHead ? (lmHead.apply(h) as Sym) : (tokenEmbedding.apply(headScale!.apply(h)) as Sym);
 
   const ids = tf.input({ shape: [null], dtype: 'int32', name: 'input_ids' });
   const mask = tf.input({ shape: [null], dtype: 'float32', name: 'attention_mask' });
@@ -241,7 +316,11 @@ export function buildT5(c: T5Config): T5Build {
   const encOut = applyT5Stack(enc, ids, tokenEmbedding.apply(ids) as Sym, mask);
   const decOut = applyT5Stack(dec, decIds, tokenEmbedding.apply(decIds) as Sym, decMask, { hidden: encOut, mask });
   const logits = lmLogits(decOut);
-  const model = tf.model({ inputs: [ids, mask, decIds, decMask], outputs: [encOut, decOut, logits], name: c.modelType });
+  const model = tf.model({
+    inputs: [ids, mask, decIds, decMask],
+    outputs: [encOut, decOut, logits],
+    name: c.modelType,
+  });
 
   // The same layers again on fresh inputs: an encoder-only and a decoder-only model (shared weights).
   const encoder = tf.model({ inputs: [ids, mask], outputs: encOut, name: `${c.modelType}-encoder` });
@@ -250,19 +329,34 @@ export function buildT5(c: T5Config): T5Build {
   const dIds = tf.input({ shape: [null], dtype: 'int32', name: 'decoder_input_ids' });
   const dMask = tf.input({ shape: [null], dtype: 'float32', name: 'decoder_attention_mask' });
   const dOut = applyT5Stack(dec, dIds, tokenEmbedding.apply(dIds) as Sym, dMask, { hidden: encHidden, mask: encMask });
-  const decoder = tf.model({ inputs: [dIds, dMask, encHidden, encMask], outputs: [dOut, lmLogits(dOut)], name: `${c.modelType}-decoder` });
+  const decoder = tf.model({
+    inputs: [dIds, dMask, encHidden, encMask],
+    outputs: [dOut, lmLogits(dOut)],
+    name: `${c.modelType}-decoder`,
+  });
 
   const weightMap: WeightMapping[] = [
     { layer: 'Embedding-Token', weight: 'embeddings', source: 'shared.weight' },
     ...t5StackWeights(enc, c),
     ...t5StackWeights(dec, c),
   ];
-  if (lmHead) weightMap.push({ layer: 'LM-Head', weight: 'kernel', source: 'lm_head.weight', transforms: [{ kind: 'transpose' }] });
+  if (lmHead)
+    weightMap.push({
+      layer: 'LM-Head',
+      weight: 'kernel',
+      source: 'lm_head.weight',
+      transforms: [{ kind: 'transpose' }],
+    });
   return {
-    model, config: c, encoder, decoder, layers: { tokenEmbedding, encoder: enc, decoder: dec, lmHead },
+    model,
+    config: c,
+    encoder,
+    decoder,
+    layers: { tokenEmbedding, encoder: enc, decoder: dec, lmHead },
     inputNames: ['input_ids', 'attention_mask', 'decoder_input_ids', 'decoder_attention_mask'],
     outputNames: ['encoder_last_hidden_state', 'decoder_last_hidden_state', 'lm_logits'],
-    weightMap, prefix: '',
+    weightMap,
+    prefix: '',
   };
 }
 

@@ -34,29 +34,50 @@ export interface TransfoXlStepOptions {
  * `undefined` or `[]` starts a stream: the memory is then mem_len zero vectors per layer, as in the
  * reference implementations. Inputs are not disposed.
  */
-export type TransfoXlStep = (tokenIds: number[][] | tf.Tensor, mems?: tf.Tensor[] | null, options?: TransfoXlStepOptions) => TransfoXlStepResult;
+export type TransfoXlStep = (
+  tokenIds: number[][] | tf.Tensor,
+  mems?: tf.Tensor[] | null,
+  options?: TransfoXlStepOptions,
+) => TransfoXlStepResult;
 
 function checkIds(ids: number[][] | tf.Tensor, vocab: number): { tensor: tf.Tensor2D; owned: boolean } {
   if (ids instanceof tf.Tensor) {
     if (ids.rank !== 2 || ids.dtype !== 'int32') {
-      throw new Bert4tfjsError(`transfo-xl step: token ids must be an int32 tensor [batch, length], got ${ids.dtype} [${ids.shape}]`, 'bad-input');
+      throw new Bert4tfjsError(
+        `transfo-xl step: token ids must be an int32 tensor [batch, length], got ${ids.dtype} [${ids.shape}]`,
+        'bad-input',
+      );
     }
     if (ids.size === 0) throw new Bert4tfjsError('transfo-xl step: token ids are empty', 'bad-input');
     const values = ids.dataSync();
     const bad = values.findIndex((v) => v < 0 || v >= vocab);
-    if (bad >= 0) throw new Bert4tfjsError(`transfo-xl step: token id ${values[bad]} (flat index ${bad}) is outside the vocabulary [0, ${vocab})`, 'bad-input');
+    if (bad >= 0)
+      throw new Bert4tfjsError(
+        `transfo-xl step: token id ${values[bad]} (flat index ${bad}) is outside the vocabulary [0, ${vocab})`,
+        'bad-input',
+      );
     return { tensor: ids as tf.Tensor2D, owned: false };
   }
   if (!Array.isArray(ids) || ids.length === 0 || !ids.every((r) => Array.isArray(r))) {
-    throw new Bert4tfjsError('transfo-xl step: token ids must be a non-empty list of lists of integers [batch][length]', 'bad-input');
+    throw new Bert4tfjsError(
+      'transfo-xl step: token ids must be a non-empty list of lists of integers [batch][length]',
+      'bad-input',
+    );
   }
   const len = ids[0].length;
   if (len === 0) throw new Bert4tfjsError('transfo-xl step: token id rows are empty', 'bad-input');
   ids.forEach((row, i) => {
-    if (row.length !== len) throw new Bert4tfjsError(`transfo-xl step: row ${i} has ${row.length} ids, row 0 has ${len} (segments have no padding)`, 'bad-input');
+    if (row.length !== len)
+      throw new Bert4tfjsError(
+        `transfo-xl step: row ${i} has ${row.length} ids, row 0 has ${len} (segments have no padding)`,
+        'bad-input',
+      );
     row.forEach((v, j) => {
       if (!Number.isInteger(v) || v < 0 || v >= vocab) {
-        throw new Bert4tfjsError(`transfo-xl step: ids[${i}][${j}] = ${JSON.stringify(v)} is not an integer in the vocabulary [0, ${vocab})`, 'bad-input');
+        throw new Bert4tfjsError(
+          `transfo-xl step: ids[${i}][${j}] = ${JSON.stringify(v)} is not an integer in the vocabulary [0, ${vocab})`,
+          'bad-input',
+        );
       }
     });
   });
@@ -71,13 +92,23 @@ function checkMems(mems: tf.Tensor[], c: TransfoXlConfig, batch: number): void {
     );
   }
   if (mems.length !== c.nLayer) {
-    throw new Bert4tfjsError(`transfo-xl step: expected ${c.nLayer} memory tensors (one per layer), got ${mems.length}`, 'bad-input');
+    throw new Bert4tfjsError(
+      `transfo-xl step: expected ${c.nLayer} memory tensors (one per layer), got ${mems.length}`,
+      'bad-input',
+    );
   }
   const m0 = mems[0].shape[1];
   mems.forEach((m, i) => {
-    if (!(m instanceof tf.Tensor) || m.isDisposed) throw new Bert4tfjsError(`transfo-xl step: memory ${i} is not a live tensor`, 'bad-input');
-    const ok = m.rank === 3 && m.dtype === 'float32' && m.shape[0] === batch && m.shape[2] === c.dModel && m.shape[1] === m0
-      && (m.shape[1] as number) >= 1 && (m.shape[1] as number) <= c.memLen;
+    if (!(m instanceof tf.Tensor) || m.isDisposed)
+      throw new Bert4tfjsError(`transfo-xl step: memory ${i} is not a live tensor`, 'bad-input');
+    const ok =
+      m.rank === 3 &&
+      m.dtype === 'float32' &&
+      m.shape[0] === batch &&
+      m.shape[2] === c.dModel &&
+      m.shape[1] === m0 &&
+      (m.shape[1] as number) >= 1 &&
+      (m.shape[1] as number) <= c.memLen;
     if (!ok) {
       throw new Bert4tfjsError(
         `transfo-xl step: memory ${i} has ${m.dtype} shape [${m.shape}], expected float32 [${batch}, M, ${c.dModel}] with 1 <= M <= mem_len ${c.memLen}, the same M for every layer, and batch ${batch} as the token ids`,
@@ -96,7 +127,12 @@ export function makeTransfoXlStep(model: tf.LayersModel, c: TransfoXlConfig, wit
       const given = mems ?? [];
       if (given.length > 0) checkMems(given, c, batch);
       const list = tf.tidy(() => {
-        const memIn = c.memLen === 0 ? [] : given.length > 0 ? given : Array.from({ length: c.nLayer }, () => tf.zeros([batch, c.memLen, c.dModel]));
+        const memIn =
+          c.memLen === 0
+            ? []
+            : given.length > 0
+              ? given
+              : Array.from({ length: c.nLayer }, () => tf.zeros([batch, c.memLen, c.dModel]));
         const out = model.apply([ids, ...memIn], { training: options.training === true }) as tf.Tensor | tf.Tensor[];
         return Array.isArray(out) ? out : [out];
       });
@@ -114,7 +150,8 @@ export function makeTransfoXlStep(model: tf.LayersModel, c: TransfoXlConfig, wit
 
 /** The `step` of a built model; an error if `built` is not a Transformer-XL. */
 export function transfoXlStepOf(built: TransformerModel): TransfoXlStep {
-  if (typeof built.step !== 'function') throw new Bert4tfjsError(`a ${built.family} model has no Transformer-XL step`, 'bad-argument');
+  if (typeof built.step !== 'function')
+    throw new Bert4tfjsError(`a ${built.family} model has no Transformer-XL step`, 'bad-argument');
   return built.step as TransfoXlStep;
 }
 
@@ -133,10 +170,19 @@ export function transfoXlForward(built: TransformerModel, inputs: Record<string,
   let segments: unknown;
   if (inputs.segments !== undefined) segments = inputs.segments;
   else if (inputs.input_ids !== undefined) segments = [inputs.input_ids];
-  else throw new Bert4tfjsError(`transfo-xl inputs need "segments" (a list of [batch][length] id matrices) or "input_ids" (got ${Object.keys(inputs).join(', ') || 'nothing'})`, 'bad-input');
-  if (!Array.isArray(segments) || segments.length === 0) throw new Bert4tfjsError('transfo-xl inputs: "segments" must be a non-empty list of id matrices', 'bad-input');
+  else
+    throw new Bert4tfjsError(
+      `transfo-xl inputs need "segments" (a list of [batch][length] id matrices) or "input_ids" (got ${Object.keys(inputs).join(', ') || 'nothing'})`,
+      'bad-input',
+    );
+  if (!Array.isArray(segments) || segments.length === 0)
+    throw new Bert4tfjsError('transfo-xl inputs: "segments" must be a non-empty list of id matrices', 'bad-input');
   segments.forEach((s, k) => {
-    if (!isIdMatrix(s)) throw new Bert4tfjsError(`transfo-xl inputs: segment ${k + 1} is not a [batch][length] list of integer lists`, 'bad-input');
+    if (!isIdMatrix(s))
+      throw new Bert4tfjsError(
+        `transfo-xl inputs: segment ${k + 1} is not a [batch][length] list of integer lists`,
+        'bad-input',
+      );
     if (s.length !== (segments as number[][][])[0].length) {
       throw new Bert4tfjsError(
         `transfo-xl inputs: segment ${k + 1} has batch ${s.length}, segment 1 has ${(segments as number[][][])[0].length} (segments are consecutive pieces of the same ${(segments as number[][][])[0].length} streams)`,
@@ -157,7 +203,9 @@ export function transfoXlForward(built: TransformerModel, inputs: Record<string,
         out[`${p}.logits`] = r.logits;
         out[`${p}.log_probs`] = tf.logSoftmax(r.logits);
       }
-      r.mems.forEach((m, i) => { out[`${p}.mems_out.${i}`] = tf.transpose(m, [1, 0, 2]); });
+      r.mems.forEach((m, i) => {
+        out[`${p}.mems_out.${i}`] = tf.transpose(m, [1, 0, 2]);
+      });
     });
   } catch (err) {
     tf.dispose(Object.values(out));

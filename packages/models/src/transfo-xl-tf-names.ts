@@ -8,7 +8,8 @@ import { Bert4tfjsError, float32ToRaw, rawToFloat32, type NamedTensors, type Raw
 import type { RawConfig } from './config.ts';
 
 function transposed(t: RawTensor, name: string): RawTensor {
-  if (t.shape.length !== 2) throw new Bert4tfjsError(`${name}: expected a 2-D kernel, has shape [${t.shape}]`, 'bad-tensor');
+  if (t.shape.length !== 2)
+    throw new Bert4tfjsError(`${name}: expected a 2-D kernel, has shape [${t.shape}]`, 'bad-tensor');
   const [r, c] = t.shape;
   const v = rawToFloat32(t, name);
   const out = new Float32Array(v.length);
@@ -59,7 +60,11 @@ export function transfoXlTfToHf(tensors: NamedTensors): NamedTensors {
     return t;
   };
   const nLayer = [...tensors.keys()].filter((n) => /^transformer\/layer_\d+\/rel_attn\/qkv\/kernel$/.test(n)).length;
-  if (nLayer === 0) throw new Bert4tfjsError('not a Transformer-XL TF checkpoint: no transformer/layer_{i}/rel_attn/qkv/kernel', 'bad-checkpoint');
+  if (nLayer === 0)
+    throw new Bert4tfjsError(
+      'not a Transformer-XL TF checkpoint: no transformer/layer_{i}/rel_attn/qkv/kernel',
+      'bad-checkpoint',
+    );
   const dModel = tensors.get('transformer/layer_0/rel_attn/qkv/kernel')!.shape[0];
 
   // Embedding: one table (div_val 1) or one per cutoff bucket.
@@ -74,9 +79,14 @@ export function transfoXlTfToHf(tensors: NamedTensors): NamedTensors {
       if (!table) break;
       out.set(`transformer.word_emb.emb_layers.${i}.weight`, table);
       const p = get(`transformer/adaptive_embed/cutoff_${i}/proj_W`);
-      if (p) out.set(`transformer.word_emb.emb_projs.${i}`, transposed(p, `transformer/adaptive_embed/cutoff_${i}/proj_W`));
+      if (p)
+        out.set(`transformer.word_emb.emb_projs.${i}`, transposed(p, `transformer/adaptive_embed/cutoff_${i}/proj_W`));
       else if (table.shape[1] === dModel) out.set(`transformer.word_emb.emb_projs.${i}`, identity(dModel));
-      else throw new Bert4tfjsError(`transformer/adaptive_embed/cutoff_${i}: no proj_W, and its width ${table.shape[1]} is not d_model ${dModel}`, 'bad-checkpoint');
+      else
+        throw new Bert4tfjsError(
+          `transformer/adaptive_embed/cutoff_${i}: no proj_W, and its width ${table.shape[1]} is not d_model ${dModel}`,
+          'bad-checkpoint',
+        );
     }
   }
 
@@ -85,8 +95,13 @@ export function transfoXlTfToHf(tensors: NamedTensors): NamedTensors {
     const t = get(`transformer/${kind}`);
     if (!t) throw new Bert4tfjsError(`TF checkpoint has no transformer/${kind}`, 'bad-checkpoint');
     if (t.shape.length === 3) {
-      if (t.shape[0] !== nLayer) throw new Bert4tfjsError(`transformer/${kind} has shape [${t.shape}], expected [${nLayer}, H, d]`, 'bad-checkpoint');
-      for (let i = 0; i < nLayer; i++) out.set(`transformer.layers.${i}.dec_attn.${kind}`, sliceFirst(t, i, `transformer/${kind}`));
+      if (t.shape[0] !== nLayer)
+        throw new Bert4tfjsError(
+          `transformer/${kind} has shape [${t.shape}], expected [${nLayer}, H, d]`,
+          'bad-checkpoint',
+        );
+      for (let i = 0; i < nLayer; i++)
+        out.set(`transformer.layers.${i}.dec_attn.${kind}`, sliceFirst(t, i, `transformer/${kind}`));
     } else {
       out.set(`transformer.${kind}`, t);
     }
@@ -119,7 +134,10 @@ export function transfoXlTfToHf(tensors: NamedTensors): NamedTensors {
 
   const unknown = [...tensors.keys()].filter((n) => !used.has(n));
   if (unknown.length) {
-    throw new Bert4tfjsError(`TF checkpoint has ${unknown.length} tensor(s) with no Transformer-XL meaning: ${unknown.slice(0, 10).join(', ')}${unknown.length > 10 ? ', ...' : ''}`, 'bad-checkpoint');
+    throw new Bert4tfjsError(
+      `TF checkpoint has ${unknown.length} tensor(s) with no Transformer-XL meaning: ${unknown.slice(0, 10).join(', ')}${unknown.length > 10 ? ', ...' : ''}`,
+      'bad-checkpoint',
+    );
   }
   return out;
 }
@@ -140,10 +158,26 @@ export function transfoXlTfConfigToHf(tf: RawConfig, hfTensorNames: Iterable<str
   const tieProjs = [0, ...cutoffs].map((_, i) => (divVal > 1 ? !names.has(`crit.out_projs.${i}`) : false));
   const clamp = tf.test_clamp_len ?? tf.clamp_len ?? -1;
   return {
-    model_type: 'transfo-xl', vocab_size: vocab, d_model: tf.d_model, d_embed: tf.d_embed ?? tf.d_model, n_head: tf.n_head,
-    d_head: tf.d_head, d_inner: tf.d_inner, n_layer: tf.n_layer, mem_len: tf.test_mem_len ?? tf.mem_len ?? 0,
-    clamp_len: clamp, same_length: tf.same_length ?? false, pre_lnorm: tf.pre_lnorm ?? false, untie_r: names.has('transformer.layers.0.dec_attn.r_w_bias'),
-    cutoffs, div_val: divVal, tie_projs: tieProjs, tie_word_embeddings: true, dropout: tf.dropout ?? 0.1, dropatt: tf.dropatt ?? 0,
-    layer_norm_epsilon: 1e-12, attn_type: 0,
+    model_type: 'transfo-xl',
+    vocab_size: vocab,
+    d_model: tf.d_model,
+    d_embed: tf.d_embed ?? tf.d_model,
+    n_head: tf.n_head,
+    d_head: tf.d_head,
+    d_inner: tf.d_inner,
+    n_layer: tf.n_layer,
+    mem_len: tf.test_mem_len ?? tf.mem_len ?? 0,
+    clamp_len: clamp,
+    same_length: tf.same_length ?? false,
+    pre_lnorm: tf.pre_lnorm ?? false,
+    untie_r: names.has('transformer.layers.0.dec_attn.r_w_bias'),
+    cutoffs,
+    div_val: divVal,
+    tie_projs: tieProjs,
+    tie_word_embeddings: true,
+    dropout: tf.dropout ?? 0.1,
+    dropatt: tf.dropatt ?? 0,
+    layer_norm_epsilon: 1e-12,
+    attn_type: 0,
   };
 }

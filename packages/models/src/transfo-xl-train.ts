@@ -20,13 +20,21 @@ export interface LmBatch {
  */
 export function lmBatches(stream: ArrayLike<number>, batchSize: number, tgtLen: number): LmBatch[] {
   if (!(Number.isInteger(batchSize) && batchSize >= 1 && Number.isInteger(tgtLen) && tgtLen >= 1)) {
-    throw new Bert4tfjsError(`lmBatches: batchSize (${batchSize}) and tgtLen (${tgtLen}) must be integers >= 1`, 'bad-argument');
+    throw new Bert4tfjsError(
+      `lmBatches: batchSize (${batchSize}) and tgtLen (${tgtLen}) must be integers >= 1`,
+      'bad-argument',
+    );
   }
   const rowLen = Math.floor(stream.length / batchSize);
   if (rowLen < 2) {
-    throw new Bert4tfjsError(`lmBatches: a stream of ${stream.length} tokens is too short for ${batchSize} rows (need at least 2 tokens per row)`, 'bad-argument');
+    throw new Bert4tfjsError(
+      `lmBatches: a stream of ${stream.length} tokens is too short for ${batchSize} rows (need at least 2 tokens per row)`,
+      'bad-argument',
+    );
   }
-  const rows = Array.from({ length: batchSize }, (_, b) => Array.from({ length: rowLen }, (_, t) => stream[b * rowLen + t]));
+  const rows = Array.from({ length: batchSize }, (_, b) =>
+    Array.from({ length: rowLen }, (_, t) => stream[b * rowLen + t]),
+  );
   const out: LmBatch[] = [];
   for (let start = 0; start < rowLen - 1; start += tgtLen) {
     const len = Math.min(tgtLen, rowLen - 1 - start);
@@ -44,7 +52,10 @@ export function lmCrossEntropy(logits: tf.Tensor, targets: number[][] | tf.Tenso
     const vocab = logits.shape[2] as number;
     const t = targets instanceof tf.Tensor ? tf.cast(targets, 'int32') : tf.tensor2d(targets, undefined, 'int32');
     if (t.shape[0] !== logits.shape[0] || t.shape[1] !== logits.shape[1]) {
-      throw new Bert4tfjsError(`lmCrossEntropy: targets [${t.shape}] do not match logits [${logits.shape}]`, 'bad-shape');
+      throw new Bert4tfjsError(
+        `lmCrossEntropy: targets [${t.shape}] do not match logits [${logits.shape}]`,
+        'bad-shape',
+      );
     }
     const lp = tf.logSoftmax(logits);
     const picked = tf.sum(tf.mul(lp, tf.oneHot(t, vocab)), -1);
@@ -79,14 +90,22 @@ function clipByGlobalNorm(grads: tf.NamedTensorMap, maxNorm: number): tf.NamedTe
  * segments.
  */
 export function trainLmStep(
-  step: TransfoXlStep, model: tf.LayersModel, optimizer: tf.Optimizer, batch: LmBatch, mems: tf.Tensor[] | null,
+  step: TransfoXlStep,
+  model: tf.LayersModel,
+  optimizer: tf.Optimizer,
+  batch: LmBatch,
+  mems: tf.Tensor[] | null,
   options: TrainLmStepOptions = {},
 ): { loss: number; mems: tf.Tensor[] } {
   const variables = options.variables ?? model.trainableWeights.map((w) => w.read() as tf.Variable);
   let next: tf.Tensor[] = [];
   const { value, grads } = tf.variableGrads(() => {
     const r = step(batch.inputs, mems, { training: true });
-    if (!r.logits) throw new Bert4tfjsError('trainLmStep: the model was built without the LM head (withLmHead: false)', 'bad-argument');
+    if (!r.logits)
+      throw new Bert4tfjsError(
+        'trainLmStep: the model was built without the LM head (withLmHead: false)',
+        'bad-argument',
+      );
     next = r.mems.map((m) => tf.keep(m));
     return lmCrossEntropy(r.logits, batch.targets);
   }, variables);
@@ -102,7 +121,11 @@ export function trainLmStep(
  * Mean loss (inference mode) over `batches` in order. With `carryMemory` each batch sees the previous
  * batches' memories; without, every batch starts a fresh (zero) memory.
  */
-export function evaluateLm(step: TransfoXlStep, batches: LmBatch[], options: { carryMemory?: boolean; mems?: tf.Tensor[] | null } = {}): number {
+export function evaluateLm(
+  step: TransfoXlStep,
+  batches: LmBatch[],
+  options: { carryMemory?: boolean; mems?: tf.Tensor[] | null } = {},
+): number {
   const carry = options.carryMemory ?? true;
   let mems: tf.Tensor[] | null = options.mems ?? null;
   let owned = false;
@@ -112,7 +135,11 @@ export function evaluateLm(step: TransfoXlStep, batches: LmBatch[], options: { c
     for (const batch of batches) {
       const r = step(batch.inputs, carry ? mems : null);
       const n = batch.targets.length * batch.targets[0].length;
-      if (!r.logits) throw new Bert4tfjsError('evaluateLm: the model was built without the LM head (withLmHead: false)', 'bad-argument');
+      if (!r.logits)
+        throw new Bert4tfjsError(
+          'evaluateLm: the model was built without the LM head (withLmHead: false)',
+          'bad-argument',
+        );
       const loss = lmCrossEntropy(r.logits, batch.targets);
       total += loss.dataSync()[0] * n;
       count += n;

@@ -9,8 +9,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {
-  Bert4tfjsError, FeedForward, LayerNormalization, XlAdaptiveEmbedding, XlMemoryUpdate, XlPositionEmbedding,
-  XlRelativeAttention, XlRelativeBias,
+  Bert4tfjsError,
+  FeedForward,
+  LayerNormalization,
+  XlAdaptiveEmbedding,
+  XlMemoryUpdate,
+  XlPositionEmbedding,
+  XlRelativeAttention,
+  XlRelativeBias,
 } from '@bert4tfjs/core';
 import type { FamilyBuild } from './bert.ts';
 import { intKey, numKey, type RawConfig } from './config.ts';
@@ -47,13 +53,28 @@ export interface TransfoXlConfig {
 
 function boolKey(cfg: RawConfig, key: string, source: string, fallback: boolean): boolean {
   const v = cfg[key] ?? fallback;
-  if (typeof v !== 'boolean') throw new Bert4tfjsError(`${source}: '${key}' must be true or false, got ${JSON.stringify(cfg[key])}`, 'bad-config');
+  if (typeof v !== 'boolean')
+    throw new Bert4tfjsError(
+      `${source}: '${key}' must be true or false, got ${JSON.stringify(cfg[key])}`,
+      'bad-config',
+    );
   return v;
 }
 
-function listKey<T>(cfg: RawConfig, key: string, source: string, fallback: T[], ok: (x: unknown) => boolean, what: string): T[] {
+function listKey<T>(
+  cfg: RawConfig,
+  key: string,
+  source: string,
+  fallback: T[],
+  ok: (x: unknown) => boolean,
+  what: string,
+): T[] {
   const v = cfg[key] ?? fallback;
-  if (!Array.isArray(v) || !v.every(ok)) throw new Bert4tfjsError(`${source}: '${key}' must be a list of ${what}, got ${JSON.stringify(cfg[key])}`, 'bad-config');
+  if (!Array.isArray(v) || !v.every(ok))
+    throw new Bert4tfjsError(
+      `${source}: '${key}' must be a list of ${what}, got ${JSON.stringify(cfg[key])}`,
+      'bad-config',
+    );
   return v as T[];
 }
 
@@ -76,7 +97,14 @@ export function parseTransfoXlConfig(cfg: RawConfig, source = 'config'): Transfo
     untieR: boolKey(cfg, 'untie_r', source, true),
     cutoffs,
     divVal: intKey(cfg, 'div_val', source, 1),
-    tieProjs: listKey<boolean>(cfg, 'tie_projs', source, [false, ...cutoffs.map(() => true)], (x) => typeof x === 'boolean', 'booleans'),
+    tieProjs: listKey<boolean>(
+      cfg,
+      'tie_projs',
+      source,
+      [false, ...cutoffs.map(() => true)],
+      (x) => typeof x === 'boolean',
+      'booleans',
+    ),
     tieWordEmbeddings: boolKey(cfg, 'tie_word_embeddings', source, true),
     dropout: numKey(cfg, 'dropout', source, 0.1),
     dropatt: numKey(cfg, 'dropatt', source, 0),
@@ -85,27 +113,55 @@ export function parseTransfoXlConfig(cfg: RawConfig, source = 'config'): Transfo
   };
   const attnType = cfg.attn_type ?? 0;
   if (attnType !== 0) {
-    throw new Bert4tfjsError(`${source}: attn_type ${JSON.stringify(attnType)} is not supported (only 0, the relative attention of the Transformer-XL paper)`, 'bad-config');
+    throw new Bert4tfjsError(
+      `${source}: attn_type ${JSON.stringify(attnType)} is not supported (only 0, the relative attention of the Transformer-XL paper)`,
+      'bad-config',
+    );
   }
   const sample = cfg.sample_softmax ?? -1;
   if (typeof sample === 'number' && sample > 0) {
     throw new Bert4tfjsError(`${source}: sample_softmax ${sample} is not supported (use -1)`, 'bad-config');
   }
-  for (const [k, v] of [['vocab_size', c.vocabSize], ['d_model', c.dModel], ['n_head', c.nHead], ['d_head', c.dHead], ['n_layer', c.nLayer]] as const) {
+  for (const [k, v] of [
+    ['vocab_size', c.vocabSize],
+    ['d_model', c.dModel],
+    ['n_head', c.nHead],
+    ['d_head', c.dHead],
+    ['n_layer', c.nLayer],
+  ] as const) {
     if (v < 1) throw new Bert4tfjsError(`${source}: '${k}' must be >= 1, got ${v}`, 'bad-config');
   }
-  if (c.dModel % 2 !== 0) throw new Bert4tfjsError(`${source}: d_model ${c.dModel} must be even (sinusoidal positions)`, 'bad-config');
+  if (c.dModel % 2 !== 0)
+    throw new Bert4tfjsError(`${source}: d_model ${c.dModel} must be even (sinusoidal positions)`, 'bad-config');
   return c;
 }
 
 /** The config.json keys of a Transformer-XL config (inverse of {@link parseTransfoXlConfig}). */
 export function transfoXlConfigToJson(c: TransfoXlConfig): RawConfig {
   return {
-    model_type: 'transfo-xl', vocab_size: c.vocabSize, d_model: c.dModel, d_embed: c.dEmbed, n_head: c.nHead, d_head: c.dHead,
-    d_inner: c.dInner, n_layer: c.nLayer, mem_len: c.memLen, clamp_len: c.clampLen, same_length: c.sameLength,
-    pre_lnorm: c.preLnorm, untie_r: c.untieR, cutoffs: c.cutoffs, div_val: c.divVal, tie_projs: c.tieProjs,
-    tie_word_embeddings: c.tieWordEmbeddings, dropout: c.dropout, dropatt: c.dropatt,
-    layer_norm_epsilon: c.layerNormEpsilon, init_std: c.initStd, attn_type: 0, adaptive: true,
+    model_type: 'transfo-xl',
+    vocab_size: c.vocabSize,
+    d_model: c.dModel,
+    d_embed: c.dEmbed,
+    n_head: c.nHead,
+    d_head: c.dHead,
+    d_inner: c.dInner,
+    n_layer: c.nLayer,
+    mem_len: c.memLen,
+    clamp_len: c.clampLen,
+    same_length: c.sameLength,
+    pre_lnorm: c.preLnorm,
+    untie_r: c.untieR,
+    cutoffs: c.cutoffs,
+    div_val: c.divVal,
+    tie_projs: c.tieProjs,
+    tie_word_embeddings: c.tieWordEmbeddings,
+    dropout: c.dropout,
+    dropatt: c.dropatt,
+    layer_norm_epsilon: c.layerNormEpsilon,
+    init_std: c.initStd,
+    attn_type: 0,
+    adaptive: true,
   };
 }
 
@@ -124,19 +180,30 @@ function embeddingWeights(layer: XlAdaptiveEmbedding, withLmHead: boolean): Weig
   const tables = layer.divVal === 1 ? 1 : layer.buckets;
   for (let i = 0; i < tables; i++) {
     m.push({ layer: name, weight: `bucket${i}_emb`, source: `transformer.word_emb.emb_layers.${i}.weight` });
-    if (layer.hasEmbProj(i)) m.push({ layer: name, weight: `bucket${i}_emb_proj`, source: `transformer.word_emb.emb_projs.${i}`, transforms: T });
+    if (layer.hasEmbProj(i))
+      m.push({
+        layer: name,
+        weight: `bucket${i}_emb_proj`,
+        source: `transformer.word_emb.emb_projs.${i}`,
+        transforms: T,
+      });
   }
   if (!withLmHead) return m;
   for (let i = 0; i < tables; i++) {
-    if (!layer.tieWeights) m.push({ layer: name, weight: `bucket${i}_out_weight`, source: `crit.out_layers.${i}.weight` });
+    if (!layer.tieWeights)
+      m.push({ layer: name, weight: `bucket${i}_out_weight`, source: `crit.out_layers.${i}.weight` });
     if (layer.divVal > 1) m.push({ layer: name, weight: `bucket${i}_out_bias`, source: `crit.out_layers.${i}.bias` });
   }
   if (layer.divVal === 1) m.push({ layer: name, weight: 'out_bias', source: 'crit.out_layers.0.bias' });
   for (let i = 0; i < layer.buckets; i++) {
-    if (layer.hasOutProj(i) && !layer.tieProjs[i]) m.push({ layer: name, weight: `bucket${i}_out_proj`, source: `crit.out_projs.${i}` });
+    if (layer.hasOutProj(i) && !layer.tieProjs[i])
+      m.push({ layer: name, weight: `bucket${i}_out_proj`, source: `crit.out_projs.${i}` });
   }
   if (layer.cutoffs.length > 0) {
-    m.push({ layer: name, weight: 'cluster_weight', source: 'crit.cluster_weight' }, { layer: name, weight: 'cluster_bias', source: 'crit.cluster_bias' });
+    m.push(
+      { layer: name, weight: 'cluster_weight', source: 'crit.cluster_weight' },
+      { layer: name, weight: 'cluster_bias', source: 'crit.cluster_bias' },
+    );
   }
   return m;
 }
@@ -177,18 +244,40 @@ export interface TransfoXlBuildOptions {
 /** Builds a Transformer-XL language model. */
 export function buildTransfoXl(c: TransfoXlConfig, opts: TransfoXlBuildOptions = {}): TransfoXlBuild {
   const withLmHead = opts.withLmHead ?? true;
-  const drop = (x: tf.SymbolicTensor, rate = c.dropout) => (rate > 0 ? (tf.layers.dropout({ rate }).apply(x) as tf.SymbolicTensor) : x);
+  const drop = (x: tf.SymbolicTensor, rate = c.dropout) =>
+    rate > 0 ? (tf.layers.dropout({ rate }).apply(x) as tf.SymbolicTensor) : x;
   const ids = tf.input({ shape: [null], dtype: 'int32', name: 'input_ids' });
-  const mems = c.memLen > 0 ? Array.from({ length: c.nLayer }, (_, i) => tf.input({ shape: [null, c.dModel], name: `mems_${i}` })) : [];
+  const mems =
+    c.memLen > 0
+      ? Array.from({ length: c.nLayer }, (_, i) => tf.input({ shape: [null, c.dModel], name: `mems_${i}` }))
+      : [];
 
   const embedding = new XlAdaptiveEmbedding({
-    name: 'Embedding-Token', vocabSize: c.vocabSize, dEmbed: c.dEmbed, dProj: c.dModel, cutoffs: c.cutoffs, divVal: c.divVal,
-    tieProjs: c.tieProjs, tieWeights: c.tieWordEmbeddings, initializerRange: c.initStd,
+    name: 'Embedding-Token',
+    vocabSize: c.vocabSize,
+    dEmbed: c.dEmbed,
+    dProj: c.dModel,
+    cutoffs: c.cutoffs,
+    divVal: c.divVal,
+    tieProjs: c.tieProjs,
+    tieWeights: c.tieWordEmbeddings,
+    initializerRange: c.initStd,
   });
   let x = drop(embedding.apply(ids) as tf.SymbolicTensor);
-  const pos = new XlPositionEmbedding({ name: 'Embedding-Position', dim: c.dModel, clampLen: c.clampLen, dropout: c.dropout })
-    .apply(mems.length ? [x, mems[0]] : [x]) as tf.SymbolicTensor;
-  const shared = c.untieR ? [] : (new XlRelativeBias({ name: 'Relative-Bias', heads: c.nHead, headSize: c.dHead, initializerRange: c.initStd }).apply(x) as tf.SymbolicTensor[]);
+  const pos = new XlPositionEmbedding({
+    name: 'Embedding-Position',
+    dim: c.dModel,
+    clampLen: c.clampLen,
+    dropout: c.dropout,
+  }).apply(mems.length ? [x, mems[0]] : [x]) as tf.SymbolicTensor;
+  const shared = c.untieR
+    ? []
+    : (new XlRelativeBias({
+        name: 'Relative-Bias',
+        heads: c.nHead,
+        headSize: c.dHead,
+        initializerRange: c.initStd,
+      }).apply(x) as tf.SymbolicTensor[]);
 
   const weightMap: WeightMapping[] = [...embeddingWeights(embedding, withLmHead)];
   if (!c.untieR) {
@@ -201,18 +290,41 @@ export function buildTransfoXl(c: TransfoXlConfig, opts: TransfoXlBuildOptions =
   for (let i = 0; i < c.nLayer; i++) {
     const name = `Transformer-${i}`;
     const mem = mems[i];
-    if (mem) newMems.push(new XlMemoryUpdate({ name: `Memory-${i}`, memLen: c.memLen }).apply([mem, x]) as tf.SymbolicTensor);
+    if (mem)
+      newMems.push(new XlMemoryUpdate({ name: `Memory-${i}`, memLen: c.memLen }).apply([mem, x]) as tf.SymbolicTensor);
     const attn = new XlRelativeAttention({
-      name: `${name}-RelAttention`, heads: c.nHead, headSize: c.dHead, memInput: !!mem, sharedBiases: !c.untieR,
-      attentionDropout: c.dropatt, sameLength: c.sameLength, memLen: c.memLen, initializerRange: c.initStd,
+      name: `${name}-RelAttention`,
+      heads: c.nHead,
+      headSize: c.dHead,
+      memInput: !!mem,
+      sharedBiases: !c.untieR,
+      attentionDropout: c.dropatt,
+      sameLength: c.sameLength,
+      memLen: c.memLen,
+      initializerRange: c.initStd,
     });
     const attnNorm = new LayerNormalization({ name: `${name}-RelAttention-Norm`, epsilon: c.layerNormEpsilon });
-    const ffn = new FeedForward({ name: `${name}-FeedForward`, units: c.dInner, activation: 'relu', initializerRange: c.initStd, dropout: c.dropout });
+    const ffn = new FeedForward({
+      name: `${name}-FeedForward`,
+      units: c.dInner,
+      activation: 'relu',
+      initializerRange: c.initStd,
+      dropout: c.dropout,
+    });
     const ffnNorm = new LayerNormalization({ name: `${name}-FeedForward-Norm`, epsilon: c.layerNormEpsilon });
-    const attnInputs = (h: tf.SymbolicTensor, m: tf.SymbolicTensor | undefined) => [h, ...(m ? [m] : []), pos, ...shared];
+    const attnInputs = (h: tf.SymbolicTensor, m: tf.SymbolicTensor | undefined) => [
+      h,
+      ...(m ? [m] : []),
+      pos,
+      ...shared,
+    ];
     if (c.preLnorm) {
       // Pre-LN normalises memory and segment alike (the reference normalises their concatenation).
-      const a = drop(attn.apply(attnInputs(attnNorm.apply(x) as tf.SymbolicTensor, mem && (attnNorm.apply(mem) as tf.SymbolicTensor))) as tf.SymbolicTensor);
+      const a = drop(
+        attn.apply(
+          attnInputs(attnNorm.apply(x) as tf.SymbolicTensor, mem && (attnNorm.apply(mem) as tf.SymbolicTensor)),
+        ) as tf.SymbolicTensor,
+      );
       x = tf.layers.add().apply([x, a]) as tf.SymbolicTensor;
       const f = drop(ffn.apply(ffnNorm.apply(x)) as tf.SymbolicTensor);
       x = tf.layers.add().apply([x, f]) as tf.SymbolicTensor;
@@ -236,7 +348,12 @@ export function buildTransfoXl(c: TransfoXlConfig, opts: TransfoXlBuildOptions =
   const model = tf.model({ inputs: [ids, ...mems], outputs, name: 'transfo_xl' });
   const inputNames = ['input_ids', ...mems.map((_, i) => `mems_${i}`)];
   return {
-    model, config: c, inputNames, outputNames, weightMap, prefix: 'transformer.',
+    model,
+    config: c,
+    inputNames,
+    outputNames,
+    weightMap,
+    prefix: 'transformer.',
     step: makeTransfoXlStep(model, c, withLmHead),
   };
 }

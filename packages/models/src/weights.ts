@@ -46,19 +46,30 @@ const IGNORED_SOURCES = [/\.position_ids$/, /\.inv_freq$/, /^pos_emb\.inv_freq$/
 /** The LayerVariable `layer/weight` of a model; an error names both if it does not exist. */
 export function findWeight(model: tf.LayersModel, layerName: string, weightName: string): tf.LayerVariable {
   const layer = model.getLayer(layerName);
-  const found = layer.weights.find((w) => w.originalName === `${layerName}/${weightName}` || w.originalName.endsWith(`/${weightName}`));
+  const found = layer.weights.find(
+    (w) => w.originalName === `${layerName}/${weightName}` || w.originalName.endsWith(`/${weightName}`),
+  );
   if (!found) {
-    throw new Bert4tfjsError(`layer ${layerName} has no weight '${weightName}' (has ${layer.weights.map((w) => w.originalName).join(', ')})`, 'internal');
+    throw new Bert4tfjsError(
+      `layer ${layerName} has no weight '${weightName}' (has ${layer.weights.map((w) => w.originalName).join(', ')})`,
+      'internal',
+    );
   }
   return found;
 }
 
-function applyTransforms(values: Float32Array, shape: number[], transforms: WeightTransform[], name: string): { values: Float32Array; shape: number[] } {
+function applyTransforms(
+  values: Float32Array,
+  shape: number[],
+  transforms: WeightTransform[],
+  name: string,
+): { values: Float32Array; shape: number[] } {
   let v = values;
   let s = [...shape];
   for (const t of transforms) {
     if (t.kind === 'transpose') {
-      if (s.length !== 2) throw new Bert4tfjsError(`${name}: transpose needs a 2-D tensor, has shape [${s}]`, 'bad-tensor');
+      if (s.length !== 2)
+        throw new Bert4tfjsError(`${name}: transpose needs a 2-D tensor, has shape [${s}]`, 'bad-tensor');
       const [r, c] = s;
       const out = new Float32Array(v.length);
       for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) out[j * r + i] = v[i * c + j];
@@ -68,7 +79,8 @@ function applyTransforms(values: Float32Array, shape: number[], transforms: Weig
       const width = v.length / s[0];
       const out = new Float32Array(t.rows.length * width);
       t.rows.forEach((row, i) => {
-        if (row < 0 || row >= s[0]) throw new Bert4tfjsError(`${name}: keepTokens id ${row} is outside [0, ${s[0]})`, 'bad-argument');
+        if (row < 0 || row >= s[0])
+          throw new Bert4tfjsError(`${name}: keepTokens id ${row} is outside [0, ${s[0]})`, 'bad-argument');
         out.set(v.subarray(row * width, (row + 1) * width), i * width);
       });
       v = out;
@@ -80,10 +92,15 @@ function applyTransforms(values: Float32Array, shape: number[], transforms: Weig
       t.groups.forEach((g, i) => {
         const weights = g.weights ?? g.ids.map(() => 1);
         const total = weights.reduce((a, b) => a + b, 0);
-        if (g.ids.length === 0 || total === 0) throw new Bert4tfjsError(`${name}: compound token ${i} has no source ids or zero total weight`, 'bad-argument');
+        if (g.ids.length === 0 || total === 0)
+          throw new Bert4tfjsError(
+            `${name}: compound token ${i} has no source ids or zero total weight`,
+            'bad-argument',
+          );
         const dst = out.subarray(v.length + i * width, v.length + (i + 1) * width);
         g.ids.forEach((id, k) => {
-          if (id < 0 || id >= s[0]) throw new Bert4tfjsError(`${name}: compound token ${i} uses id ${id} outside [0, ${s[0]})`, 'bad-argument');
+          if (id < 0 || id >= s[0])
+            throw new Bert4tfjsError(`${name}: compound token ${i} uses id ${id} outside [0, ${s[0]})`, 'bad-argument');
           const src = v.subarray(id * width, (id + 1) * width);
           for (let j = 0; j < width; j++) dst[j] += (src[j] * weights[k]) / total;
         });
@@ -133,9 +150,16 @@ export function loadMappedWeights(
     }
     used.add(name);
     const raw = tensors.get(name) as RawTensor;
-    const { values, shape } = applyTransforms(rawToFloat32(raw, `${source}: ${name}`), raw.shape, m.transforms ?? [], `${source}: ${name}`);
+    const { values, shape } = applyTransforms(
+      rawToFloat32(raw, `${source}: ${name}`),
+      raw.shape,
+      m.transforms ?? [],
+      `${source}: ${name}`,
+    );
     if (!sameShape(variable.shape, shape)) {
-      misShaped.push(`${name}: checkpoint [${raw.shape}]${m.transforms?.length ? ` -> [${shape}] after ${m.transforms.map((t) => t.kind).join('+')}` : ''}, model ${m.layer}/${m.weight} expects [${variable.shape}]`);
+      misShaped.push(
+        `${name}: checkpoint [${raw.shape}]${m.transforms?.length ? ` -> [${shape}] after ${m.transforms.map((t) => t.kind).join('+')}` : ''}, model ${m.layer}/${m.weight} expects [${variable.shape}]`,
+      );
       continue;
     }
     plan.push({ variable, values, shape });
@@ -145,7 +169,10 @@ export function loadMappedWeights(
     const parts = [`cannot load weights from ${source}:`];
     if (missing.length) parts.push(`missing ${missing.length} tensor(s): ${missing.join('; ')}`);
     if (misShaped.length) parts.push(`wrong shape for ${misShaped.length} tensor(s): ${misShaped.join('; ')}`);
-    if (unexpected.length) parts.push(`unexpected ${unexpected.length} tensor(s): ${unexpected.slice(0, 20).join(', ')}${unexpected.length > 20 ? ', ...' : ''}`);
+    if (unexpected.length)
+      parts.push(
+        `unexpected ${unexpected.length} tensor(s): ${unexpected.slice(0, 20).join(', ')}${unexpected.length > 20 ? ', ...' : ''}`,
+      );
     throw new Bert4tfjsError(parts.join('\n  '), 'bad-checkpoint');
   }
   for (const p of plan) {

@@ -12,9 +12,12 @@ import { maxAbsDiff } from '../../../test/helpers/compare.ts';
 const ATOL = 1e-4;
 const OUTPUTS = ['last_hidden_state', 'pooler_output', 'mlm_logits', 'sop_logits'];
 
-
 const inputs = JSON.parse(readFileSync(fixturePath('albert', 'inputs.json'), 'utf8'));
-const feed = { input_ids: inputs.input_ids, attention_mask: inputs.attention_mask, token_type_ids: inputs.token_type_ids };
+const feed = {
+  input_ids: inputs.input_ids,
+  attention_mask: inputs.attention_mask,
+  token_type_ids: inputs.token_type_ids,
+};
 const expected = readSafetensors(fixturePath('albert', 'expected.safetensors'));
 
 /** Runs `built` on the fixture inputs and returns each output's max |diff| against Hugging Face. */
@@ -38,7 +41,13 @@ describe('ALBERT parity with Hugging Face (fixtures/albert)', () => {
 
   beforeAll(async () => {
     await tf.setBackend('cpu');
-    const common = { configPath: fixturePath('albert', 'config.json'), checkpointPath: fixturePath('albert', 'model.safetensors'), withPool: true, withMlm: true, withSop: true };
+    const common = {
+      configPath: fixturePath('albert', 'config.json'),
+      checkpointPath: fixturePath('albert', 'model.safetensors'),
+      withPool: true,
+      withMlm: true,
+      withSop: true,
+    };
     shared = buildTransformerModel({ ...common });
     unshared = buildTransformerModel({ ...common, model: 'albert_unshared' });
   });

@@ -7,7 +7,15 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Bert4tfjsError, rawToFloat32, readSafetensors, readSafetensorsHeader } from '@bert4tfjs/core';
-import { buildTransformerModel, exportHfTensors, findWeight, loadModelDir, runModel, saveModelDir, type TransformerModel } from '../src/index.ts';
+import {
+  buildTransformerModel,
+  exportHfTensors,
+  findWeight,
+  loadModelDir,
+  runModel,
+  saveModelDir,
+  type TransformerModel,
+} from '../src/index.ts';
 import { ALBERT_FAMILY, parseAlbertConfig } from '../src/albert.ts';
 import { fixturePath } from '../../../test/helpers/paths.ts';
 import { maxAbsDiff } from '../../../test/helpers/compare.ts';
@@ -15,8 +23,11 @@ import { maxAbsDiff } from '../../../test/helpers/compare.ts';
 const config = JSON.parse(readFileSync(fixturePath('albert', 'config.json'), 'utf8'));
 const checkpoint = fixturePath('albert', 'model.safetensors');
 const inputs = JSON.parse(readFileSync(fixturePath('albert', 'inputs.json'), 'utf8'));
-const feed = { input_ids: inputs.input_ids, attention_mask: inputs.attention_mask, token_type_ids: inputs.token_type_ids };
-
+const feed = {
+  input_ids: inputs.input_ids,
+  attention_mask: inputs.attention_mask,
+  token_type_ids: inputs.token_type_ids,
+};
 
 function errorOf(f: () => unknown): Bert4tfjsError {
   try {
@@ -34,41 +45,70 @@ beforeAll(async () => {
 
 describe('ALBERT config checks', () => {
   it('num_hidden_layers not divisible by num_hidden_groups is an error naming both keys and values', () => {
-    const e = errorOf(() => parseAlbertConfig({ ...config, num_hidden_layers: 3, num_hidden_groups: 2 }, 'my/config.json'));
+    const e = errorOf(() =>
+      parseAlbertConfig({ ...config, num_hidden_layers: 3, num_hidden_groups: 2 }, 'my/config.json'),
+    );
     expect(e.message).toMatch(/my\/config\.json/);
     expect(e.message).toMatch(/num_hidden_layers 3/);
     expect(e.message).toMatch(/num_hidden_groups 2/);
   });
 
   it('zero groups, zero inner layers and a bad head split are errors naming the key', () => {
-    expect(errorOf(() => parseAlbertConfig({ ...config, num_hidden_groups: 0 })).message).toMatch(/num_hidden_groups 0/);
+    expect(errorOf(() => parseAlbertConfig({ ...config, num_hidden_groups: 0 })).message).toMatch(
+      /num_hidden_groups 0/,
+    );
     expect(errorOf(() => parseAlbertConfig({ ...config, inner_group_num: 0 })).message).toMatch(/inner_group_num/);
-    expect(errorOf(() => parseAlbertConfig({ ...config, num_attention_heads: 5 })).message).toMatch(/num_attention_heads 5/);
+    expect(errorOf(() => parseAlbertConfig({ ...config, num_attention_heads: 5 })).message).toMatch(
+      /num_attention_heads 5/,
+    );
     expect(errorOf(() => parseAlbertConfig({ ...config, embedding_size: 'x' })).message).toMatch(/embedding_size/);
   });
 
   it('buildTransformerModel surfaces the same error', () => {
-    const e = errorOf(() => buildTransformerModel({ config: { ...config, num_hidden_layers: 5, num_hidden_groups: 2 } }));
+    const e = errorOf(() =>
+      buildTransformerModel({ config: { ...config, num_hidden_layers: 5, num_hidden_groups: 2 } }),
+    );
     expect(e.message).toMatch(/num_hidden_layers 5.*num_hidden_groups 2/);
   });
 
   it('a config asking for a group the checkpoint lacks fails at load, listing the missing tensors', () => {
-    const e = errorOf(() => buildTransformerModel({ config: { ...config, num_hidden_groups: 2 }, checkpointPath: checkpoint }));
+    const e = errorOf(() =>
+      buildTransformerModel({ config: { ...config, num_hidden_groups: 2 }, checkpointPath: checkpoint }),
+    );
     expect(e.message).toMatch(/missing 16 tensor\(s\)/);
     expect(e.message).toMatch(/albert\.encoder\.albert_layer_groups\.1\.albert_layers\.0\.ffn\.weight/);
   });
 
   it('a wrong embedding_size names the mis-shaped tensors', () => {
-    const e = errorOf(() => buildTransformerModel({ config: { ...config, embedding_size: 8 }, checkpointPath: checkpoint }));
+    const e = errorOf(() =>
+      buildTransformerModel({ config: { ...config, embedding_size: 8 }, checkpointPath: checkpoint }),
+    );
     expect(e.message).toMatch(/albert\.embeddings\.word_embeddings\.weight: checkpoint \[300,16\]/);
   });
 
   it('applies Hugging Face ALBERT defaults (gelu_new, no dropout) and round-trips the config keys', () => {
-    const { hidden_act: _a, hidden_dropout_prob: _h, attention_probs_dropout_prob: _p, embedding_size: _e, ...rest } = config;
+    const {
+      hidden_act: _a,
+      hidden_dropout_prob: _h,
+      attention_probs_dropout_prob: _p,
+      embedding_size: _e,
+      ...rest
+    } = config;
     const c = parseAlbertConfig(rest);
-    expect([c.hiddenAct, c.hiddenDropoutProb, c.attentionProbsDropoutProb, c.embeddingSize]).toEqual(['gelu_new', 0, 0, 128]);
+    expect([c.hiddenAct, c.hiddenDropoutProb, c.attentionProbsDropoutProb, c.embeddingSize]).toEqual([
+      'gelu_new',
+      0,
+      0,
+      128,
+    ]);
     const json = ALBERT_FAMILY.configToJson(parseAlbertConfig(config), 'albert_unshared');
-    expect(json).toMatchObject({ model_type: 'albert', embedding_size: 16, hidden_size: 32, num_hidden_groups: 1, inner_group_num: 1 });
+    expect(json).toMatchObject({
+      model_type: 'albert',
+      embedding_size: 16,
+      hidden_size: 32,
+      num_hidden_groups: 1,
+      inner_group_num: 1,
+    });
   });
 });
 
@@ -86,7 +126,8 @@ describe('ALBERT weight sharing', () => {
     expect(stored.length).toBe(32);
     expect(shared.model.trainableWeights.length).toBe(stored.length);
     // Same number of scalars too: nothing duplicated behind the count.
-    const params = (m: TransformerModel) => m.model.trainableWeights.reduce((n, w) => n + (w.shape as number[]).reduce((a, b) => a * b, 1), 0);
+    const params = (m: TransformerModel) =>
+      m.model.trainableWeights.reduce((n, w) => n + (w.shape as number[]).reduce((a, b) => a * b, 1), 0);
     expect(params(shared)).toBe(stored.reduce((n, [, t]) => n + t.shape.reduce((a, b) => a * b, 1), 0));
     // The unshared copy has one 16-weight layer set per layer (2 layers).
     expect(unshared.model.trainableWeights.length).toBe(stored.length + 16);
@@ -132,7 +173,9 @@ describe('ALBERT groups: 4 layers, 2 groups of 2 inner layers', () => {
   it('layer i runs group floor(i / 2); albert_unshared loads each layer from its group and matches albert', () => {
     const shared = buildTransformerModel({ config: grouped, withMlm: true });
     // Large random weights so a wrong group order would show in the outputs.
-    tf.tidy(() => shared.model.weights.forEach((w, i) => w.write(tf.randomNormal(w.shape as number[], 0, 0.3, 'float32', i + 1))));
+    tf.tidy(() =>
+      shared.model.weights.forEach((w, i) => w.write(tf.randomNormal(w.shape as number[], 0, 0.3, 'float32', i + 1))),
+    );
     const tensors = exportHfTensors(shared);
     // 2 groups x 2 inner layers x 16 tensors, plus embeddings, mapping, MLM head.
     expect([...tensors.keys()].filter((n) => n.includes('albert_layer_groups')).length).toBe(64);
@@ -168,7 +211,13 @@ describe('ALBERT vocabulary surgery', () => {
   const compound = [{ ids: [10, 20], weights: [1, 3] }];
 
   it('keepTokens + compoundTokens slice the E-dim embedding rows and the MLM bias', () => {
-    const built = buildTransformerModel({ config, checkpointPath: checkpoint, withMlm: true, keepTokens: keep, compoundTokens: compound });
+    const built = buildTransformerModel({
+      config,
+      checkpointPath: checkpoint,
+      withMlm: true,
+      keepTokens: keep,
+      compoundTokens: compound,
+    });
     const E = config.embedding_size;
     const table = findWeight(built.model, 'Embedding-Token', 'embeddings').read().dataSync();
     const bias = findWeight(built.model, 'MLM-Bias', 'bias').read().dataSync();
@@ -176,7 +225,9 @@ describe('ALBERT vocabulary surgery', () => {
     const srcTable = rawToFloat32(source.get('albert.embeddings.word_embeddings.weight')!);
     const srcBias = rawToFloat32(source.get('predictions.bias')!);
     keep.forEach((old, i) => {
-      expect(Array.from(table.subarray(i * E, (i + 1) * E))).toEqual(Array.from(srcTable.subarray(old * E, (old + 1) * E)));
+      expect(Array.from(table.subarray(i * E, (i + 1) * E))).toEqual(
+        Array.from(srcTable.subarray(old * E, (old + 1) * E)),
+      );
       expect(bias[i]).toBe(srcBias[old]);
     });
     // Compound ids index the kept vocabulary: new ids 10, 20 = old ids keep[10], keep[20]; weights 1:3.
@@ -189,10 +240,12 @@ describe('ALBERT vocabulary surgery', () => {
     // Logits of the sliced model = the full model's logits at the kept columns, on remapped ids.
     const full = buildTransformerModel({ config, checkpointPath: checkpoint, withMlm: true });
     const newId = new Map(keep.map((old, i) => [old, i]));
-    const remapped = inputs.input_ids.map((row: number[]) => row.map((id) => {
-      expect(newId.has(id), `input id ${id} kept`).toBe(true);
-      return newId.get(id)!;
-    }));
+    const remapped = inputs.input_ids.map((row: number[]) =>
+      row.map((id) => {
+        expect(newId.has(id), `input id ${id} kept`).toBe(true);
+        return newId.get(id)!;
+      }),
+    );
     const small = runModel(built, { ...feed, input_ids: remapped });
     const big = runModel(full, feed);
     const cols = tf.tidy(() => tf.gather(big.mlm_logits, keep, 2));
@@ -206,12 +259,20 @@ describe('ALBERT vocabulary surgery', () => {
 
 describe('ALBERT model directories', () => {
   it('saveModelDir writes Hugging Face names that loadModelDir reads back to the same outputs', async () => {
-    const built = buildTransformerModel({ config, checkpointPath: checkpoint, withPool: true, withMlm: true, withSop: true });
+    const built = buildTransformerModel({
+      config,
+      checkpointPath: checkpoint,
+      withPool: true,
+      withMlm: true,
+      withSop: true,
+    });
     const root = mkdtempSync(join(tmpdir(), 'albert-'));
     try {
       await saveModelDir(built, join(root, 'model'));
       const names = [...readSafetensorsHeader(join(root, 'model', 'model.safetensors')).tensors.keys()].sort();
-      const original = [...readSafetensorsHeader(checkpoint).tensors.keys()].filter((n) => !n.endsWith('position_ids')).sort();
+      const original = [...readSafetensorsHeader(checkpoint).tensors.keys()]
+        .filter((n) => !n.endsWith('position_ids'))
+        .sort();
       expect(names).toEqual(original);
       const again = loadModelDir(join(root, 'model'));
       expect([...again.outputNames].sort()).toEqual(['last_hidden_state', 'mlm_logits', 'pooler_output', 'sop_logits']);

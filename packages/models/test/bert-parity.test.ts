@@ -10,7 +10,6 @@ import { maxAbsDiff } from '../../../test/helpers/compare.ts';
 
 const ATOL = 1e-4;
 
-
 describe('BERT parity with Hugging Face (fixtures/bert)', () => {
   let built: TransformerModel;
   const inputs = JSON.parse(readFileSync(fixturePath('bert', 'inputs.json'), 'utf8'));
@@ -21,7 +20,9 @@ describe('BERT parity with Hugging Face (fixtures/bert)', () => {
     built = buildTransformerModel({
       configPath: fixturePath('bert', 'config.json'),
       checkpointPath: fixturePath('bert', 'model.safetensors'),
-      withPool: true, withMlm: true, withNsp: true,
+      withPool: true,
+      withMlm: true,
+      withNsp: true,
     });
   });
 
@@ -33,7 +34,9 @@ describe('BERT parity with Hugging Face (fixtures/bert)', () => {
     it(`${name} matches within ${ATOL}`, () => {
       const before = tf.memory().numTensors;
       const out = runModel(built, {
-        input_ids: inputs.input_ids, attention_mask: inputs.attention_mask, token_type_ids: inputs.token_type_ids,
+        input_ids: inputs.input_ids,
+        attention_mask: inputs.attention_mask,
+        token_type_ids: inputs.token_type_ids,
       });
       const want = expected.get(name)!;
       expect(out[name].shape).toEqual(want.shape);

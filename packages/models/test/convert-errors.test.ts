@@ -1,6 +1,17 @@
 // Bad input to convert/export: each fails with one clear error and leaves no output (and no temporary
 // directory) behind; an existing output directory is never touched without --force.
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -27,7 +38,8 @@ async function failure(fn: () => Promise<unknown>): Promise<Bert4tfjsError> {
 function copyTiny(name: string): string {
   const dir = join(work, name);
   mkdirSync(dir);
-  for (const f of ['bert_model.ckpt.index', 'bert_model.ckpt.data-00000-of-00001', 'bert_config.json', 'vocab.txt']) copyFileSync(join(BERT_TINY, f), join(dir, f));
+  for (const f of ['bert_model.ckpt.index', 'bert_model.ckpt.data-00000-of-00001', 'bert_config.json', 'vocab.txt'])
+    copyFileSync(join(BERT_TINY, f), join(dir, f));
   return dir;
 }
 
@@ -72,13 +84,19 @@ describe('convert refuses bad input and writes nothing', () => {
     copyFileSync(fixturePath('bert', 'config.json'), join(src, 'config.json'));
     await saveCheckpoint(fixturePath('bert'), { to: 'tf-checkpoint', out: join(work, 'full-tf') });
     const all = readTfCheckpoint(join(work, 'full-tf'));
-    const drop = ['bert/encoder/layer_1/attention/self/query/kernel', 'bert/embeddings/LayerNorm/gamma', 'bert/encoder/layer_0/output/dense/bias'];
+    const drop = [
+      'bert/encoder/layer_1/attention/self/query/kernel',
+      'bert/embeddings/LayerNorm/gamma',
+      'bert/encoder/layer_0/output/dense/bias',
+    ];
     writeTfCheckpoint(join(src, 'bert_model.ckpt'), new Map([...all].filter(([n]) => !drop.includes(n))));
     const err = await failure(() => convertCheckpoint({ from: src, out, model: 'bert' }));
     expect(err.code).toBe('bad-checkpoint');
     expect(err.message).toContain('3 problem(s)');
     for (const [hf, tfName] of [
-      ['bert.encoder.layer.1.attention.self.query.weight', drop[0]], ['bert.embeddings.LayerNorm.weight', drop[1]], ['bert.encoder.layer.0.output.dense.bias', drop[2]],
+      ['bert.encoder.layer.1.attention.self.query.weight', drop[0]],
+      ['bert.embeddings.LayerNorm.weight', drop[1]],
+      ['bert.encoder.layer.0.output.dense.bias', drop[2]],
     ]) {
       expect(err.message).toContain(`missing ${hf} (from TF ${tfName})`);
     }
@@ -95,20 +113,25 @@ describe('convert refuses bad input and writes nothing', () => {
     expect(entries('truncated-out')).toEqual([]);
   });
 
-  it.skipIf(!sharedAvailable('fixtures/real'))('corrupt tensor data found mid-write leaves no directory and no temporary behind', async () => {
-    const src = copyTiny('corrupt');
-    const data = join(src, 'bert_model.ckpt.data-00000-of-00001');
-    const manifest = JSON.parse(readFileSync(join(BERT_TINY, 'bert_model.ckpt.manifest.json'), 'utf8')) as { tensors: Array<{ name: string; offset: number }> };
-    // A weight the conversion reads (slots are skipped unread), damaged in place.
-    const victim = manifest.tensors.find((t) => t.name === 'bert/encoder/layer_1/output/dense/kernel')!;
-    const bytes = readFileSync(data);
-    bytes[victim.offset + 5] ^= 0xff;
-    writeFileSync(data, bytes);
-    const out = join(work, 'corrupt-out');
-    const err = await failure(() => convertCheckpoint({ from: src, out }));
-    expect(err.message).toMatch(/CRC-32C mismatch/);
-    expect(entries('corrupt-out')).toEqual([]);
-  });
+  it.skipIf(!sharedAvailable('fixtures/real'))(
+    'corrupt tensor data found mid-write leaves no directory and no temporary behind',
+    async () => {
+      const src = copyTiny('corrupt');
+      const data = join(src, 'bert_model.ckpt.data-00000-of-00001');
+      const manifest = JSON.parse(readFileSync(join(BERT_TINY, 'bert_model.ckpt.manifest.json'), 'utf8')) as {
+        tensors: Array<{ name: string; offset: number }>;
+      };
+      // A weight the conversion reads (slots are skipped unread), damaged in place.
+      const victim = manifest.tensors.find((t) => t.name === 'bert/encoder/layer_1/output/dense/kernel')!;
+      const bytes = readFileSync(data);
+      bytes[victim.offset + 5] ^= 0xff;
+      writeFileSync(data, bytes);
+      const out = join(work, 'corrupt-out');
+      const err = await failure(() => convertCheckpoint({ from: src, out }));
+      expect(err.message).toMatch(/CRC-32C mismatch/);
+      expect(entries('corrupt-out')).toEqual([]);
+    },
+  );
 
   it('a missing --from names the path', async () => {
     const err = await failure(() => convertCheckpoint({ from: join(work, 'nope'), out: join(work, 'nope-out') }));

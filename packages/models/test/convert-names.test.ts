@@ -5,7 +5,12 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { readConfigFile } from '../src/config.ts';
 import {
-  nameRulesFor, normaliseHfConfig, planFromTf, t5ConfigFromTensors, transfoXlConfigFromTf, type TensorInfo,
+  nameRulesFor,
+  normaliseHfConfig,
+  planFromTf,
+  t5ConfigFromTensors,
+  transfoXlConfigFromTf,
+  type TensorInfo,
 } from '../src/convert/index.ts';
 import { fixturePath, sharedAvailable, sharedPath } from '../../../test/helpers/paths.ts';
 
@@ -13,20 +18,38 @@ import { fixturePath, sharedAvailable, sharedPath } from '../../../test/helpers/
 function storedNamesOnly(family: string): string[] {
   const lines = readFileSync(fixturePath(family, 'weights-names.txt'), 'utf8').split('\n');
   const end = lines.findIndex((l) => l.startsWith('# state_dict entries NOT stored'));
-  return lines.slice(0, end < 0 ? undefined : end).filter((l) => l && !l.startsWith('#')).map((l) => l.split('\t')[0])
-    .filter((n) => !n.endsWith('position_ids') && !n.endsWith('inv_freq')).sort();
+  return lines
+    .slice(0, end < 0 ? undefined : end)
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => l.split('\t')[0])
+    .filter((n) => !n.endsWith('position_ids') && !n.endsWith('inv_freq'))
+    .sort();
 }
 
 function manifest(path: string): TensorInfo[] {
-  const m = JSON.parse(readFileSync(path, 'utf8')) as { tensors: Array<{ name: string; dtype: string; shape: number[] }> };
-  return m.tensors.map((t) => ({ name: t.name, dtype: t.dtype === 'float32' ? 'F32' : t.dtype === 'int64' ? 'I64' : 'STRING', shape: t.shape }));
+  const m = JSON.parse(readFileSync(path, 'utf8')) as {
+    tensors: Array<{ name: string; dtype: string; shape: number[] }>;
+  };
+  return m.tensors.map((t) => ({
+    name: t.name,
+    dtype: t.dtype === 'float32' ? 'F32' : t.dtype === 'int64' ? 'I64' : 'STRING',
+    shape: t.shape,
+  }));
 }
 
 describe('HF side of every name table = the names HF stores', () => {
-  for (const [family, model] of [['bert', 'bert'], ['albert', 'albert'], ['t5', 't5'], ['mt5', 'mt5'], ['transfo_xl', 'transfo-xl']] as const) {
+  for (const [family, model] of [
+    ['bert', 'bert'],
+    ['albert', 'albert'],
+    ['t5', 't5'],
+    ['mt5', 'mt5'],
+    ['transfo_xl', 'transfo-xl'],
+  ] as const) {
     it(`${family}: table HF names equal fixtures/${family}/weights-names.txt`, () => {
       const config = readConfigFile(fixturePath(family, 'config.json'));
-      const names = nameRulesFor(model, config).map((r) => r.hf).sort();
+      const names = nameRulesFor(model, config)
+        .map((r) => r.hf)
+        .sort();
       const stored = storedNamesOnly(family);
       expect(stored.length).toBeGreaterThan(10);
       expect(names).toEqual(stored);
@@ -36,7 +59,11 @@ describe('HF side of every name table = the names HF stores', () => {
   it('BERT kernels are transposed, seq_relationship weights are not', () => {
     const rules = nameRulesFor('bert', { num_hidden_layers: 1 });
     const get = (hf: string) => rules.find((r) => r.hf === hf);
-    expect(get('bert.encoder.layer.0.attention.self.query.weight')).toEqual({ tf: 'bert/encoder/layer_0/attention/self/query/kernel', hf: 'bert.encoder.layer.0.attention.self.query.weight', transpose: true });
+    expect(get('bert.encoder.layer.0.attention.self.query.weight')).toEqual({
+      tf: 'bert/encoder/layer_0/attention/self/query/kernel',
+      hf: 'bert.encoder.layer.0.attention.self.query.weight',
+      transpose: true,
+    });
     expect(get('cls.seq_relationship.weight')?.tf).toBe('cls/seq_relationship/output_weights');
     expect(get('cls.seq_relationship.weight')?.transpose).toBeUndefined();
     expect(get('bert.embeddings.LayerNorm.weight')?.tf).toBe('bert/embeddings/LayerNorm/gamma');
@@ -45,7 +72,10 @@ describe('HF side of every name table = the names HF stores', () => {
   it('mT5 writes rms_norm names and accepts layer_norm ones; t5 the other way round', () => {
     const mt5 = nameRulesFor('mt5', { num_layers: 1, feed_forward_proj: 'gated-gelu', tie_word_embeddings: false });
     const norm = mt5.find((r) => r.hf === 'encoder.block.0.layer.0.layer_norm.weight');
-    expect(norm).toMatchObject({ tf: 'encoder/block_000/layer_000/rms_norm/scale', aliases: ['encoder/block_000/layer_000/layer_norm/scale'] });
+    expect(norm).toMatchObject({
+      tf: 'encoder/block_000/layer_000/rms_norm/scale',
+      aliases: ['encoder/block_000/layer_000/layer_norm/scale'],
+    });
     expect(mt5.find((r) => r.hf === 'encoder.final_layer_norm.weight')?.tf).toBe('encoder/rms_norm/scale');
     expect(mt5.find((r) => r.hf === 'lm_head.weight')).toMatchObject({ tf: 'decoder/logits/kernel', transpose: true });
     const t5 = nameRulesFor('t5', { num_layers: 1 });
@@ -58,7 +88,11 @@ describe('HF side of every name table = the names HF stores', () => {
 describe.skipIf(!sharedAvailable('fixtures/real'))('TF side covers the real checkpoints in ../shared', () => {
   it('keras-bert-tiny: every weight maps, only Adam slots and global_step are left', () => {
     const listing = manifest(sharedPath('fixtures/real/keras-bert-tiny/bert_model.ckpt.manifest.json'));
-    const config = normaliseHfConfig('bert', readConfigFile(sharedPath('fixtures/real/keras-bert-tiny/bert_config.json')), 'bert_config.json');
+    const config = normaliseHfConfig(
+      'bert',
+      readConfigFile(sharedPath('fixtures/real/keras-bert-tiny/bert_config.json')),
+      'bert_config.json',
+    );
     const plan = planFromTf(nameRulesFor('bert', config), listing);
     expect(plan.unmapped).toEqual([]);
     const slots = listing.filter((t) => /\/adam_[mv]$/.test(t.name) || t.name === 'global_step').map((t) => t.name);
@@ -99,8 +133,16 @@ describe('T5 config read off mesh shapes', () => {
       { name: 'decoder/logits/kernel', dtype: 'F32', shape: [16, 100] },
     ];
     expect(t5ConfigFromTensors(listing)).toMatchObject({
-      vocab_size: 100, d_model: 16, num_heads: 3, d_kv: 8, d_ff: 40, num_layers: 2, num_decoder_layers: 1,
-      relative_attention_num_buckets: 32, feed_forward_proj: 'gated-gelu', tie_word_embeddings: false,
+      vocab_size: 100,
+      d_model: 16,
+      num_heads: 3,
+      d_kv: 8,
+      d_ff: 40,
+      num_layers: 2,
+      num_decoder_layers: 1,
+      relative_attention_num_buckets: 32,
+      feed_forward_proj: 'gated-gelu',
+      tie_word_embeddings: false,
     });
   });
 });

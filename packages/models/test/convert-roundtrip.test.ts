@@ -56,7 +56,18 @@ describe('HF safetensors -> TF checkpoint -> convert back: identical tensors', (
       // The config survives the trip through the original-release config file.
       const a = JSON.parse(readFileSync(fixturePath(family, 'config.json'), 'utf8'));
       const b = JSON.parse(readFileSync(join(back, 'config.json'), 'utf8'));
-      for (const k of ['vocab_size', 'num_hidden_layers', 'hidden_size', 'num_layers', 'num_heads', 'd_ff', 'n_layer', 'cutoffs', 'feed_forward_proj']) expect(b[k], k).toEqual(a[k]);
+      for (const k of [
+        'vocab_size',
+        'num_hidden_layers',
+        'hidden_size',
+        'num_layers',
+        'num_heads',
+        'd_ff',
+        'n_layer',
+        'cutoffs',
+        'feed_forward_proj',
+      ])
+        expect(b[k], k).toEqual(a[k]);
     });
   }
 
@@ -66,7 +77,9 @@ describe('HF safetensors -> TF checkpoint -> convert back: identical tensors', (
     expect(vars.get('cls/seq_relationship/output_weights')).toEqual([2, 32]);
     expect(vars.get('cls/predictions/output_bias')).toEqual([380]);
     expect(JSON.parse(readFileSync(join(work, 'bert-tf', 'bert_config.json'), 'utf8')).model_type).toBeUndefined();
-    expect(readFileSync(join(work, 'bert-tf', 'checkpoint'), 'utf8')).toContain('model_checkpoint_path: "bert_model.ckpt"');
+    expect(readFileSync(join(work, 'bert-tf', 'checkpoint'), 'utf8')).toContain(
+      'model_checkpoint_path: "bert_model.ckpt"',
+    );
   });
 });
 

@@ -12,7 +12,9 @@ const config = JSON.parse(readFileSync(fixturePath('bert', 'config.json'), 'utf8
 
 describe('loading errors', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'b4t-err-'));
-  beforeAll(async () => { await tf.setBackend('cpu'); });
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+  });
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
   function dirWith(name: string, weights: (path: string) => void, cfg: object = config): string {
@@ -41,7 +43,10 @@ describe('loading errors', () => {
   it('a config with the wrong hidden size lists every mis-shaped tensor in one error', () => {
     let msg = '';
     try {
-      buildTransformerModel({ config: { ...config, hidden_size: 64, num_attention_heads: 4 }, checkpointPath: fixturePath('bert', 'model.safetensors') });
+      buildTransformerModel({
+        config: { ...config, hidden_size: 64, num_attention_heads: 4 },
+        checkpointPath: fixturePath('bert', 'model.safetensors'),
+      });
     } catch (err) {
       expect(err).toBeInstanceOf(Bert4tfjsError);
       msg = (err as Error).message;
@@ -74,16 +79,31 @@ describe('loading errors', () => {
   });
 
   it('a hidden size not divisible by heads and an unknown model are config errors', () => {
-    expect(() => buildTransformerModel({ config: { ...config, num_attention_heads: 5 } })).toThrow(/not a multiple of num_attention_heads/);
+    expect(() => buildTransformerModel({ config: { ...config, num_attention_heads: 5 } })).toThrow(
+      /not a multiple of num_attention_heads/,
+    );
     expect(() => buildTransformerModel({ config, model: 'gpt9' })).toThrow(/unknown model 'gpt9'/);
-    expect(() => buildTransformerModel({ config: { ...config, hidden_act: 'wiggle' } })).toThrow(/unknown activation 'wiggle'/);
+    expect(() => buildTransformerModel({ config: { ...config, hidden_act: 'wiggle' } })).toThrow(
+      /unknown activation 'wiggle'/,
+    );
   });
 
   it('bad inputs to runModel are named: out-of-vocab id, ragged rows, too long', () => {
     const built = buildTransformerModel({ config });
-    expect(() => runModel(built, { input_ids: [[1, 2, 400]] })).toThrow(/input_ids\[0\]\[2\] = 400 is outside the vocabulary \[0, 380\)/);
-    expect(() => runModel(built, { input_ids: [[1, 2, 3], [1, 2]] })).toThrow(/row 1 has length 2/);
-    expect(() => runModel(built, { input_ids: [new Array(65).fill(1)] })).toThrow(/sequence length 65 exceeds max_position_embeddings 64/);
+    expect(() => runModel(built, { input_ids: [[1, 2, 400]] })).toThrow(
+      /input_ids\[0\]\[2\] = 400 is outside the vocabulary \[0, 380\)/,
+    );
+    expect(() =>
+      runModel(built, {
+        input_ids: [
+          [1, 2, 3],
+          [1, 2],
+        ],
+      }),
+    ).toThrow(/row 1 has length 2/);
+    expect(() => runModel(built, { input_ids: [new Array(65).fill(1)] })).toThrow(
+      /sequence length 65 exceeds max_position_embeddings 64/,
+    );
     expect(() => runModel(built, { input_ids: [[1, 2]], attention_mask: [[1]] })).toThrow(/attention_mask/);
   });
 

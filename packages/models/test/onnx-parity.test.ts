@@ -15,14 +15,17 @@ const ATOL = 1e-4;
 type OrtOut = Record<string, { data: Float32Array; dims: number[] }>;
 interface Ort {
   Tensor: new (t: string, d: BigInt64Array, dims: number[]) => unknown;
-  InferenceSession: { create(m: Uint8Array): Promise<{ inputNames: string[]; outputNames: string[]; run(f: Record<string, unknown>): Promise<OrtOut> }> };
+  InferenceSession: {
+    create(
+      m: Uint8Array,
+    ): Promise<{ inputNames: string[]; outputNames: string[]; run(f: Record<string, unknown>): Promise<OrtOut> }>;
+  };
 }
 
 function ort(): Ort {
   const req = createRequire(join(REPO_ROOT, 'packages', 'cli', 'package.json'));
   return req(req.resolve('onnxruntime-node', { paths: [dirname(req.resolve('@xenova/transformers'))] }));
 }
-
 
 async function runOnnx(bytes: Uint8Array, inputs: Record<string, number[][]>): Promise<OrtOut> {
   const rt = ort();
@@ -45,7 +48,11 @@ for (const family of ['bert', 'albert']) {
 
     beforeAll(async () => {
       await tf.setBackend('cpu');
-      built = buildTransformerModel({ configPath: fixturePath(family, 'config.json'), checkpointPath: fixturePath(family, 'model.safetensors'), withPool: true });
+      built = buildTransformerModel({
+        configPath: fixturePath(family, 'config.json'),
+        checkpointPath: fixturePath(family, 'model.safetensors'),
+        withPool: true,
+      });
       bytes = buildOnnxModel(built).bytes;
       out = await runOnnx(bytes, inputs);
     });
@@ -66,7 +73,11 @@ for (const family of ['bert', 'albert']) {
         const want = expected.get(name)!;
         expect(out[name].dims).toEqual(want.shape);
         const hf = maxAbsDiff(out[name].data, rawToFloat32(want));
-        const res = runModel(built, { input_ids: inputs.input_ids, attention_mask: inputs.attention_mask, token_type_ids: inputs.token_type_ids });
+        const res = runModel(built, {
+          input_ids: inputs.input_ids,
+          attention_mask: inputs.attention_mask,
+          token_type_ids: inputs.token_type_ids,
+        });
         const ours = maxAbsDiff(out[name].data, res[name].dataSync());
         tf.dispose(Object.values(res));
         expect(hf).toBeLessThan(ATOL);
@@ -77,10 +88,15 @@ for (const family of ['bert', 'albert']) {
 }
 
 describe('ONNX export refusals', () => {
-  beforeAll(async () => { await tf.setBackend('cpu'); });
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+  });
 
   it('refuses albert_unshared, conditional layer norm, and families without a graph', () => {
-    const albert = buildTransformerModel({ configPath: fixturePath('albert', 'config.json'), model: 'albert_unshared' });
+    const albert = buildTransformerModel({
+      configPath: fixturePath('albert', 'config.json'),
+      model: 'albert_unshared',
+    });
     expect(() => buildOnnxModel(albert)).toThrow(/albert_unshared/);
     const cond = buildTransformerModel({ configPath: fixturePath('bert', 'config.json'), layerNormCond: { size: 4 } });
     expect(() => buildOnnxModel(cond)).toThrow(/conditional layer normalization/);
@@ -92,7 +108,20 @@ describe('ONNX export refusals', () => {
     it(`hidden_act '${act}' (random weights) matches tfjs within ${ATOL}`, async () => {
       const cfg = JSON.parse(readFileSync(fixturePath('bert', 'config.json'), 'utf8'));
       const built = buildTransformerModel({ config: { ...cfg, hidden_act: act }, withPool: true });
-      const inputs = { input_ids: [[5, 20, 30, 6, 0], [5, 40, 41, 42, 6]], attention_mask: [[1, 1, 1, 1, 0], [1, 1, 1, 1, 1]], token_type_ids: [[0, 0, 0, 0, 0], [0, 0, 1, 1, 1]] };
+      const inputs = {
+        input_ids: [
+          [5, 20, 30, 6, 0],
+          [5, 40, 41, 42, 6],
+        ],
+        attention_mask: [
+          [1, 1, 1, 1, 0],
+          [1, 1, 1, 1, 1],
+        ],
+        token_type_ids: [
+          [0, 0, 0, 0, 0],
+          [0, 0, 1, 1, 1],
+        ],
+      };
       const out = await runOnnx(buildOnnxModel(built).bytes, inputs);
       const res = runModel(built, inputs);
       // Padded positions are compared too: both engines compute them the same way.

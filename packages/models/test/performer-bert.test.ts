@@ -12,20 +12,31 @@ import { buildTransformerModel, runModel, type TransformerModel } from '../src/i
 import { fixturePath } from '../../../test/helpers/paths.ts';
 
 const inputs = JSON.parse(readFileSync(fixturePath('bert', 'inputs.json'), 'utf8')) as Record<string, number[][]>;
-const feed = { input_ids: inputs.input_ids, attention_mask: inputs.attention_mask, token_type_ids: inputs.token_type_ids };
+const feed = {
+  input_ids: inputs.input_ids,
+  attention_mask: inputs.attention_mask,
+  token_type_ids: inputs.token_type_ids,
+};
 
 /** ‖a − b‖ / ‖b‖ over real (unmasked) positions only. */
-function relativeError(a: Float32Array | Float64Array, b: Float32Array | Float64Array, mask: number[][], hidden: number): number {
+function relativeError(
+  a: Float32Array | Float64Array,
+  b: Float32Array | Float64Array,
+  mask: number[][],
+  hidden: number,
+): number {
   let num = 0;
   let den = 0;
-  mask.forEach((row, bi) => row.forEach((keep, li) => {
-    if (!keep) return;
-    for (let c = 0; c < hidden; c++) {
-      const i = (bi * row.length + li) * hidden + c;
-      num += (a[i] - b[i]) ** 2;
-      den += b[i] ** 2;
-    }
-  }));
+  mask.forEach((row, bi) =>
+    row.forEach((keep, li) => {
+      if (!keep) return;
+      for (let c = 0; c < hidden; c++) {
+        const i = (bi * row.length + li) * hidden + c;
+        num += (a[i] - b[i]) ** 2;
+        den += b[i] ** 2;
+      }
+    }),
+  );
   return Math.sqrt(num / den);
 }
 
@@ -79,7 +90,9 @@ describe('BERT (fixtures/bert) with Performer attention', () => {
     const ref = s.last_hidden_state.dataSync() as Float32Array;
     const err = relativeError(p.last_hidden_state.dataSync() as Float32Array, ref, feed.attention_mask, hidden);
     const errSmall = relativeError(q.last_hidden_state.dataSync() as Float32Array, ref, feed.attention_mask, hidden);
-    console.log(`performer BERT last_hidden_state relative error vs softmax: m=4096 ${err.toFixed(4)}, m=16 ${errSmall.toFixed(4)}`);
+    console.log(
+      `performer BERT last_hidden_state relative error vs softmax: m=4096 ${err.toFixed(4)}, m=16 ${errSmall.toFixed(4)}`,
+    );
     expect(err).toBeGreaterThan(0); // performer really ran
     // Measured 0.12 (seeds 1234/1/2/3: 0.11-0.13; it plateaus from m ≈ 1024: with head size 8 the
     // exp() part of many features falls below the reference's ε = 1e-4, a bias more features cannot remove).
@@ -108,6 +121,8 @@ describe('BERT (fixtures/bert) with Performer attention', () => {
   });
 
   it('a bad attention option fails when the model is built, with a clear error', () => {
-    expect(() => build({ type: 'performer', features: 0 })).toThrow(/performer attention: features must be an integer >= 1/);
+    expect(() => build({ type: 'performer', features: 0 })).toThrow(
+      /performer attention: features must be an integer >= 1/,
+    );
   });
 });

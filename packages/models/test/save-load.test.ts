@@ -22,18 +22,23 @@ describe('save and load', () => {
   beforeAll(async () => {
     await tf.setBackend('cpu');
     built = buildTransformerModel({
-      configPath: fixturePath('bert', 'config.json'), checkpointPath: fixturePath('bert', 'model.safetensors'),
-      withPool: true, withMlm: true, withNsp: true,
+      configPath: fixturePath('bert', 'config.json'),
+      checkpointPath: fixturePath('bert', 'model.safetensors'),
+      withPool: true,
+      withMlm: true,
+      withNsp: true,
     });
   });
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
   it('model.save / tf.loadLayersModel round trip gives identical outputs', async () => {
     let artifacts: tf.io.ModelArtifacts | null = null;
-    await built.model.save(tf.io.withSaveHandler(async (a) => {
-      artifacts = a;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }));
+    await built.model.save(
+      tf.io.withSaveHandler(async (a) => {
+        artifacts = a;
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+    );
     expect(artifacts).not.toBeNull();
     const loaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts!));
     const x = feeds();
@@ -53,10 +58,15 @@ describe('save and load', () => {
     await saveModelDir(built, dir, { vocabFiles: [fixturePath('tokenizers', 'bert_wordpiece', 'vocab.txt')] });
     const again = loadModelDir(dir);
     expect([...again.outputNames].sort()).toEqual([...built.outputNames].sort());
-    const x = { input_ids: inputs.input_ids, token_type_ids: inputs.token_type_ids, attention_mask: inputs.attention_mask };
+    const x = {
+      input_ids: inputs.input_ids,
+      token_type_ids: inputs.token_type_ids,
+      attention_mask: inputs.attention_mask,
+    };
     const a = runModel(built, x);
     const b = runModel(again, x);
-    for (const name of built.outputNames) expect(Array.from(b[name].dataSync())).toEqual(Array.from(a[name].dataSync()));
+    for (const name of built.outputNames)
+      expect(Array.from(b[name].dataSync())).toEqual(Array.from(a[name].dataSync()));
     tf.dispose([...Object.values(a), ...Object.values(b)]);
   });
 

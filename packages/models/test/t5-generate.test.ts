@@ -12,7 +12,6 @@ import { maxAbsDiff } from '../../../test/helpers/compare.ts';
 
 const ATOL = 1e-4;
 
-
 describe('t5Generator (fixtures/mt5)', () => {
   let built: TransformerModel;
   const inputs = JSON.parse(readFileSync(fixturePath('mt5', 'inputs.json'), 'utf8'));
@@ -20,12 +19,21 @@ describe('t5Generator (fixtures/mt5)', () => {
 
   beforeAll(async () => {
     await tf.setBackend('cpu');
-    built = buildTransformerModel({ configPath: fixturePath('mt5', 'config.json'), checkpointPath: fixturePath('mt5', 'model.safetensors') });
+    built = buildTransformerModel({
+      configPath: fixturePath('mt5', 'config.json'),
+      checkpointPath: fixturePath('mt5', 'model.safetensors'),
+    });
   });
 
   for (const family of ['mt5', 't5'] as const) {
     it(`${family}: cached logits equal full recomputation at every step (teacher-forced prefixes)`, async () => {
-      const model = family === 'mt5' ? built : buildTransformerModel({ configPath: fixturePath('t5', 'config.json'), checkpointPath: fixturePath('t5', 'model.safetensors') });
+      const model =
+        family === 'mt5'
+          ? built
+          : buildTransformerModel({
+              configPath: fixturePath('t5', 'config.json'),
+              checkpointPath: fixturePath('t5', 'model.safetensors'),
+            });
       const fx = family === 'mt5' ? inputs : JSON.parse(readFileSync(fixturePath('t5', 'inputs.json'), 'utf8'));
       const encoderInputs = { input_ids: fx.input_ids as number[][], attention_mask: fx.attention_mask as number[][] };
       const before = tf.memory().numTensors;
@@ -55,7 +63,9 @@ describe('t5Generator (fixtures/mt5)', () => {
         state = out.state ?? null;
         expect(state!.selfKeys[0].shape).toEqual([2, 4, t, 8]);
       }
-      console.log(`${family} cached vs full logits, ${steps} steps: max |diff| = ${worst.toExponential(2)} (other input: ${wrongRows.toFixed(2)})`);
+      console.log(
+        `${family} cached vs full logits, ${steps} steps: max |diff| = ${worst.toExponential(2)} (other input: ${wrongRows.toFixed(2)})`,
+      );
       expect(worst).toBeLessThan(ATOL);
       expect(wrongRows).toBeGreaterThan(1e-2);
       disposeReplaced(state, null);
@@ -72,7 +82,11 @@ describe('t5Generator (fixtures/mt5)', () => {
     let state: T5DecoderCache | null = null;
     let last: tf.Tensor | undefined;
     for (let t = 1; t <= 5; t++) {
-      const o = await gen.step(outputIds.map((r) => r.slice(0, t)), state, [1, 0]);
+      const o = await gen.step(
+        outputIds.map((r) => r.slice(0, t)),
+        state,
+        [1, 0],
+      );
       disposeReplaced(state, o.state);
       last?.dispose();
       state = o.state!;
@@ -92,7 +106,10 @@ describe('t5Generator (fixtures/mt5)', () => {
       const run = async (cache: boolean) => {
         const gen = t5Generator(built, enc, { cache });
         const d = gen.decoder({ maxLength: 6 });
-        const out = method === 'greedy' ? await d.greedy(gen.numInputs) : await d.beamSearch({ topK: 3, numInputs: gen.numInputs });
+        const out =
+          method === 'greedy'
+            ? await d.greedy(gen.numInputs)
+            : await d.beamSearch({ topK: 3, numInputs: gen.numInputs });
         gen.dispose();
         return out;
       };
@@ -114,7 +131,9 @@ describe('t5Generator (fixtures/mt5)', () => {
     const prefix = [0];
     for (const token of hyp.tokens) {
       const out = runModel(built, { input_ids: [enc.input_ids[1]], decoder_input_ids: [prefix] });
-      const argmax = tf.tidy(() => tf.argMax(tf.slice(out.lm_logits, [0, prefix.length - 1, 0], [1, 1, -1]), -1).dataSync()[0]);
+      const argmax = tf.tidy(
+        () => tf.argMax(tf.slice(out.lm_logits, [0, prefix.length - 1, 0], [1, 1, -1]), -1).dataSync()[0],
+      );
       Object.values(out).forEach((t) => t.dispose());
       expect(token).toBe(argmax);
       prefix.push(token);
@@ -124,7 +143,15 @@ describe('t5Generator (fixtures/mt5)', () => {
   it('rejects bad inputs with clear errors', () => {
     expect(() => t5Generator(built, { input_ids: [] })).toThrow(/non-empty/);
     expect(() => t5Generator(built, { input_ids: [[1, 2], [3]] })).toThrow(/row 1 has length 1/);
-    expect(() => t5Generator(built, { input_ids: [[1, 2]], attention_mask: [[1, 1], [1, 1]] })).toThrow(/attention_mask' has 2 rows/);
+    expect(() =>
+      t5Generator(built, {
+        input_ids: [[1, 2]],
+        attention_mask: [
+          [1, 1],
+          [1, 1],
+        ],
+      }),
+    ).toThrow(/attention_mask' has 2 rows/);
     expect(() => t5Generator(built, { input_ids: [[1, 99999]] })).toThrow(/outside the vocabulary/);
     const gen = t5Generator(built, { input_ids: [[5, 1]] });
     expect(() => gen.step([[0]], null, [1])).toThrow(/inputIndex 1 is outside \[0, 1\)/);
@@ -134,8 +161,18 @@ describe('t5Generator (fixtures/mt5)', () => {
 
   it('runModel reports missing decoder inputs and mismatched batches', () => {
     expect(() => runModel(built, { input_ids: enc.input_ids })).toThrow(/no 'decoder_input_ids'/);
-    expect(() => runModel(built, { input_ids: enc.input_ids, decoder_input_ids: [[0, 5]] })).toThrow(/decoder_input_ids' has 1 rows, expected batch 2/);
-    expect(() => runModel(built, { input_ids: enc.input_ids, decoder_input_ids: [[0], [0]], decoder_attention_mask: [[1, 1], [1, 1]] }))
-      .toThrow(/decoder_attention_mask' must have the shape of 'decoder_input_ids'/);
+    expect(() => runModel(built, { input_ids: enc.input_ids, decoder_input_ids: [[0, 5]] })).toThrow(
+      /decoder_input_ids' has 1 rows, expected batch 2/,
+    );
+    expect(() =>
+      runModel(built, {
+        input_ids: enc.input_ids,
+        decoder_input_ids: [[0], [0]],
+        decoder_attention_mask: [
+          [1, 1],
+          [1, 1],
+        ],
+      }),
+    ).toThrow(/decoder_attention_mask' must have the shape of 'decoder_input_ids'/);
   });
 });

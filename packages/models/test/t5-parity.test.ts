@@ -4,7 +4,13 @@
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { rawToFloat32, rawToInt32, readSafetensors, relativePositionBuckets, RelativePositionBias } from '@bert4tfjs/core';
+import {
+  rawToFloat32,
+  rawToInt32,
+  readSafetensors,
+  relativePositionBuckets,
+  RelativePositionBias,
+} from '@bert4tfjs/core';
 import { buildTransformerModel, runModel, type TransformerModel } from '../src/index.ts';
 import type { T5Config } from '../src/t5.ts';
 import { fixturePath } from '../../../test/helpers/paths.ts';
@@ -12,20 +18,24 @@ import { maxAbsDiff } from '../../../test/helpers/compare.ts';
 
 const ATOL = 1e-4;
 
-
 for (const family of ['t5', 'mt5'] as const) {
   describe(`${family} parity with Hugging Face (fixtures/${family})`, () => {
     let built: TransformerModel;
     const inputs = JSON.parse(readFileSync(fixturePath(family, 'inputs.json'), 'utf8'));
     const expected = readSafetensors(fixturePath(family, 'expected.safetensors'));
     const feeds = {
-      input_ids: inputs.input_ids, attention_mask: inputs.attention_mask,
-      decoder_input_ids: inputs.decoder_input_ids, decoder_attention_mask: inputs.decoder_attention_mask,
+      input_ids: inputs.input_ids,
+      attention_mask: inputs.attention_mask,
+      decoder_input_ids: inputs.decoder_input_ids,
+      decoder_attention_mask: inputs.decoder_attention_mask,
     };
 
     beforeAll(async () => {
       await tf.setBackend('cpu');
-      built = buildTransformerModel({ configPath: fixturePath(family, 'config.json'), checkpointPath: fixturePath(family, 'model.safetensors') });
+      built = buildTransformerModel({
+        configPath: fixturePath(family, 'config.json'),
+        checkpointPath: fixturePath(family, 'model.safetensors'),
+      });
     });
 
     it('builds the configured variant with the three outputs and standalone encoder/decoder', () => {
@@ -60,7 +70,10 @@ for (const family of ['t5', 'mt5'] as const) {
         const mask = tf.tensor2d(inputs.attention_mask, undefined, 'float32');
         const enc = (built.encoder as tf.LayersModel).predict([ids, mask]) as tf.Tensor;
         const dec = (built.decoder as tf.LayersModel).predict([
-          tf.tensor2d(inputs.decoder_input_ids, undefined, 'int32'), tf.tensor2d(inputs.decoder_attention_mask, undefined, 'float32'), enc, mask,
+          tf.tensor2d(inputs.decoder_input_ids, undefined, 'int32'),
+          tf.tensor2d(inputs.decoder_attention_mask, undefined, 'float32'),
+          enc,
+          mask,
         ]) as tf.Tensor[];
         return dec[1];
       });
@@ -68,17 +81,24 @@ for (const family of ['t5', 'mt5'] as const) {
       got.dispose();
     });
 
-    for (const [stack, bidirectional] of [['encoder', true], ['decoder', false]] as const) {
+    for (const [stack, bidirectional] of [
+      ['encoder', true],
+      ['decoder', false],
+    ] as const) {
       it(`${stack} relative buckets (int32) and position bias match`, () => {
         const wantBuckets = expected.get(`${stack}_relative_buckets`)!;
         expect(wantBuckets.dtype).toBe('I32');
         const [lq, lk] = wantBuckets.shape;
         const c = built.config as T5Config;
         const buckets = relativePositionBuckets(lq, lk, {
-          numBuckets: c.relativeAttentionNumBuckets, maxDistance: c.relativeAttentionMaxDistance, bidirectional,
+          numBuckets: c.relativeAttentionNumBuckets,
+          maxDistance: c.relativeAttentionMaxDistance,
+          bidirectional,
         });
         expect(Array.from(buckets)).toEqual(Array.from(rawToInt32(wantBuckets)));
-        const layer = built.model.getLayer(`${stack === 'encoder' ? 'Encoder' : 'Decoder'}-RelativePositionBias`) as RelativePositionBias;
+        const layer = built.model.getLayer(
+          `${stack === 'encoder' ? 'Encoder' : 'Decoder'}-RelativePositionBias`,
+        ) as RelativePositionBias;
         expect(layer.bidirectional).toBe(bidirectional);
         const bias = layer.bias(lq, lk);
         const want = expected.get(`${stack}_position_bias`)!;
@@ -96,12 +116,27 @@ describe('relativePositionBucket beyond the fixture lengths (32 buckets, max dis
   const enc = { numBuckets: 32, maxDistance: 128, bidirectional: true };
   const dec = { numBuckets: 32, maxDistance: 128, bidirectional: false };
   it.each([
-    [0, 0], [-3, 3], [3, 19], [-8, 8], [-16, 10], [16, 26], [-127, 15], [-128, 15], [500, 31], [-500, 15],
+    [0, 0],
+    [-3, 3],
+    [3, 19],
+    [-8, 8],
+    [-16, 10],
+    [16, 26],
+    [-127, 15],
+    [-128, 15],
+    [500, 31],
+    [-500, 15],
   ])('encoder: key - query = %i -> bucket %i', (rel, want) => {
     expect(relativePositionBuckets(1, 1, enc, -rel)[0]).toBe(want);
   });
   it.each([
-    [5, 0], [0, 0], [-15, 15], [-16, 16], [-32, 21], [-64, 26], [-1000, 31],
+    [5, 0],
+    [0, 0],
+    [-15, 15],
+    [-16, 16],
+    [-32, 21],
+    [-64, 26],
+    [-1000, 31],
   ])('decoder: key - query = %i -> bucket %i', (rel, want) => {
     expect(relativePositionBuckets(1, 1, dec, -rel)[0]).toBe(want);
   });
@@ -111,6 +146,8 @@ describe('relativePositionBucket beyond the fixture lengths (32 buckets, max dis
   });
   it('rejects a table too small for its bucket layout', () => {
     expect(() => new RelativePositionBias({ heads: 2, numBuckets: 2, bidirectional: true })).toThrow(/numBuckets/);
-    expect(() => new RelativePositionBias({ heads: 2, numBuckets: 32, maxDistance: 8, bidirectional: true })).toThrow(/maxDistance/);
+    expect(() => new RelativePositionBias({ heads: 2, numBuckets: 32, maxDistance: 8, bidirectional: true })).toThrow(
+      /maxDistance/,
+    );
   });
 });

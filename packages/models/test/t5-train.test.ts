@@ -6,16 +6,41 @@ import { buildTransformerModel, runModel, type TransformerModel } from '../src/i
 import { shiftRight, t5Seq2SeqLoss } from '../src/t5-train.ts';
 
 const CONFIG = {
-  model_type: 'mt5', vocab_size: 12, d_model: 16, d_kv: 4, d_ff: 32, num_layers: 1, num_decoder_layers: 1, num_heads: 2,
-  relative_attention_num_buckets: 8, relative_attention_max_distance: 16, dropout_rate: 0, feed_forward_proj: 'gated-gelu',
-  tie_word_embeddings: false, pad_token_id: 0, eos_token_id: 1, decoder_start_token_id: 0,
+  model_type: 'mt5',
+  vocab_size: 12,
+  d_model: 16,
+  d_kv: 4,
+  d_ff: 32,
+  num_layers: 1,
+  num_decoder_layers: 1,
+  num_heads: 2,
+  relative_attention_num_buckets: 8,
+  relative_attention_max_distance: 16,
+  dropout_rate: 0,
+  feed_forward_proj: 'gated-gelu',
+  tie_word_embeddings: false,
+  pad_token_id: 0,
+  eos_token_id: 1,
+  decoder_start_token_id: 0,
 };
 
 // Copy task: target = source + eos; pad 0.
 const BATCH = {
-  input_ids: [[3, 4, 5, 1], [6, 7, 1, 0], [8, 9, 10, 1]],
-  attention_mask: [[1, 1, 1, 1], [1, 1, 1, 0], [1, 1, 1, 1]],
-  labels: [[3, 4, 5, 1], [6, 7, 1, 0], [8, 9, 10, 1]],
+  input_ids: [
+    [3, 4, 5, 1],
+    [6, 7, 1, 0],
+    [8, 9, 10, 1],
+  ],
+  attention_mask: [
+    [1, 1, 1, 1],
+    [1, 1, 1, 0],
+    [1, 1, 1, 1],
+  ],
+  labels: [
+    [3, 4, 5, 1],
+    [6, 7, 1, 0],
+    [8, 9, 10, 1],
+  ],
 };
 
 describe('t5Seq2SeqLoss', () => {
@@ -31,15 +56,21 @@ describe('t5Seq2SeqLoss', () => {
 
   it('equals the masked mean cross-entropy of lm_logits (derived here)', () => {
     const loss = t5Seq2SeqLoss(built, BATCH, { training: false });
-    const out = runModel(built, { input_ids: BATCH.input_ids, attention_mask: BATCH.attention_mask, decoder_input_ids: shiftRight(BATCH.labels, 0) });
+    const out = runModel(built, {
+      input_ids: BATCH.input_ids,
+      attention_mask: BATCH.attention_mask,
+      decoder_input_ids: shiftRight(BATCH.labels, 0),
+    });
     const logp = tf.logSoftmax(out.lm_logits).arraySync() as number[][][];
     let sum = 0;
     let count = 0;
-    BATCH.labels.forEach((row, b) => row.forEach((y, t) => {
-      if (y === 0) return;
-      sum -= logp[b][t][y];
-      count++;
-    }));
+    BATCH.labels.forEach((row, b) =>
+      row.forEach((y, t) => {
+        if (y === 0) return;
+        sum -= logp[b][t][y];
+        count++;
+      }),
+    );
     expect(count).toBe(11);
     expect(Math.abs(loss.dataSync()[0] - sum / count)).toBeLessThan(1e-5);
     loss.dispose();

@@ -10,8 +10,23 @@ import { transfoXlStepOf } from '../src/transfo-xl-step.ts';
 import { lmBatches, trainLmStep } from '../src/transfo-xl-train.ts';
 
 const BASE = {
-  model_type: 'transfo-xl', vocab_size: 40, d_model: 16, d_embed: 16, n_head: 2, d_head: 8, d_inner: 32, n_layer: 2,
-  mem_len: 6, dropout: 0, dropatt: 0, clamp_len: -1, same_length: false, pre_lnorm: false, untie_r: true, cutoffs: [], div_val: 1,
+  model_type: 'transfo-xl',
+  vocab_size: 40,
+  d_model: 16,
+  d_embed: 16,
+  n_head: 2,
+  d_head: 8,
+  d_inner: 32,
+  n_layer: 2,
+  mem_len: 6,
+  dropout: 0,
+  dropatt: 0,
+  clamp_len: -1,
+  same_length: false,
+  pre_lnorm: false,
+  untie_r: true,
+  cutoffs: [],
+  div_val: 1,
 };
 
 function build(overrides: Record<string, unknown> = {}): TransformerModel {
@@ -21,7 +36,10 @@ function build(overrides: Record<string, unknown> = {}): TransformerModel {
 /** Deterministic pseudo-random ids. */
 function ids(batch: number, len: number, seed: number, vocab = BASE.vocab_size): number[][] {
   let s = seed;
-  const next = () => { s = (s * 1103515245 + 12345) % 2147483648; return s; };
+  const next = () => {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    return s;
+  };
   return Array.from({ length: batch }, () => Array.from({ length: len }, () => next() % vocab));
 }
 
@@ -32,7 +50,11 @@ function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
 
 function expectBert4tfjsError(fn: () => unknown, pattern: RegExp): void {
   let caught: unknown = null;
-  try { fn(); } catch (err) { caught = err; }
+  try {
+    fn();
+  } catch (err) {
+    caught = err;
+  }
   expect(caught).toBeInstanceOf(Bert4tfjsError);
   expect((caught as Error).message).toMatch(pattern);
 }
@@ -43,8 +65,13 @@ beforeAll(async () => {
 
 describe('relative shift and masks', () => {
   it('relShift puts the score of distance i + mlen - j at key j (visible keys)', () => {
-    const lq = 3, lk = 5, mlen = lk - lq;
-    const x = tf.tensor(Array.from({ length: lq * lk }, (_, n) => n), [1, lq, lk]);
+    const lq = 3,
+      lk = 5,
+      mlen = lk - lq;
+    const x = tf.tensor(
+      Array.from({ length: lq * lk }, (_, n) => n),
+      [1, lq, lk],
+    );
     const y = relShift(x).arraySync() as number[][][];
     const xs = x.arraySync() as number[][][];
     for (let i = 0; i < lq; i++) {
@@ -57,17 +84,21 @@ describe('relative shift and masks', () => {
   });
 
   it('the mask is triu(1 + mlen), plus tril(-shift) with same_length', () => {
-    const lq = 4, lk = 9, memLen = 6, mlen = lk - lq;
+    const lq = 4,
+      lk = 9,
+      memLen = 6,
+      mlen = lk - lq;
     const plain = xlAttentionMask(lq, lk).arraySync();
     const same = xlAttentionMask(lq, lk, true, memLen).arraySync();
     const maskLen = lk - memLen;
     const shift = maskLen > 0 ? lq - maskLen : lq;
-    for (let i = 0; i < lq; i++) for (let j = 0; j < lk; j++) {
-      const triu = j - i >= 1 + mlen;
-      const tril = j - i <= -shift;
-      expect(plain[i][j]).toBe(triu ? 0 : 1);
-      expect(same[i][j]).toBe(triu || tril ? 0 : 1);
-    }
+    for (let i = 0; i < lq; i++)
+      for (let j = 0; j < lk; j++) {
+        const triu = j - i >= 1 + mlen;
+        const tril = j - i <= -shift;
+        expect(plain[i][j]).toBe(triu ? 0 : 1);
+        expect(same[i][j]).toBe(triu || tril ? 0 : 1);
+      }
   });
 });
 
@@ -90,7 +121,10 @@ describe('segment recurrence equals one long segment', () => {
       const s2 = seg.map((r) => r.slice(L));
       const m0 = [tf.randomNormal([2, L, 16], 0, 1, 'float32', 1), tf.randomNormal([2, L, 16], 0, 1, 'float32', 2)];
       const a = step(s1, m0);
-      expect(a.mems.map((m) => m.shape)).toEqual([[2, 2 * L, 16], [2, 2 * L, 16]]);
+      expect(a.mems.map((m) => m.shape)).toEqual([
+        [2, 2 * L, 16],
+        [2, 2 * L, 16],
+      ]);
       const b = step(s2, a.mems);
       const whole = step(seg, m0);
       const tail = (t: tf.Tensor) => tf.slice(t, [0, L, 0], [2, L, t.shape[2] as number]);
@@ -107,7 +141,21 @@ describe('segment recurrence equals one long segment', () => {
         expect(maxAbsDiff(expSums, tf.onesLike(expSums))).toBeLessThan(1e-5);
         expSums.dispose();
       }
-      tf.dispose([...m0, a.hidden, a.logits!, ...a.mems, b.hidden, b.logits!, ...b.mems, whole.hidden, whole.logits!, ...whole.mems, hTail, lTail, sums]);
+      tf.dispose([
+        ...m0,
+        a.hidden,
+        a.logits!,
+        ...a.mems,
+        b.hidden,
+        b.logits!,
+        ...b.mems,
+        whole.hidden,
+        whole.logits!,
+        ...whole.mems,
+        hTail,
+        lTail,
+        sums,
+      ]);
       built.model.dispose();
     });
   }
@@ -119,7 +167,9 @@ describe('segment recurrence equals one long segment', () => {
     const m = [tf.randomNormal([1, 4, 16], 0, 1, 'float32', 5), tf.randomNormal([1, 4, 16], 0, 1, 'float32', 6)];
     // Change memory position 0 only: with same_length (klen 8, mem_len 4, shift 0) query 0 sees keys 1..4,
     // so its output must not change; the last query (sees keys 4..7) is unaffected too.
-    const m2 = m.map((t) => tf.tidy(() => tf.concat([tf.add(tf.slice(t, [0, 0, 0], [1, 1, 16]), 5), tf.slice(t, [0, 1, 0], [1, 3, 16])], 1)));
+    const m2 = m.map((t) =>
+      tf.tidy(() => tf.concat([tf.add(tf.slice(t, [0, 0, 0], [1, 1, 16]), 5), tf.slice(t, [0, 1, 0], [1, 3, 16])], 1)),
+    );
     const r1 = step(seg, m);
     const r2 = step(seg, m2);
     expect(maxAbsDiff(r1.hidden, r2.hidden)).toBeLessThan(1e-6);
@@ -181,10 +231,12 @@ describe('memory and gradients', () => {
     const seg = ids(1, 3, 9);
     const m1 = tf.randomNormal([1, 6, 16], 0, 1, 'float32', 11);
     const m0 = tf.randomNormal([1, 6, 16], 0, 1, 'float32', 12);
-    const gMem = tf.grad((m: tf.Tensor) => tf.tidy(() => {
-      const r = step(seg, [m0, m]);
-      return tf.add(tf.sum(r.mems[0]), tf.sum(r.mems[1]));
-    }))(m1);
+    const gMem = tf.grad((m: tf.Tensor) =>
+      tf.tidy(() => {
+        const r = step(seg, [m0, m]);
+        return tf.add(tf.sum(r.mems[0]), tf.sum(r.mems[1]));
+      }),
+    )(m1);
     expect(tf.tidy(() => tf.max(tf.abs(gMem)).dataSync()[0])).toBe(0);
     // ...while the hidden states do depend on the memory (a weighted sum: a plain sum of a
     // LayerNorm output with unit gains is constant).
@@ -239,7 +291,10 @@ describe('mem_len 0 and bad input', () => {
     f.dispose();
     const forward = getFamily('transfo-xl').forward!;
     const before = tf.memory().numTensors;
-    expectBert4tfjsError(() => forward(built, { segments: [ids(2, 3, 1), ids(3, 3, 2)] }), /segment 2 has batch 3, segment 1 has 2/);
+    expectBert4tfjsError(
+      () => forward(built, { segments: [ids(2, 3, 1), ids(3, 3, 2)] }),
+      /segment 2 has batch 3, segment 1 has 2/,
+    );
     expectBert4tfjsError(() => forward(built, { segments: [ids(2, 3, 1), 'x'] }), /segment 2 is not/);
     expectBert4tfjsError(() => forward(built, { texts: ['a'] }), /"segments"/);
     expect(tf.memory().numTensors).toBe(before);

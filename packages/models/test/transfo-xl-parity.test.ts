@@ -14,10 +14,11 @@ import { maxAbsDiff } from '../../../test/helpers/compare.ts';
 
 const ATOL = 1e-4;
 
-
 describe('Transformer-XL parity with Hugging Face (fixtures/transfo_xl)', () => {
   let built: TransformerModel;
-  const inputs = JSON.parse(readFileSync(fixturePath('transfo_xl', 'inputs.json'), 'utf8')) as { segments: number[][][] };
+  const inputs = JSON.parse(readFileSync(fixturePath('transfo_xl', 'inputs.json'), 'utf8')) as {
+    segments: number[][][];
+  };
   const expected = readSafetensors(fixturePath('transfo_xl', 'expected.safetensors'));
   const want = (name: string) => {
     const t = expected.get(name);
@@ -81,14 +82,26 @@ describe('Transformer-XL parity with Hugging Face (fixtures/transfo_xl)', () => 
     const ref = rawToFloat32(want('seg2.last_hidden_state'));
     expect(maxAbsDiff(warm.hidden.dataSync(), ref)).toBeLessThan(ATOL);
     expect(maxAbsDiff(cold.hidden.dataSync(), ref)).toBeGreaterThan(1e-2);
-    tf.dispose([first.hidden, first.logits!, ...first.mems, cold.hidden, cold.logits!, ...cold.mems, warm.hidden, warm.logits!, ...warm.mems]);
+    tf.dispose([
+      first.hidden,
+      first.logits!,
+      ...first.mems,
+      cold.hidden,
+      cold.logits!,
+      ...cold.mems,
+      warm.hidden,
+      warm.logits!,
+      ...warm.mems,
+    ]);
   });
 
   it('the forward hook returns the fixture names and values (incl. log_probs)', () => {
     const before = tf.memory().numTensors;
     const out = getFamily('transfo-xl').forward!(built, inputs);
     const names = Object.keys(out).sort();
-    const fixtureNames = [...expected.keys()].filter((n) => /^seg\d\.(last_hidden_state|logits|log_probs|mems_out\.\d)$/.test(n)).sort();
+    const fixtureNames = [...expected.keys()]
+      .filter((n) => /^seg\d\.(last_hidden_state|logits|log_probs|mems_out\.\d)$/.test(n))
+      .sort();
     expect(names).toEqual(fixtureNames);
     let worst = 0;
     for (const n of names) {

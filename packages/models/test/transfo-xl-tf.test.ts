@@ -24,7 +24,12 @@ function readNpy(path: string): { shape: number[]; data: Float64Array } {
   const header = buf.subarray(start, start + headerLen).toString('latin1');
   const descr = /'descr':\s*'([^']+)'/.exec(header)![1];
   expect(/'fortran_order':\s*False/.test(header)).toBe(true);
-  const shape = /'shape':\s*\(([^)]*)\)/.exec(header)![1].split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  const shape = /'shape':\s*\(([^)]*)\)/
+    .exec(header)![1]
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map(Number);
   const body = buf.subarray(start + headerLen);
   const n = shape.reduce((a, b) => a * b, 1);
   const data = new Float64Array(n);
@@ -83,11 +88,14 @@ describe.skipIf(!HAVE)('Transformer-XL from original TF checkpoints (keras-trans
         const keep = m.shape[1];
         expect(keep).toBe(config.mem_len);
         const data = m.dataSync();
-        for (let t = 0; t < keep; t++) for (let k = 0; k < d; k++) {
-          worstMem = Math.max(worstMem, Math.abs(data[t * d + k] - nm.data[(total - keep + t) * d + k]));
-        }
+        for (let t = 0; t < keep; t++)
+          for (let k = 0; k < d; k++) {
+            worstMem = Math.max(worstMem, Math.abs(data[t * d + k] - nm.data[(total - keep + t) * d + k]));
+          }
       });
-      console.log(`${dir}: softmax max abs diff ${worst.toExponential(2)} (np.allclose: ${allclose}), memories ${worstMem.toExponential(2)}`);
+      console.log(
+        `${dir}: softmax max abs diff ${worst.toExponential(2)} (np.allclose: ${allclose}), memories ${worstMem.toExponential(2)}`,
+      );
       expect(worst).toBeLessThan(1e-5);
       expect(allclose).toBe(true);
       expect(worstMem).toBeLessThan(1e-4);

@@ -9,16 +9,29 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Tokenizer, wordPieceTokenizerConfig, wordPieceTokenizerJson } from '../src/index.ts';
 import { fixturePath, REPO_ROOT } from '../../../test/helpers/paths.ts';
 
-interface Case { text: string; encode: number[] }
-interface XenovaTokenizer { encode(text: string, pair?: string | null): number[]; (text: string, o?: Record<string, unknown>): Record<string, { data: BigInt64Array }> }
+interface Case {
+  text: string;
+  encode: number[];
+}
+interface XenovaTokenizer {
+  encode(text: string, pair?: string | null): number[];
+  (text: string, o?: Record<string, unknown>): Record<string, { data: BigInt64Array }>;
+}
 
 const settings = JSON.parse(readFileSync(fixturePath('tokenizers', 'bert_wordpiece', 'cases.json'), 'utf8')).settings;
 const cases: Case[] = settings['do_lower_case=true'].cases;
 const casedCases: Case[] = settings['do_lower_case=false'].cases;
-const PAIRS: Array<[string, string]> = [['Hello, world!', '我爱北京天安门'], ['今天天气很好。', 'bert4keras is fun'], ['[MASK] is here', 'café naïve']];
+const PAIRS: Array<[string, string]> = [
+  ['Hello, world!', '我爱北京天安门'],
+  ['今天天气很好。', 'bert4keras is fun'],
+  ['[MASK] is here', 'café naïve'],
+];
 
 /** Loads @xenova/transformers from the cli package, where it is a dependency. */
-async function loadXenova(): Promise<{ AutoTokenizer: { from_pretrained(id: string): Promise<XenovaTokenizer> }; env: Record<string, unknown> }> {
+async function loadXenova(): Promise<{
+  AutoTokenizer: { from_pretrained(id: string): Promise<XenovaTokenizer> };
+  env: Record<string, unknown>;
+}> {
   const req = createRequire(join(REPO_ROOT, 'packages', 'cli', 'package.json'));
   return import(pathToFileURL(req.resolve('@xenova/transformers')).href);
 }
@@ -31,10 +44,13 @@ describe('tokenizer.json export read by @xenova/transformers', () => {
   beforeAll(async () => {
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(wordPieceTokenizerJson(ours)));
-    writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify(wordPieceTokenizerConfig(ours, { modelMaxLength: 64 })));
+    writeFileSync(
+      join(dir, 'tokenizer_config.json'),
+      JSON.stringify(wordPieceTokenizerConfig(ours, { modelMaxLength: 64 })),
+    );
     const { AutoTokenizer, env } = await loadXenova();
     env.allowRemoteModels = false;
-    env.localModelPath = dirname(dir) + '/';
+    env.localModelPath = `${dirname(dir)}/`;
     xt = await AutoTokenizer.from_pretrained(basename(dir));
   });
   afterAll(() => rmSync(dirname(dir), { recursive: true, force: true }));
@@ -72,7 +88,9 @@ describe('tokenizer.json export read by @xenova/transformers', () => {
   });
 
   it('a cased tokenizer (lowercase false) exports lowercase: false and matches too, but for the same special-token case', async () => {
-    const cased = Tokenizer.fromVocabFile(fixturePath('tokenizers', 'bert_wordpiece', 'vocab.txt'), { lowercase: false });
+    const cased = Tokenizer.fromVocabFile(fixturePath('tokenizers', 'bert_wordpiece', 'vocab.txt'), {
+      lowercase: false,
+    });
     const cdir = join(dirname(dir), 'cased');
     mkdirSync(cdir);
     writeFileSync(join(cdir, 'tokenizer.json'), JSON.stringify(wordPieceTokenizerJson(cased)));
@@ -80,7 +98,9 @@ describe('tokenizer.json export read by @xenova/transformers', () => {
     const { AutoTokenizer } = await loadXenova();
     const xc = await AutoTokenizer.from_pretrained('cased');
     expect(wordPieceTokenizerJson(cased).normalizer.lowercase).toBe(false);
-    const mismatches = casedCases.filter((c) => JSON.stringify(xc.encode(c.text)) !== JSON.stringify(cased.encode(c.text).inputIds)).map((c) => c.text);
+    const mismatches = casedCases
+      .filter((c) => JSON.stringify(xc.encode(c.text)) !== JSON.stringify(cased.encode(c.text).inputIds))
+      .map((c) => c.text);
     casedCases.forEach((c) => expect(cased.encode(c.text).inputIds, JSON.stringify(c.text)).toEqual(c.encode));
     expect(mismatches).toEqual(['hello [MASK]!']);
   });

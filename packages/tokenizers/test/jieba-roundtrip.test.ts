@@ -17,14 +17,40 @@ const cases = (
 /** python's `\s` (str.isspace characters), which jieba's re_skip_default yields one by one. */
 const PY_SPACE = /^[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]$/;
 
-
 // Hanzi from the fixture sentences, ASCII, punctuation (incl. the han-block symbols +#&._%-), every kind
 // of whitespace python and JS disagree on, fullwidth forms, astral characters and lone surrogates.
-const hanzi = [...new Set(cases.map((c) => c.text).join('').match(/[\u4e00-\u9fd5]/g) ?? [])];
+const hanzi = [
+  ...new Set(
+    cases
+      .map((c) => c.text)
+      .join('')
+      .match(/[\u4e00-\u9fd5]/g) ?? [],
+  ),
+];
 const extras = [
   ...'abcXYZ0123456789+#&._%-@()[]，。！？、“”《》（）：；',
-  ' ', '\t', '\n', '\r', '\r\n', '\v', '\f', '\x1c', '\x85', '\xa0', '\u2028', '\u3000', '\ufeff',
-  'ＡＢＣ', '１２', '😀', '𠀀', '\ud800', '\udc00', '繁體', 'é', 'ß',
+  ' ',
+  '\t',
+  '\n',
+  '\r',
+  '\r\n',
+  '\v',
+  '\f',
+  '\x1c',
+  '\x85',
+  '\xa0',
+  '\u2028',
+  '\u3000',
+  '\ufeff',
+  'ＡＢＣ',
+  '１２',
+  '😀',
+  '𠀀',
+  '\ud800',
+  '\udc00',
+  '繁體',
+  'é',
+  'ß',
 ];
 const alphabet = [...hanzi, ...extras];
 
@@ -53,7 +79,10 @@ describe('concatenation round trip', () => {
   const seg = getDefaultSegmenter();
 
   it('on all 60 fixture sentences, HMM off and on', () => {
-    const bad = cases.flatMap((c) => [...problems(c.text, seg.cut(c.text)), ...problems(c.text, seg.cut(c.text, { hmm: true }))]);
+    const bad = cases.flatMap((c) => [
+      ...problems(c.text, seg.cut(c.text)),
+      ...problems(c.text, seg.cut(c.text, { hmm: true })),
+    ]);
     expect(bad).toEqual([]);
   });
 

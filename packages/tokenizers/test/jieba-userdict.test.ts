@@ -21,7 +21,9 @@ const results = (
     results: Record<'python_default_dict' | 'python_with_nodejieba_dict', Case[]>;
   }
 ).results;
-const diffLines = readFileSync(fixturePath('tokenizers', 'jieba', 'dict_diff_python_vs_nodejieba.txt'), 'utf8').split('\n');
+const diffLines = readFileSync(fixturePath('tokenizers', 'jieba', 'dict_diff_python_vs_nodejieba.txt'), 'utf8').split(
+  '\n',
+);
 /** Lines python's dict.txt has and nodejieba's lacks ("-word freq tag"), and the reverse ("+..."). */
 const onlyPython = diffLines.filter((l) => /^-[^-]/.test(l)).map((l) => l.slice(1));
 const onlyNodejieba = diffLines.filter((l) => /^\+[^+]/.test(l)).map((l) => l.slice(1).split(' ')[0]);
@@ -36,7 +38,9 @@ function file(name: string, text: string): string {
 describe('user dictionary', () => {
   it('turns nodejieba dict into python dict.txt: HMM-off output matches variant (a) on 60/60', () => {
     expect(onlyPython.length).toBeGreaterThan(60);
-    const seg = new JiebaSegmenter({ userDictPaths: [file('python-extra.txt', '\ufeff' + onlyPython.join('\n') + '\n')] });
+    const seg = new JiebaSegmenter({
+      userDictPaths: [file('python-extra.txt', `\ufeff${onlyPython.join('\n')}\n`)],
+    });
     for (const w of onlyNodejieba) seg.deleteWord(w);
     for (const c of results.python_default_dict) expect(seg.cut(c.text)).toEqual(c.hmm_false);
     expect(seg.tagOf('小S')).toBe('nr');
@@ -99,7 +103,9 @@ describe('bad input', () => {
   });
 
   it('missing files and bad arguments', () => {
-    expect(() => new JiebaSegmenter({ userDictPaths: [join(dir, 'nope.txt')] })).toThrow(/cannot read jieba user dictionary .*nope\.txt/);
+    expect(() => new JiebaSegmenter({ userDictPaths: [join(dir, 'nope.txt')] })).toThrow(
+      /cannot read jieba user dictionary .*nope\.txt/,
+    );
     expect(() => new JiebaSegmenter({ dictPath: join(dir, 'nope.dict') })).toThrow(TokenizerError);
     const seg = new JiebaSegmenter({ userDictPaths: [] });
     expect(() => seg.addWord('')).toThrow(/"word" must be a non-empty string/);

@@ -16,7 +16,10 @@ interface Case {
 }
 
 const fixture = JSON.parse(readFileSync(fixturePath('tokenizers', 'jieba', 'cases.json'), 'utf8')) as {
-  results: Record<'python_default_dict' | 'python_with_nodejieba_dict' | 'python_with_nodejieba_dict_plus_userdict', Case[]>;
+  results: Record<
+    'python_default_dict' | 'python_with_nodejieba_dict' | 'python_with_nodejieba_dict_plus_userdict',
+    Case[]
+  >;
 };
 const nodejieba = JSON.parse(readFileSync(fixturePath('tokenizers', 'jieba', 'nodejieba_results.json'), 'utf8')) as {
   results: Case[];
@@ -34,7 +37,9 @@ const EXPECTED_DIFFERENCES_HMM_ON: Record<string, string> = {};
 
 /** Texts whose segmentation differs from the expected one. */
 function differing(cases: Case[], segment: (text: string) => string[], hmm: boolean): string[] {
-  return cases.filter((c) => JSON.stringify(segment(c.text)) !== JSON.stringify(hmm ? c.hmm_true : c.hmm_false)).map((c) => c.text);
+  return cases
+    .filter((c) => JSON.stringify(segment(c.text)) !== JSON.stringify(hmm ? c.hmm_true : c.hmm_false))
+    .map((c) => c.text);
 }
 
 describe('JiebaSegmenter vs python jieba on nodejieba dict + user dict (variant c)', () => {
@@ -56,7 +61,9 @@ describe('JiebaSegmenter vs python jieba on nodejieba dict + user dict (variant 
   });
 
   it('beats nodejieba itself (46/60 HMM off): ASCII runs stay whole', () => {
-    const own = nodejieba.results.filter((c, i) => JSON.stringify(c.hmm_false) === JSON.stringify(withUserDict[i].hmm_false));
+    const own = nodejieba.results.filter(
+      (c, i) => JSON.stringify(c.hmm_false) === JSON.stringify(withUserDict[i].hmm_false),
+    );
     expect(own.length).toBe(46);
     expect(seg.cut('我买了一部iPhone手机和一台MacBook电脑')).toEqual(withUserDict[15].hmm_false);
     expect(withUserDict[15].hmm_false).toContain('iPhone');
@@ -65,7 +72,9 @@ describe('JiebaSegmenter vs python jieba on nodejieba dict + user dict (variant 
   it('the user dictionary matters: its words come out whole', () => {
     for (const word of ['区块链', '云计算', '韩玉鉴赏', '蓝翔']) {
       expect(withUserDict.some((c) => c.hmm_false.includes(word))).toBe(true);
-      expect(withUserDict.filter((c) => c.hmm_false.includes(word)).every((c) => seg.cut(c.text).includes(word))).toBe(true);
+      expect(withUserDict.filter((c) => c.hmm_false.includes(word)).every((c) => seg.cut(c.text).includes(word))).toBe(
+        true,
+      );
     }
   });
 });

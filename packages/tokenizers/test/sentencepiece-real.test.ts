@@ -7,7 +7,13 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SentencePieceModel, SentencePieceNormalizer, SentencePieceTokenizer, SentencePieceType, TokenizerError } from '../src/index.ts';
+import {
+  SentencePieceModel,
+  SentencePieceNormalizer,
+  SentencePieceTokenizer,
+  SentencePieceType,
+  TokenizerError,
+} from '../src/index.ts';
 import { sharedAvailable, sharedPath } from '../../../test/helpers/paths.ts';
 
 const SUB = 'fixtures/real/sentencepiece';
@@ -17,7 +23,13 @@ interface ManifestEntry {
   file: string;
   num_pieces: number;
   trainer_spec: Record<string, number | string | boolean>;
-  normalizer_spec: { name: string; precompiled_charsmap_bytes: number; add_dummy_prefix: boolean; remove_extra_whitespaces: boolean; escape_whitespaces: boolean };
+  normalizer_spec: {
+    name: string;
+    precompiled_charsmap_bytes: number;
+    add_dummy_prefix: boolean;
+    remove_extra_whitespaces: boolean;
+    escape_whitespaces: boolean;
+  };
   piece_type_counts: Record<string, number>;
   first_pieces: Array<[number, string, number, string]>;
   last_pieces: Array<[number, string, number, string]>;
@@ -60,8 +72,14 @@ describe.skipIf(!sharedAvailable(SUB))('real SentencePiece models', () => {
       const n = model.proto.normalizerSpec;
       expect(TYPE_NAMES_MODEL[t.modelType]).toBe(m.trainer_spec.model_type);
       expect(t.vocabSize).toBe(m.trainer_spec.vocab_size);
-      expect([t.unkId, t.bosId, t.eosId, t.padId]).toEqual([m.trainer_spec.unk_id, m.trainer_spec.bos_id, m.trainer_spec.eos_id, m.trainer_spec.pad_id]);
-      if ('treat_whitespace_as_suffix' in m.trainer_spec) expect(t.treatWhitespaceAsSuffix).toBe(m.trainer_spec.treat_whitespace_as_suffix);
+      expect([t.unkId, t.bosId, t.eosId, t.padId]).toEqual([
+        m.trainer_spec.unk_id,
+        m.trainer_spec.bos_id,
+        m.trainer_spec.eos_id,
+        m.trainer_spec.pad_id,
+      ]);
+      if ('treat_whitespace_as_suffix' in m.trainer_spec)
+        expect(t.treatWhitespaceAsSuffix).toBe(m.trainer_spec.treat_whitespace_as_suffix);
       expect(n.name).toBe(m.normalizer_spec.name);
       expect(n.precompiledCharsmap.length).toBe(m.normalizer_spec.precompiled_charsmap_bytes);
       expect([n.addDummyPrefix, n.removeExtraWhitespaces, n.escapeWhitespaces]).toEqual([
@@ -82,7 +100,12 @@ describe.skipIf(!sharedAvailable(SUB))('real SentencePiece models', () => {
     it('the charsmap normalizes like Unicode NFKC on the characters both agree to change', () => {
       // String.prototype.normalize is an independent NFKC; the charsmaps are older Unicode plus nmt rules,
       // so a few characters differ, but a misread trie would disagree on nearly all of them.
-      const norm = new SentencePieceNormalizer({ ...model.proto.normalizerSpec, addDummyPrefix: false, removeExtraWhitespaces: false, escapeWhitespaces: false });
+      const norm = new SentencePieceNormalizer({
+        ...model.proto.normalizerSpec,
+        addDummyPrefix: false,
+        removeExtraWhitespaces: false,
+        escapeWhitespaces: false,
+      });
       let changed = 0;
       let agree = 0;
       for (let cp = 0xa0; cp < 0x10000; cp++) {
@@ -142,7 +165,10 @@ describe.skipIf(!sharedAvailable(SUB))('real SentencePiece models', () => {
     });
 
     it('addEos appends </s>=1', () => {
-      const withEos = SentencePieceTokenizer.fromFile(real('t5_seqio_test_sentencepiece.model'), { extraIds: 10, addEos: true });
+      const withEos = SentencePieceTokenizer.fromFile(real('t5_seqio_test_sentencepiece.model'), {
+        extraIds: 10,
+        addEos: true,
+      });
       expect(withEos.encode('this is a test')).toEqual([11, 8, 6, 3, 8, 6, 3, 5, 10, 1]);
       expect(withEos.decode([11, 8, 6, 3, 8, 6, 3, 5, 10, 1])).toBe('this is a test');
     });
@@ -179,13 +205,16 @@ describe.skipIf(!sharedAvailable(SUB))('real SentencePiece models', () => {
     const tmp = mkdtempSync(join(tmpdir(), 'spm-broken-'));
     afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-    it.each([0.5, 0.999, 0.01])('a copy truncated to %s of its size fails with an error naming the file', (fraction) => {
-      const path = join(tmp, `t5-truncated-${fraction}.model`);
-      copyFileSync(real('t5_seqio_test_sentencepiece.model'), path);
-      truncateSync(path, Math.floor(238047 * fraction));
-      expect(() => SentencePieceTokenizer.fromFile(path)).toThrow(TokenizerError);
-      expect(() => SentencePieceTokenizer.fromFile(path)).toThrow(path);
-    });
+    it.each([0.5, 0.999, 0.01])(
+      'a copy truncated to %s of its size fails with an error naming the file',
+      (fraction) => {
+        const path = join(tmp, `t5-truncated-${fraction}.model`);
+        copyFileSync(real('t5_seqio_test_sentencepiece.model'), path);
+        truncateSync(path, Math.floor(238047 * fraction));
+        expect(() => SentencePieceTokenizer.fromFile(path)).toThrow(TokenizerError);
+        expect(() => SentencePieceTokenizer.fromFile(path)).toThrow(path);
+      },
+    );
 
     it('garbage bytes and a missing file fail with the file name', () => {
       const path = join(tmp, 'garbage.model');

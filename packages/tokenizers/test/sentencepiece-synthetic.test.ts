@@ -35,7 +35,11 @@ describe('unigram with byte fallback, user-defined and unused pieces', () => {
     { piece: 'ba', score: 0, type: T.UNUSED }, // 264
   ];
   const tok = SentencePieceTokenizer.fromBytes(
-    encodeModelProto({ pieces, trainerSpec: { byteFallback: true, vocabSize: pieces.length }, normalizerSpec: { name: 'identity' } }),
+    encodeModelProto({
+      pieces,
+      trainerSpec: { byteFallback: true, vocabSize: pieces.length },
+      normalizerSpec: { name: 'identity' },
+    }),
     { source: 'byte-fallback.model' },
   );
 
@@ -74,7 +78,11 @@ describe('BPE model type', () => {
     { piece: 'cc', score: -0.1, type: T.UNUSED }, // 12
   ];
   const tok = SentencePieceTokenizer.fromBytes(
-    encodeModelProto({ pieces, trainerSpec: { modelType: SentencePieceModelType.BPE, vocabSize: pieces.length }, normalizerSpec: { name: 'identity' } }),
+    encodeModelProto({
+      pieces,
+      trainerSpec: { modelType: SentencePieceModelType.BPE, vocabSize: pieces.length },
+      normalizerSpec: { name: 'identity' },
+    }),
   );
 
   it('merges the best-scoring pair first', () => {
@@ -92,10 +100,18 @@ describe('BPE model type', () => {
 });
 
 describe('normalizer flags (identity rule, no charsmap)', () => {
-  const spec = { name: 'identity', precompiledCharsmap: new Uint8Array(0), addDummyPrefix: true, removeExtraWhitespaces: true, escapeWhitespaces: true };
+  const spec = {
+    name: 'identity',
+    precompiledCharsmap: new Uint8Array(0),
+    addDummyPrefix: true,
+    removeExtraWhitespaces: true,
+    escapeWhitespaces: true,
+  };
   it('collapses and trims spaces, adds the dummy prefix, escapes as U+2581', () => {
     expect(new SentencePieceNormalizer(spec).normalize('  a  b  ')).toBe('▁a▁b');
-    expect(new SentencePieceNormalizer({ ...spec, removeExtraWhitespaces: false }).normalize('  a  b ')).toBe('▁▁▁a▁▁b▁');
+    expect(new SentencePieceNormalizer({ ...spec, removeExtraWhitespaces: false }).normalize('  a  b ')).toBe(
+      '▁▁▁a▁▁b▁',
+    );
     expect(new SentencePieceNormalizer({ ...spec, addDummyPrefix: false }).normalize('a b')).toBe('a▁b');
     expect(new SentencePieceNormalizer({ ...spec, escapeWhitespaces: false }).normalize(' a  b')).toBe(' a b');
     expect(new SentencePieceNormalizer(spec, { treatWhitespaceAsSuffix: true }).normalize('a b')).toBe('a▁b▁');
@@ -104,19 +120,27 @@ describe('normalizer flags (identity rule, no charsmap)', () => {
 
   it('a broken precompiled charsmap is reported with the model name', () => {
     const broken = { ...spec, precompiledCharsmap: new Uint8Array([0xff, 0, 0, 0, 1, 2]) };
-    expect(() => new SentencePieceNormalizer(broken, { source: 'x.model' })).toThrow(/x\.model: normalizer_spec\.precompiled_charsmap is broken/);
+    expect(() => new SentencePieceNormalizer(broken, { source: 'x.model' })).toThrow(
+      /x\.model: normalizer_spec\.precompiled_charsmap is broken/,
+    );
   });
 });
 
 describe('model validation', () => {
   const normal: SentencePieceEntry[] = [{ piece: 'a', score: -1, type: T.NORMAL }];
   const load = (pieces: SentencePieceEntry[], trainerSpec = {}): SentencePieceTokenizer =>
-    SentencePieceTokenizer.fromBytes(encodeModelProto({ pieces, trainerSpec, normalizerSpec: { name: 'identity' } }), { source: 'bad.model' });
+    SentencePieceTokenizer.fromBytes(encodeModelProto({ pieces, trainerSpec, normalizerSpec: { name: 'identity' } }), {
+      source: 'bad.model',
+    });
 
   it('rejects unsupported model types, a missing unk, incomplete byte pieces, duplicates', () => {
-    expect(() => load([...SPECIALS, ...normal], { modelType: SentencePieceModelType.WORD })).toThrow(/bad\.model: model_type WORD is not supported/);
+    expect(() => load([...SPECIALS, ...normal], { modelType: SentencePieceModelType.WORD })).toThrow(
+      /bad\.model: model_type WORD is not supported/,
+    );
     expect(() => load(normal)).toThrow(/exactly one UNKNOWN piece/);
-    expect(() => load([...SPECIALS, ...BYTES.slice(0, 255), ...normal], { byteFallback: true })).toThrow(/<0xFF> is missing/);
+    expect(() => load([...SPECIALS, ...BYTES.slice(0, 255), ...normal], { byteFallback: true })).toThrow(
+      /<0xFF> is missing/,
+    );
     expect(() => load([...SPECIALS, ...normal, ...normal])).toThrow(/"a" \(id 4\) is defined twice/);
   });
 
@@ -124,6 +148,8 @@ describe('model validation', () => {
     const bytes = encodeModelProto({ pieces: [SPECIALS[0], ...normal], normalizerSpec: { name: 'identity' } });
     expect(() => SentencePieceTokenizer.fromBytes(bytes, { extraIds: -1 })).toThrow(TokenizerError);
     expect(() => SentencePieceTokenizer.fromBytes(bytes, { addEos: true })).toThrow(/needs an eos piece/);
-    expect(() => SentencePieceTokenizer.fromBytes(bytes).call(['a'], { padding: 'max_length', maxLength: 4 })).toThrow(/no pad piece/);
+    expect(() => SentencePieceTokenizer.fromBytes(bytes).call(['a'], { padding: 'max_length', maxLength: 4 })).toThrow(
+      /no pad piece/,
+    );
   });
 });

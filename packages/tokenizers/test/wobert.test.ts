@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { cut, createWoBertTokenizer, growVocabulary, Tokenizer, woBertTokenizerFromGrown } from '../src/index.ts';
 import { sharedAvailable, sharedPath } from '../../../test/helpers/paths.ts';
 
-const PARAGRAPH = '今天北京的天气很好，我们一起去公园散步。这家公司发布了新的手机，价格比去年便宜，很多年轻人都想购买。';
+const PARAGRAPH =
+  '今天北京的天气很好，我们一起去公园散步。这家公司发布了新的手机，价格比去年便宜，很多年轻人都想购买。';
 
 describe.skipIf(!sharedAvailable('vocab'))('WoBERT tokenizer', () => {
   const vocabPath = sharedPath('vocab', 'bert-chinese', 'vocab.txt');
@@ -16,10 +17,15 @@ describe.skipIf(!sharedAvailable('vocab'))('WoBERT tokenizer', () => {
   // (falling back to the paragraph's own words when ../shared/data is absent).
   function frequentWords(limit: number): string[] {
     const counts = new Map<string, number>();
-    const text = sharedAvailable('data') ? readFileSync(sharedPath('data', 'stsb-multi-mt-zh', 'stsb-zh-train.csv'), 'utf8') : PARAGRAPH;
+    const text = sharedAvailable('data')
+      ? readFileSync(sharedPath('data', 'stsb-multi-mt-zh', 'stsb-zh-train.csv'), 'utf8')
+      : PARAGRAPH;
     for (const w of cut(text)) if (/^[\u4e00-\u9fff]{2,}$/.test(w)) counts.set(w, (counts.get(w) ?? 0) + 1);
     for (const w of cut(PARAGRAPH)) if (/^[\u4e00-\u9fff]{2,}$/.test(w)) counts.set(w, (counts.get(w) ?? 0) + 1000);
-    return [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, limit).map(([w]) => w);
+    return [...counts.entries()]
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+      .slice(0, limit)
+      .map(([w]) => w);
   }
 
   it('grows the vocabulary and tokenizes a paragraph into fewer tokens that decode back to it', () => {
@@ -30,7 +36,9 @@ describe.skipIf(!sharedAvailable('vocab'))('WoBERT tokenizer', () => {
     const wobert = woBertTokenizerFromGrown(grown);
     const wordTokens = wobert.tokenize(PARAGRAPH);
     const charTokens = chars.tokenize(PARAGRAPH);
-    console.log(`paragraph: ${charTokens.length} character tokens -> ${wordTokens.length} word-level tokens (${grown.added.length} words added)`);
+    console.log(
+      `paragraph: ${charTokens.length} character tokens -> ${wordTokens.length} word-level tokens (${grown.added.length} words added)`,
+    );
     expect(wordTokens.length).toBeLessThan(charTokens.length);
     expect(wordTokens.some((t) => grown.added.includes(t))).toBe(true);
     const decoded = wobert.decode(wobert.encode(PARAGRAPH).inputIds, { skipSpecialTokens: true });

@@ -5,7 +5,11 @@ import { Tokenizer, TokenizerError } from '../src/wordpiece/index.ts';
 import { fixturePath } from '../../../test/helpers/paths.ts';
 
 const dir = fixturePath('tokenizers', 'bert_wordpiece');
-const cases = JSON.parse(readFileSync(`${dir}/cases.json`, 'utf8')).settings['do_lower_case=true'].cases as Array<{ text: string; ids: number[]; encode: number[] }>;
+const cases = JSON.parse(readFileSync(`${dir}/cases.json`, 'utf8')).settings['do_lower_case=true'].cases as Array<{
+  text: string;
+  ids: number[];
+  encode: number[];
+}>;
 const lines = readFileSync(`${dir}/vocab.txt`, 'utf8').split('\n');
 const CLS = lines.indexOf('[CLS]');
 const SEP = lines.indexOf('[SEP]');
@@ -58,9 +62,26 @@ describe('encode truncation', () => {
   it('only_first / only_second / false', () => {
     const a = ref('tokenization transformers');
     const b = ref('hello, world.');
-    expect(tok.encode(a.text, b.text, { maxLength: 7, truncation: 'only_first' }).inputIds).toEqual([CLS, SEP, ...b.ids, SEP]);
-    expect(tok.encode(a.text, b.text, { maxLength: 8, truncation: 'only_second' }).inputIds).toEqual([CLS, ...a.ids, SEP, ...b.ids.slice(0, 1), SEP]);
-    expect(tok.encode(a.text, b.text, { maxLength: 5, truncation: false }).inputIds).toEqual([CLS, ...a.ids, SEP, ...b.ids, SEP]);
+    expect(tok.encode(a.text, b.text, { maxLength: 7, truncation: 'only_first' }).inputIds).toEqual([
+      CLS,
+      SEP,
+      ...b.ids,
+      SEP,
+    ]);
+    expect(tok.encode(a.text, b.text, { maxLength: 8, truncation: 'only_second' }).inputIds).toEqual([
+      CLS,
+      ...a.ids,
+      SEP,
+      ...b.ids.slice(0, 1),
+      SEP,
+    ]);
+    expect(tok.encode(a.text, b.text, { maxLength: 5, truncation: false }).inputIds).toEqual([
+      CLS,
+      ...a.ids,
+      SEP,
+      ...b.ids,
+      SEP,
+    ]);
   });
 
   it('a text far longer than maxLength is truncated, not an error', () => {
@@ -98,7 +119,9 @@ describe('batch call', () => {
 
   it("pads to maxLength with 'max_length' and truncates longer rows", () => {
     const b = tok.call(texts, { padding: 'max_length', maxLength: 5 });
-    const want = rows.map((r) => (r.length > 5 ? [...r.slice(0, 4), SEP] : [...r, ...new Array(5 - r.length).fill(PAD)]));
+    const want = rows.map((r) =>
+      r.length > 5 ? [...r.slice(0, 4), SEP] : [...r, ...new Array(5 - r.length).fill(PAD)],
+    );
     expect(b.inputIds).toEqual(want);
     expect(b.attentionMask).toEqual(want.map((r, i) => r.map((_, k) => (k < rows[i].length ? 1 : 0))));
   });

@@ -29,7 +29,10 @@ interface Setting {
 }
 
 const dir = fixturePath('tokenizers', 'bert_wordpiece');
-const fixture = JSON.parse(readFileSync(`${dir}/cases.json`, 'utf8')) as { vocab_size: number; settings: Record<string, Setting> };
+const fixture = JSON.parse(readFileSync(`${dir}/cases.json`, 'utf8')) as {
+  vocab_size: number;
+  settings: Record<string, Setting>;
+};
 const SPECIALS = new Set(['[CLS]', '[SEP]', '[MASK]', '[UNK]', '[PAD]']);
 const vocabLines = readFileSync(`${dir}/vocab.txt`, 'utf8').split('\n').slice(0, -1);
 

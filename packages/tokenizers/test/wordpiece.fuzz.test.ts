@@ -8,19 +8,36 @@ import { normalizeText, Tokenizer } from '../src/wordpiece/index.ts';
 import { fixturePath } from '../../../test/helpers/paths.ts';
 import { prng } from '../../../test/helpers/random.ts';
 
-
 /** [lo, hi] code point ranges; lone surrogates are emitted as single UTF-16 units. */
 const POOLS: Array<[number, number]> = [
-  [0x61, 0x7a], [0x41, 0x5a], [0x30, 0x39], [0x21, 0x2f], [0x20, 0x20], [0x09, 0x0d], // ASCII
-  [0x00, 0x1f], [0x7f, 0x9f], // controls
+  [0x61, 0x7a],
+  [0x41, 0x5a],
+  [0x30, 0x39],
+  [0x21, 0x2f],
+  [0x20, 0x20],
+  [0x09, 0x0d], // ASCII
+  [0x00, 0x1f],
+  [0x7f, 0x9f], // controls
   [0x300, 0x36f], // combining marks
-  [0xc0, 0x17f], [0x370, 0x3ff], [0x400, 0x4ff], // accented Latin, Greek, Cyrillic
-  [0x200b, 0x200f], [0xfeff, 0xfeff], [0x2028, 0x2029], [0xfffd, 0xfffd], // format, line sep, replacement
-  [0x4e00, 0x9fff], [0x3000, 0x303f], [0xac00, 0xd7a3], [0xff01, 0xff5e], // CJK, CJK punct, Hangul, fullwidth
-  [0x1f600, 0x1f64f], [0x1f900, 0x1f9ff], // emoji (surrogate pairs)
+  [0xc0, 0x17f],
+  [0x370, 0x3ff],
+  [0x400, 0x4ff], // accented Latin, Greek, Cyrillic
+  [0x200b, 0x200f],
+  [0xfeff, 0xfeff],
+  [0x2028, 0x2029],
+  [0xfffd, 0xfffd], // format, line sep, replacement
+  [0x4e00, 0x9fff],
+  [0x3000, 0x303f],
+  [0xac00, 0xd7a3],
+  [0xff01, 0xff5e], // CJK, CJK punct, Hangul, fullwidth
+  [0x1f600, 0x1f64f],
+  [0x1f900, 0x1f9ff], // emoji (surrogate pairs)
   [0xd800, 0xdfff], // lone surrogates
-  [0xe000, 0xe0ff], [0x0378, 0x0379], // private use, unassigned
-  [0xfb00, 0xfb06], [0x130, 0x130], [0x1c4, 0x1cc], // ligatures, İ, DŽ family (length-changing case maps)
+  [0xe000, 0xe0ff],
+  [0x0378, 0x0379], // private use, unassigned
+  [0xfb00, 0xfb06],
+  [0x130, 0x130],
+  [0x1c4, 0x1cc], // ligatures, İ, DŽ family (length-changing case maps)
 ];
 
 function randomText(rand: () => number): string {
@@ -55,9 +72,11 @@ describe('WordPiece fuzz (seeded)', () => {
         const label = JSON.stringify(text);
         const e = tok.encode(text, undefined, { maxLength: 64 });
         if (e.inputIds.length > 64) bad.push(`${label}: ${e.inputIds.length} ids > maxLength 64`);
-        if (e.inputIds.some((id) => !Number.isInteger(id) || id < 0 || id >= tok.vocabSize)) bad.push(`${label}: id out of range`);
+        if (e.inputIds.some((id) => !Number.isInteger(id) || id < 0 || id >= tok.vocabSize))
+          bad.push(`${label}: id out of range`);
         const { tokens, offsets } = tok.tokenizeWithOffsets(text);
-        if (offsets.length !== tokens.length) bad.push(`${label}: ${offsets.length} offsets for ${tokens.length} tokens`);
+        if (offsets.length !== tokens.length)
+          bad.push(`${label}: ${offsets.length} offsets for ${tokens.length} tokens`);
         // Pieces map each character to one output when every character normalizes to at most one.
         const simple = !lowercase || [...text].every((ch) => lowerStrip(ch).length <= 1);
         let prevEnd = 0;
@@ -104,7 +123,8 @@ describe('WordPiece fuzz (seeded)', () => {
       tokens.forEach((t, i) => {
         const off = offsets[i];
         if (off === null) return;
-        if (!(off[0] >= prevEnd && off[1] > off[0] && off[1] <= text.length)) bad.push(`${JSON.stringify(text)}: ${t} [${off}] after ${prevEnd}`);
+        if (!(off[0] >= prevEnd && off[1] > off[0] && off[1] <= text.length))
+          bad.push(`${JSON.stringify(text)}: ${t} [${off}] after ${prevEnd}`);
         prevEnd = off[1];
       });
       const ids = tok.encode(text).inputIds;

@@ -53,7 +53,7 @@ describe.skipIf(!sharedAvailable('vocab/bert-chinese/vocab.txt'))('bert-base-chi
     expect(e.inputIds).toEqual(e.tokens.map((t) => ids.get(t)));
     expect(e.tokenTypeIds.every((t) => t === 0)).toBe(true);
     // Offsets: each Chinese char maps to itself.
-    [...'我爱北京天安门'].forEach((ch, i) => expect(e.offsets[i + 1]).toEqual([i, i + 1]));
+    [...'我爱北京天安门'].forEach((_ch, i) => expect(e.offsets[i + 1]).toEqual([i, i + 1]));
     expect(text.slice(...(e.offsets[9] as [number, number]))).toBe('Hello');
     expectExactOffsets(tok, text);
   });
@@ -89,7 +89,15 @@ describe.skipIf(!sharedAvailable('vocab/bert-chinese/vocab.txt'))('bert-base-chi
     // 北京 is one token; 天安门 is not in the vocab, so it falls back to single characters; Hello -> hello.
     expect(tokens).toEqual(['我', '爱', '北京', '天', '安', '门', 'hello']);
     expect(wo.convertTokensToIds(tokens)[2]).toBe(vocab.length - 1);
-    expect(offsets.map((o) => text.slice(...(o as [number, number])))).toEqual(['我', '爱', '北京', '天', '安', '门', 'Hello']);
+    expect(offsets.map((o) => text.slice(...(o as [number, number])))).toEqual([
+      '我',
+      '爱',
+      '北京',
+      '天',
+      '安',
+      '门',
+      'Hello',
+    ]);
     expect(wo.rematch(text, ['[CLS]', ...tokens, '[SEP]'])).toEqual([null, ...offsets, null]);
     // A segmenter that rewrites words (not found in the text) gives null offsets, never an error.
     const odd = new Tokenizer(vocab, { preTokenize: () => ['北京', 'Qwerty'] });
@@ -116,7 +124,12 @@ describe.skipIf(!sharedAvailable('vocab/bert-uncased-en/vocab.txt'))('bert-base-
     const text = 'İSTANBUL Café cafe\u0301 NAÏVE ǅ\u200b straße ＡＢＣ';
     const { tokens, offsets } = tok.tokenizeWithOffsets(text);
     expect(tokens.slice(0, 4)).toEqual(['istanbul', 'cafe', 'cafe', 'naive']);
-    expect(offsets.slice(0, 4).map((o) => text.slice(...(o as [number, number])))).toEqual(['İSTANBUL', 'Café', 'cafe\u0301', 'NAÏVE']);
+    expect(offsets.slice(0, 4).map((o) => text.slice(...(o as [number, number])))).toEqual([
+      'İSTANBUL',
+      'Café',
+      'cafe\u0301',
+      'NAÏVE',
+    ]);
     expectExactOffsets(tok, text);
   });
 });

@@ -44,16 +44,22 @@ describe('loadVocab errors', () => {
   it('rejects an empty file and an unknown startsWith token', () => {
     expect(() => loadVocab(write('empty.txt', ''))).toThrow(/empty/);
     const p = write('small.txt', '[PAD]\n[UNK]\na\n');
-    expect(() => loadVocab(p, { simplified: true, startsWith: ['[PAD]', '[CLS]'] })).toThrow(/"\[CLS\]" is not in the vocabulary/);
+    expect(() => loadVocab(p, { simplified: true, startsWith: ['[PAD]', '[CLS]'] })).toThrow(
+      /"\[CLS\]" is not in the vocabulary/,
+    );
   });
 
   it('vocabFromTokens names the array index', () => {
-    expect(() => vocabFromTokens(['a', 'b', 'a'])).toThrow('tokens[2]: duplicate token "a" (first seen at vocabFromTokens: tokens[0])');
+    expect(() => vocabFromTokens(['a', 'b', 'a'])).toThrow(
+      'tokens[2]: duplicate token "a" (first seen at vocabFromTokens: tokens[0])',
+    );
     expect(() => vocabFromTokens(['a', '', 'b'])).toThrow(/tokens\[1\]: blank token/);
   });
 
   it('the Tokenizer rejects a vocab without [UNK]', () => {
-    expect(() => new Tokenizer(['[CLS]', '[SEP]', '[PAD]', 'a'])).toThrow(/unkToken "\[UNK\]" is not in the vocabulary/);
+    expect(() => new Tokenizer(['[CLS]', '[SEP]', '[PAD]', 'a'])).toThrow(
+      /unkToken "\[UNK\]" is not in the vocabulary/,
+    );
   });
 });
 
@@ -101,7 +107,11 @@ describe.skipIf(!sharedAvailable('vocab/bert-chinese/vocab.txt'))('simplified vo
     const full = Tokenizer.fromVocabFile(path);
     const simp = Tokenizer.fromVocabFile(path, { simplified: true, startsWith });
     expect(simp.keepTokens).toEqual(v.keepTokens);
-    for (const text of ['我爱北京天安门, Hello World 2023!', '（括号）《书名》“引号”……', '[CLS] 自然语言处理 [MASK] unaffable']) {
+    for (const text of [
+      '我爱北京天安门, Hello World 2023!',
+      '（括号）《书名》“引号”……',
+      '[CLS] 自然语言处理 [MASK] unaffable',
+    ]) {
       const a = full.encode(text);
       const b = simp.encode(text);
       expect(b.tokens).toEqual(a.tokens);

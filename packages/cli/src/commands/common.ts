@@ -42,20 +42,28 @@ export function parseIntOption(value: string | undefined, flag: string, min = 0)
 /** Parses a float flag; errors name the flag. */
 export function parseFloatOption(value: string | undefined, flag: string): number {
   const n = Number(value);
-  if (value === undefined || !Number.isFinite(n)) throw new Bert4tfjsError(`${flag} must be a number, got '${value}'`, 'bad-argument');
+  if (value === undefined || !Number.isFinite(n))
+    throw new Bert4tfjsError(`${flag} must be a number, got '${value}'`, 'bad-argument');
   return n;
 }
 
 /** A progress bar on stderr (silent when quiet or when stderr is not a terminal and the job is short). */
-export function progressBar(total: number, label: string, quiet?: boolean): { update(done: number, extra?: Record<string, string | number>): void; stop(): void } {
+export function progressBar(
+  total: number,
+  label: string,
+  quiet?: boolean,
+): { update(done: number, extra?: Record<string, string | number>): void; stop(): void } {
   if (quiet || total < 64) return { update() {}, stop() {} };
-  const bar = new cliProgress.SingleBar({
-    format: `${label} [{bar}] {value}/{total} {rate}`,
-    stream: process.stderr,
-    hideCursor: true,
-    noTTYOutput: true,
-    notTTYSchedule: 5000,
-  }, cliProgress.Presets.shades_classic);
+  const bar = new cliProgress.SingleBar(
+    {
+      format: `${label} [{bar}] {value}/{total} {rate}`,
+      stream: process.stderr,
+      hideCursor: true,
+      noTTYOutput: true,
+      notTTYSchedule: 5000,
+    },
+    cliProgress.Presets.shades_classic,
+  );
   bar.start(total, 0, { rate: '' });
   return { update: (done, extra) => bar.update(done, extra), stop: () => bar.stop() };
 }

@@ -44,7 +44,14 @@ export async function runConvert(opts: ConvertCliOptions): Promise<string> {
   const progress: { bar?: ReturnType<typeof progressBar> } = {};
   try {
     const report = await convertCheckpoint({
-      from: opts.from, out: opts.out, config: opts.config, model: opts.model, dtype, vocab: opts.vocab, verify, force: opts.force,
+      from: opts.from,
+      out: opts.out,
+      config: opts.config,
+      model: opts.model,
+      dtype,
+      vocab: opts.vocab,
+      verify,
+      force: opts.force,
       onProgress: (done, total) => {
         progress.bar ??= progressBar(total, 'convert', opts.quiet);
         progress.bar.update(done);
@@ -58,14 +65,27 @@ export async function runConvert(opts: ConvertCliOptions): Promise<string> {
 
 /** Registers `convert`. */
 export function registerConvert(program: Command): void {
-  withGlobalOptions(program.command('convert').description('convert a TF checkpoint / safetensors / pytorch_model.bin into a Hugging Face model directory'))
-    .requiredOption('--from <path>', 'TF checkpoint (prefix, .index or directory), model.safetensors, pytorch_model.bin, or a directory')
+  withGlobalOptions(
+    program
+      .command('convert')
+      .description('convert a TF checkpoint / safetensors / pytorch_model.bin into a Hugging Face model directory'),
+  )
+    .requiredOption(
+      '--from <path>',
+      'TF checkpoint (prefix, .index or directory), model.safetensors, pytorch_model.bin, or a directory',
+    )
     .requiredOption('--out <dir>', 'output model directory (must not exist unless --force)')
-    .option('--config <file>', 'bert_config.json / albert_config.json / config.json (default: found beside the checkpoint)')
+    .option(
+      '--config <file>',
+      'bert_config.json / albert_config.json / config.json (default: found beside the checkpoint)',
+    )
     .option('--model <name>', `${CONVERT_MODELS.join(' | ')} (default: guessed from the tensor names)`)
     .option('--dtype <dtype>', 'float32 | float16 (default: as stored)')
     .option('--vocab <files...>', 'vocabulary files to copy (default: vocab.txt / *.model beside the checkpoint)')
-    .option('--verify <mode>', 'auto | load | shapes: load the result into the model, or check shapes only (default auto: load up to 256 MiB)')
+    .option(
+      '--verify <mode>',
+      'auto | load | shapes: load the result into the model, or check shapes only (default auto: load up to 256 MiB)',
+    )
     .option('--force', 'replace an existing output directory (only once the new one is complete)')
     .action(async (opts: ConvertCliOptions) => {
       process.stdout.write(`${await runConvert(opts)}\n`);

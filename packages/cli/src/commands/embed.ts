@@ -9,7 +9,13 @@ import { onnxSpecFor } from '@bert4tfjs/models';
 import type { Command } from 'commander';
 import { looksLikeJsonl, parseJsonl, readInputFile, splitLines } from '../io/jsonl.ts';
 import { encodeNpyFloat32 } from '../io/npy.ts';
-import { Embedder, type EmbedInput, type EmbedPooling, type EmbedderOptions, type ProgressFn } from '../pipeline/embedder.ts';
+import {
+  Embedder,
+  type EmbedInput,
+  type EmbedPooling,
+  type EmbedderOptions,
+  type ProgressFn,
+} from '../pipeline/embedder.ts';
 import { loadOnnxRuntime, OnnxEmbedder, openOnnxSession } from '../pipeline/onnx-embedder.ts';
 import { openModel, readEmbeddingDefaults } from '../pipeline/load.ts';
 import { parseIntOption, progressBar, startBackend, withGlobalOptions, type GlobalOptions } from './common.ts';
@@ -21,15 +27,18 @@ export function readEmbedInputs(path: string): EmbedInput[] {
   return parseJsonl(text, path).map(({ line, value }) => {
     if (Array.isArray(value.input_ids)) {
       const ids = value.input_ids as unknown[];
-      if (!ids.every((x) => Number.isInteger(x))) throw new Bert4tfjsError(`${path}:${line}: "input_ids" must be a list of integers`, 'bad-input');
+      if (!ids.every((x) => Number.isInteger(x)))
+        throw new Bert4tfjsError(`${path}:${line}: "input_ids" must be a list of integers`, 'bad-input');
       const types = value.token_type_ids as unknown[] | undefined;
       if (types !== undefined && (!Array.isArray(types) || !types.every((x) => Number.isInteger(x)))) {
         throw new Bert4tfjsError(`${path}:${line}: "token_type_ids" must be a list of integers`, 'bad-input');
       }
       return { inputIds: ids as number[], tokenTypeIds: types as number[] | undefined };
     }
-    if (typeof value.text !== 'string') throw new Bert4tfjsError(`${path}:${line}: expected "text" (string) or "input_ids" (list)`, 'bad-input');
-    if (value.text_pair !== undefined && typeof value.text_pair !== 'string') throw new Bert4tfjsError(`${path}:${line}: "text_pair" must be a string`, 'bad-input');
+    if (typeof value.text !== 'string')
+      throw new Bert4tfjsError(`${path}:${line}: expected "text" (string) or "input_ids" (list)`, 'bad-input');
+    if (value.text_pair !== undefined && typeof value.text_pair !== 'string')
+      throw new Bert4tfjsError(`${path}:${line}: "text_pair" must be a string`, 'bad-input');
     return { text: value.text, textPair: value.text_pair as string | undefined };
   });
 }
@@ -53,10 +62,17 @@ export const EMBED_ENGINES = ['auto', 'onnx', 'tfjs'] as const;
 
 /** Runs `inputs` through the engine `opts.engine` picks; reports which one ran on stderr. */
 async function embedWithEngine(
-  opts: EmbedOptions, dir: string, opened: ReturnType<typeof openModel>, embedOptions: EmbedderOptions, inputs: EmbedInput[], onProgress: ProgressFn,
+  opts: EmbedOptions,
+  dir: string,
+  opened: ReturnType<typeof openModel>,
+  embedOptions: EmbedderOptions,
+  inputs: EmbedInput[],
+  onProgress: ProgressFn,
 ): Promise<{ vectors: Float32Array[]; truncated: number; maxLength: number }> {
   const { built, tokenizer, maxPositions } = opened;
-  const say = (msg: string) => { if (!opts.quiet) process.stderr.write(msg + '\n'); };
+  const say = (msg: string) => {
+    if (!opts.quiet) process.stderr.write(`${msg}\n`);
+  };
   if (opts.engine !== 'tfjs') {
     let ort = null;
     let why = '';
@@ -71,7 +87,9 @@ async function embedWithEngine(
     if (ort) {
       const threads = opts.threads === undefined ? undefined : parseIntOption(opts.threads, '--threads', 1);
       const info = await openOnnxSession(ort, dir, built, { cache: opts.onnxCache, threads });
-      say(`engine: onnx (onnxruntime-node; ${info.source === 'memory' ? `exported in memory: ${info.note}` : `${info.source === 'cache' ? 'cached' : 'exported to'} ${info.path}`})`);
+      say(
+        `engine: onnx (onnxruntime-node; ${info.source === 'memory' ? `exported in memory: ${info.note}` : `${info.source === 'cache' ? 'cached' : 'exported to'} ${info.path}`})`,
+      );
       const embedder = new OnnxEmbedder(ort, info.session, maxPositions, tokenizer, embedOptions);
       const vectors = await embedder.embed(inputs, onProgress);
       return { vectors, truncated: embedder.truncated, maxLength: embedder.maxLength };
@@ -89,7 +107,10 @@ export function registerEmbed(program: Command): void {
     .requiredOption('--model <dir>', 'model directory')
     .requiredOption('--input <file>', 'text file (one per line) or JSONL')
     .requiredOption('--output <file>', 'output file')
-    .option('--pooling <mode>', 'cls | mean | max | pooler | first-last-avg | none (default: the model directory\'s bert4tfjs.json, else cls)')
+    .option(
+      '--pooling <mode>',
+      "cls | mean | max | pooler | first-last-avg | none (default: the model directory's bert4tfjs.json, else cls)",
+    )
     .option('--normalize', 'L2-normalise each vector (default: as bert4tfjs.json says)')
     .option('--batch-size <n>', 'texts per batch', '32')
     .option('--max-length <n>', 'truncate to this many tokens (default: the model maximum)')
@@ -99,8 +120,13 @@ export function registerEmbed(program: Command): void {
     .option('--no-onnx-cache', 'onnx engine: export in memory instead of caching <model>/onnx/model.onnx')
     .action(async (opts: EmbedOptions) => {
       await startBackend(opts);
-      if (!(EMBED_ENGINES as readonly string[]).includes(opts.engine)) throw new Bert4tfjsError(`--engine must be one of ${EMBED_ENGINES.join(', ')}, got '${opts.engine}'`, 'bad-argument');
-      if (!['jsonl', 'npy'].includes(opts.format)) throw new Bert4tfjsError(`--format must be jsonl or npy, got '${opts.format}'`, 'bad-argument');
+      if (!(EMBED_ENGINES as readonly string[]).includes(opts.engine))
+        throw new Bert4tfjsError(
+          `--engine must be one of ${EMBED_ENGINES.join(', ')}, got '${opts.engine}'`,
+          'bad-argument',
+        );
+      if (!['jsonl', 'npy'].includes(opts.format))
+        throw new Bert4tfjsError(`--format must be jsonl or npy, got '${opts.format}'`, 'bad-argument');
       const batchSize = parseIntOption(opts.batchSize, '--batch-size', 1);
       const maxLength = opts.maxLength === undefined ? undefined : parseIntOption(opts.maxLength, '--max-length', 2);
       const inputs = readEmbedInputs(opts.input);
@@ -109,21 +135,33 @@ export function registerEmbed(program: Command): void {
       const defaults = readEmbeddingDefaults(opts.model);
       opts.pooling ??= defaults.pooling ?? 'cls';
       const embedOptions: EmbedderOptions = {
-        pooling: opts.pooling as EmbedPooling, normalize: opts.normalize ?? defaults.normalize ?? false,
-        batchSize, maxLength: maxLength ?? defaults.maxLength, bucket: opts.bucket,
+        pooling: opts.pooling as EmbedPooling,
+        normalize: opts.normalize ?? defaults.normalize ?? false,
+        batchSize,
+        maxLength: maxLength ?? defaults.maxLength,
+        bucket: opts.bucket,
       };
       const bar = progressBar(inputs.length, 'embed', opts.quiet);
       const t0 = performance.now();
       let tokens = 0;
-      const { vectors, truncated, maxLength: usedMax } = await embedWithEngine(opts, opts.model, opened, embedOptions, inputs, (done, batchTokens) => {
+      const {
+        vectors,
+        truncated,
+        maxLength: usedMax,
+      } = await embedWithEngine(opts, opts.model, opened, embedOptions, inputs, (done, batchTokens) => {
         tokens += batchTokens;
         const secs = (performance.now() - t0) / 1000;
         bar.update(done, { rate: `${Math.round(done / secs)} texts/s, ${Math.round(tokens / secs)} tokens/s` });
       });
       bar.stop();
-      if (truncated && !opts.quiet) process.stderr.write(`note: ${truncated} input(s) truncated to ${usedMax} tokens\n`);
+      if (truncated && !opts.quiet)
+        process.stderr.write(`note: ${truncated} input(s) truncated to ${usedMax} tokens\n`);
       if (opts.format === 'npy') {
-        if (opts.pooling === 'none') throw new Bert4tfjsError('--format npy needs one vector per input; use --pooling other than none', 'bad-argument');
+        if (opts.pooling === 'none')
+          throw new Bert4tfjsError(
+            '--format npy needs one vector per input; use --pooling other than none',
+            'bad-argument',
+          );
         const dim = vectors[0].length;
         const flat = new Float32Array(vectors.length * dim);
         vectors.forEach((v, i) => flat.set(v, i * dim));
@@ -131,7 +169,7 @@ export function registerEmbed(program: Command): void {
       } else {
         const out = new AtomicFileWriter(opts.output);
         try {
-          for (const v of vectors) out.write(JSON.stringify({ embedding: Array.from(v) }) + '\n');
+          for (const v of vectors) out.write(`${JSON.stringify({ embedding: Array.from(v) })}\n`);
           out.commit();
         } catch (err) {
           out.abort();

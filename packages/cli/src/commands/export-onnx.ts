@@ -51,35 +51,56 @@ function preTokenizeNote(name: string): string {
  * and tokenizer.json + tokenizer_config.json + vocab.txt when the model has a vocab.txt. WoBERT-style models get a
  * note file saying that text must be pre-tokenized with jieba.
  */
-export async function exportOnnxDirectory(modelDir: string, outDir: string, options: ExportOnnxOptions = {}): Promise<ExportOnnxResult> {
+export async function exportOnnxDirectory(
+  modelDir: string,
+  outDir: string,
+  options: ExportOnnxOptions = {},
+): Promise<ExportOnnxResult> {
   const { built, tokenizer, maxPositions } = openModel(modelDir);
   const settings = readTokenizerSettings(modelDir);
-  const { bytes, outputNames, parameters } = buildOnnxModel(built, { metadata: { source: 'bert4tfjs export --to onnx' } });
+  const { bytes, outputNames, parameters } = buildOnnxModel(built, {
+    metadata: { source: 'bert4tfjs export --to onnx' },
+  });
   const notes: string[] = [];
   const preTokenize = settings.preTokenize ?? (built.family === 'wobert' ? 'jieba' : null);
-  if (preTokenize) notes.push(`${preTokenize} pre-tokenization is not part of tokenizer.json; see ${PRE_TOKENIZE_NOTE_FILE}`);
+  if (preTokenize)
+    notes.push(`${preTokenize} pre-tokenization is not part of tokenizer.json; see ${PRE_TOKENIZE_NOTE_FILE}`);
   if (!tokenizer) notes.push(`${modelDir} has no vocab.txt: no tokenizer.json written (feed input_ids)`);
   const files: string[] = [];
-  await writeDirAtomic(outDir, (tmp) => {
-    const put = (name: string, data: string | Uint8Array) => {
-      writeFileSync(join(tmp, name), data);
-      files.push(name);
-    };
-    // config.json as Hugging Face writes it; model_type stays 'bert'/'albert' so xenova picks the right class.
-    put('config.json', JSON.stringify({ ...built.rawConfig, architectures: [built.family === 'albert' ? 'AlbertModel' : 'BertModel'] }, null, 2) + '\n');
-    mkdirSync(join(tmp, 'onnx'));
-    put(join('onnx', 'model.onnx'), bytes);
-    if (tokenizer) {
-      put('tokenizer.json', JSON.stringify(wordPieceTokenizerJson(tokenizer)) + '\n');
-      const cfg = { ...wordPieceTokenizerConfig(tokenizer, { modelMaxLength: maxPositions }), ...(preTokenize ? { pre_tokenize: preTokenize } : {}) };
-      put('tokenizer_config.json', JSON.stringify(cfg, null, 2) + '\n');
-    }
-    // vocab.txt too, for tools that read BertTokenizer's slow format.
-    if (existsSync(join(modelDir, 'vocab.txt'))) {
-      copyFileSync(join(modelDir, 'vocab.txt'), join(tmp, 'vocab.txt'));
-      files.push('vocab.txt');
-    }
-    if (preTokenize) put(PRE_TOKENIZE_NOTE_FILE, preTokenizeNote(preTokenize));
-  }, { force: options.force });
+  await writeDirAtomic(
+    outDir,
+    (tmp) => {
+      const put = (name: string, data: string | Uint8Array) => {
+        writeFileSync(join(tmp, name), data);
+        files.push(name);
+      };
+      // config.json as Hugging Face writes it; model_type stays 'bert'/'albert' so xenova picks the right class.
+      put(
+        'config.json',
+        `${JSON.stringify(
+          { ...built.rawConfig, architectures: [built.family === 'albert' ? 'AlbertModel' : 'BertModel'] },
+          null,
+          2,
+        )}\n`,
+      );
+      mkdirSync(join(tmp, 'onnx'));
+      put(join('onnx', 'model.onnx'), bytes);
+      if (tokenizer) {
+        put('tokenizer.json', `${JSON.stringify(wordPieceTokenizerJson(tokenizer))}\n`);
+        const cfg = {
+          ...wordPieceTokenizerConfig(tokenizer, { modelMaxLength: maxPositions }),
+          ...(preTokenize ? { pre_tokenize: preTokenize } : {}),
+        };
+        put('tokenizer_config.json', `${JSON.stringify(cfg, null, 2)}\n`);
+      }
+      // vocab.txt too, for tools that read BertTokenizer's slow format.
+      if (existsSync(join(modelDir, 'vocab.txt'))) {
+        copyFileSync(join(modelDir, 'vocab.txt'), join(tmp, 'vocab.txt'));
+        files.push('vocab.txt');
+      }
+      if (preTokenize) put(PRE_TOKENIZE_NOTE_FILE, preTokenizeNote(preTokenize));
+    },
+    { force: options.force },
+  );
   return { outDir, family: built.family, files, outputs: outputNames, parameters, notes };
 }

@@ -1,8 +1,3 @@
-/**
- * `bert4tfjs forward`: run a model directory on Hugging Face-named integer inputs and write its outputs
- * to safetensors, named as in Hugging Face — the tool for checking a conversion against another framework.
- */
-import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { Bert4tfjsError, float32ToRaw, intToRaw, writeSafetensors, type NamedTensors } from '@bert4tfjs/core';
 import { getFamily, loadModelDir, runModel, type ModelInputs } from '@bert4tfjs/models';
@@ -17,7 +12,8 @@ import { startBackend, withGlobalOptions, type GlobalOptions } from './common.ts
 function pickTensorInputs(inputs: Record<string, unknown>): ModelInputs {
   const out: ModelInputs = {};
   for (const [k, v] of Object.entries(inputs)) {
-    const isMatrix = Array.isArray(v) && v.length > 0 && v.every((r) => Array.isArray(r) && r.every((x) => typeof x === 'number'));
+    const isMatrix =
+      Array.isArray(v) && v.length > 0 && v.every((r) => Array.isArray(r) && r.every((x) => typeof x === 'number'));
     if (isMatrix) out[k] = v as number[][];
   }
   return out;
@@ -31,7 +27,12 @@ export function forwardModelDir(dir: string, inputs: Record<string, unknown>): N
   const raw: NamedTensors = new Map();
   try {
     for (const [name, t] of Object.entries(outputs)) {
-      raw.set(name, t.dtype === 'int32' ? intToRaw(t.dataSync() as Int32Array, t.shape, 'I32') : float32ToRaw(t.dataSync() as Float32Array, t.shape));
+      raw.set(
+        name,
+        t.dtype === 'int32'
+          ? intToRaw(t.dataSync() as Int32Array, t.shape, 'I32')
+          : float32ToRaw(t.dataSync() as Float32Array, t.shape),
+      );
     }
   } finally {
     tf.dispose(Object.values(outputs));
@@ -41,9 +42,14 @@ export function forwardModelDir(dir: string, inputs: Record<string, unknown>): N
 
 /** Registers `forward`. */
 export function registerForward(program: Command): void {
-  withGlobalOptions(program.command('forward').description('run a model on JSON inputs and write its outputs as safetensors'))
+  withGlobalOptions(
+    program.command('forward').description('run a model on JSON inputs and write its outputs as safetensors'),
+  )
     .requiredOption('--model <dir>', 'model directory (config.json + model.safetensors)')
-    .requiredOption('--inputs <file>', 'JSON object of integer inputs, e.g. {"input_ids": [[...]], "attention_mask": [[...]]}')
+    .requiredOption(
+      '--inputs <file>',
+      'JSON object of integer inputs, e.g. {"input_ids": [[...]], "attention_mask": [[...]]}',
+    )
     .requiredOption('--output <file>', 'output .safetensors')
     .action(async (opts: GlobalOptions & { model: string; inputs: string; output: string }) => {
       await startBackend(opts);

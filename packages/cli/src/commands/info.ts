@@ -8,7 +8,8 @@ import { startBackend, withGlobalOptions, type GlobalOptions } from './common.ts
 const require = createRequire(import.meta.url);
 
 function ownVersion(): string {
-  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
+    .version;
 }
 
 /** Registers `info`. */
@@ -18,19 +19,32 @@ export function registerInfo(program: Command): void {
     .action(async (opts: GlobalOptions & { json?: boolean }) => {
       const info = await startBackend({ ...opts, quiet: true });
       let onnx = 'not found';
-      try { onnx = (require('onnxruntime-node/package.json') as { version: string }).version; } catch { /* optional */ }
+      try {
+        onnx = (require('onnxruntime-node/package.json') as { version: string }).version;
+      } catch {
+        /* optional */
+      }
       const report = {
-        bert4tfjs: ownVersion(), node: process.version, tfjs: tf.version.tfjs,
-        backend: info.name, threads: info.threads, simd: info.simd ?? null,
-        tried: info.tried, onnxruntimeNode: onnx, versions: info.versions,
+        bert4tfjs: ownVersion(),
+        node: process.version,
+        tfjs: tf.version.tfjs,
+        backend: info.name,
+        threads: info.threads,
+        simd: info.simd ?? null,
+        tried: info.tried,
+        onnxruntimeNode: onnx,
+        versions: info.versions,
       };
       if (opts.json) {
         console.log(JSON.stringify(report, null, 2));
         return;
       }
       console.log(`bert4tfjs ${report.bert4tfjs} (node ${report.node}, tfjs ${report.tfjs})`);
-      console.log(`backend: ${report.backend}, threads: ${report.threads}${report.simd === null ? '' : `, simd: ${report.simd}`}`);
-      for (const t of info.tried) console.log(`  ${t.ok ? 'ok  ' : 'skip'} ${t.name}${t.reason ? `: ${t.reason}` : ''}`);
+      console.log(
+        `backend: ${report.backend}, threads: ${report.threads}${report.simd === null ? '' : `, simd: ${report.simd}`}`,
+      );
+      for (const t of info.tried)
+        console.log(`  ${t.ok ? 'ok  ' : 'skip'} ${t.name}${t.reason ? `: ${t.reason}` : ''}`);
       console.log(`onnxruntime-node: ${onnx}`);
     });
 }

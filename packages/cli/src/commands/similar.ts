@@ -10,10 +10,18 @@ import { openModel, readEmbeddingDefaults } from '../pipeline/load.ts';
 import { parseIntOption, startBackend, withGlobalOptions, type GlobalOptions } from './common.ts';
 
 /** One neighbour: corpus line (1-based), its text and the cosine similarity. */
-export interface Neighbour { line: number; text: string; score: number }
+export interface Neighbour {
+  line: number;
+  text: string;
+  score: number;
+}
 
 /** Indices of the `k` largest cosine similarities between `query` and each row of `corpus` (rows L2-normalised). */
-export function topKCosine(query: Float32Array, corpus: Float32Array[], k: number): Array<{ index: number; score: number }> {
+export function topKCosine(
+  query: Float32Array,
+  corpus: Float32Array[],
+  k: number,
+): Array<{ index: number; score: number }> {
   const norm = (v: Float32Array) => Math.sqrt(v.reduce((s, x) => s + x * x, 0)) || 1;
   const qn = norm(query);
   const scored = corpus.map((v, index) => {
@@ -25,41 +33,73 @@ export function topKCosine(query: Float32Array, corpus: Float32Array[], k: numbe
 }
 
 /** Finds the `topK` corpus lines most similar to each query. */
-export function findSimilar(modelDir: string, corpus: string[], queries: string[], options: { topK: number; pooling?: string; batchSize?: number }): Neighbour[][] {
+export function findSimilar(
+  modelDir: string,
+  corpus: string[],
+  queries: string[],
+  options: { topK: number; pooling?: string; batchSize?: number },
+): Neighbour[][] {
   const { built, tokenizer } = openModel(modelDir, {}, true);
   const defaults = readEmbeddingDefaults(modelDir);
   const embedder = new Embedder(built, tokenizer, {
     pooling: (options.pooling ?? defaults.pooling ?? 'mean') as EmbedPooling,
-    normalize: true, batchSize: options.batchSize, maxLength: defaults.maxLength,
+    normalize: true,
+    batchSize: options.batchSize,
+    maxLength: defaults.maxLength,
   });
   const vectors = embedder.embed([...corpus, ...queries].map((text) => ({ text })));
   const corpusVectors = vectors.slice(0, corpus.length);
-  return queries.map((_, qi) => topKCosine(vectors[corpus.length + qi], corpusVectors, options.topK)
-    .map(({ index, score }) => ({ line: index + 1, text: corpus[index], score })));
+  return queries.map((_, qi) =>
+    topKCosine(vectors[corpus.length + qi], corpusVectors, options.topK).map(({ index, score }) => ({
+      line: index + 1,
+      text: corpus[index],
+      score,
+    })),
+  );
 }
 
 /** Registers `similar`. */
 export function registerSimilar(program: Command): void {
-  withGlobalOptions(program.command('similar').description('nearest neighbours of a query in a corpus, by cosine similarity'))
+  withGlobalOptions(
+    program.command('similar').description('nearest neighbours of a query in a corpus, by cosine similarity'),
+  )
     .requiredOption('--model <dir>', 'model directory (e.g. written by train-matching)')
     .requiredOption('--corpus <file>', 'one text per line')
     .requiredOption('--query <text...>', 'query text(s)')
     .option('--top-k <n>', 'neighbours per query', '5')
     .option('--pooling <mode>', 'override the model directory pooling')
     .option('--json', 'print JSON')
-    .action(async (opts: GlobalOptions & { model: string; corpus: string; query: string[]; topK: string; pooling?: string; json?: boolean }) => {
-      await startBackend(opts);
-      const topK = parseIntOption(opts.topK, '--top-k', 1);
-      const corpus = splitLines(readInputFile(opts.corpus)).filter((l) => l.trim() !== '');
-      if (corpus.length === 0) throw new Bert4tfjsError(`corpus has no non-empty lines: ${opts.corpus}`, 'empty-input');
-      const results = findSimilar(opts.model, corpus, opts.query, { topK, pooling: opts.pooling });
-      if (opts.json) {
-        console.log(JSON.stringify(opts.query.map((q, i) => ({ query: q, neighbours: results[i] })), null, 2));
-        return;
-      }
-      opts.query.forEach((q, i) => {
-        console.log(`query: ${q}`);
-        for (const n of results[i]) console.log(`  ${n.score.toFixed(4)}  ${n.text}  (line ${n.line})`);
-      });
-    });
+    .action(
+      async (
+        opts: GlobalOptions & {
+          model: string;
+          corpus: string;
+          query: string[];
+          topK: string;
+          pooling?: string;
+          json?: boolean;
+        },
+      ) => {
+        await startBackend(opts);
+        const topK = parseIntOption(opts.topK, '--top-k', 1);
+        const corpus = splitLines(readInputFile(opts.corpus)).filter((l) => l.trim() !== '');
+        if (corpus.length === 0)
+          throw new Bert4tfjsError(`corpus has no non-empty lines: ${opts.corpus}`, 'empty-input');
+        const results = findSimilar(opts.model, corpus, opts.query, { topK, pooling: opts.pooling });
+        if (opts.json) {
+          console.log(
+            JSON.stringify(
+              opts.query.map((q, i) => ({ query: q, neighbours: results[i] })),
+              null,
+              2,
+            ),
+          );
+          return;
+        }
+        opts.query.forEach((q, i) => {
+          console.log(`query: ${q}`);
+          for (const n of results[i]) console.log(`  ${n.score.toFixed(4)}  ${n.text}  (line ${n.line})`);
+        });
+      },
+    );
 }

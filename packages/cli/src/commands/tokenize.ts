@@ -18,7 +18,8 @@ interface TokenizeOptions {
 
 /** Registers `tokenize`. */
 export function registerTokenize(program: Command): void {
-  program.command('tokenize')
+  program
+    .command('tokenize')
     .description('tokenize JSONL lines {"text", "text_pair"?} into {"tokens","input_ids","token_type_ids","offsets"}')
     .option('--model <dir>', 'model directory holding vocab.txt')
     .option('--vocab <file>', 'a vocab.txt')
@@ -29,23 +30,39 @@ export function registerTokenize(program: Command): void {
     .requiredOption('--input <file>', 'input JSONL')
     .requiredOption('--output <file>', 'output JSONL')
     .action((opts: TokenizeOptions, cmd: Command) => {
-      if (!!opts.model === !!opts.vocab) throw new Bert4tfjsError('give exactly one of --model DIR or --vocab FILE', 'bad-argument');
+      if (!!opts.model === !!opts.vocab)
+        throw new Bert4tfjsError('give exactly one of --model DIR or --vocab FILE', 'bad-argument');
       const lowercaseSet = cmd.getOptionValueSource('lowercase') === 'cli';
       const preTokenize = opts.preTokenize ? preTokenizerByName(opts.preTokenize) : undefined;
       const tokenizer = opts.model
-        ? loadTokenizerFromDir(opts.model, { ...(lowercaseSet ? { lowercase: opts.lowercase } : {}), ...(preTokenize ? { preTokenize } : {}) })
+        ? loadTokenizerFromDir(opts.model, {
+            ...(lowercaseSet ? { lowercase: opts.lowercase } : {}),
+            ...(preTokenize ? { preTokenize } : {}),
+          })
         : Tokenizer.fromVocabFile(opts.vocab!, { lowercase: opts.lowercase ?? true, preTokenize });
       const maxLength = opts.maxLength === undefined ? undefined : parseIntOption(opts.maxLength, '--max-length', 2);
       const records = parseJsonl(readInputFile(opts.input), opts.input);
       const out = new AtomicFileWriter(opts.output);
       try {
         for (const { line, value } of records) {
-          if (typeof value.text !== 'string') throw new Bert4tfjsError(`${opts.input}:${line}: "text" must be a string`, 'bad-input');
+          if (typeof value.text !== 'string')
+            throw new Bert4tfjsError(`${opts.input}:${line}: "text" must be a string`, 'bad-input');
           if (value.text_pair !== undefined && value.text_pair !== null && typeof value.text_pair !== 'string') {
             throw new Bert4tfjsError(`${opts.input}:${line}: "text_pair" must be a string`, 'bad-input');
           }
-          const enc = tokenizer.encode(value.text, (value.text_pair as string | undefined) ?? undefined, maxLength ? { maxLength } : { truncation: false });
-          out.write(JSON.stringify({ tokens: enc.tokens, input_ids: enc.inputIds, token_type_ids: enc.tokenTypeIds, offsets: enc.offsets }) + '\n');
+          const enc = tokenizer.encode(
+            value.text,
+            (value.text_pair as string | undefined) ?? undefined,
+            maxLength ? { maxLength } : { truncation: false },
+          );
+          out.write(
+            `${JSON.stringify({
+              tokens: enc.tokens,
+              input_ids: enc.inputIds,
+              token_type_ids: enc.tokenTypeIds,
+              offsets: enc.offsets,
+            })}\n`,
+          );
         }
         out.commit();
       } catch (err) {

@@ -11,26 +11,55 @@ import { parseFloatOption, parseIntOption, startBackend, withGlobalOptions, type
 
 /** Raw flags of `train-matching`. */
 interface TrainMatchingFlags extends GlobalOptions {
-  train: string; valid: string; test?: string; model?: string; config?: string; objective: string; preTokenize?: string;
-  epochs: string; batchSize: string; maxLength: string; lr?: string; vocab?: string; onBadLine: string; seed: string;
-  force?: boolean; out: string; evalsPerEpoch: string; limitTrain?: string; limitEval?: string;
+  train: string;
+  valid: string;
+  test?: string;
+  model?: string;
+  config?: string;
+  objective: string;
+  preTokenize?: string;
+  epochs: string;
+  batchSize: string;
+  maxLength: string;
+  lr?: string;
+  vocab?: string;
+  onBadLine: string;
+  seed: string;
+  force?: boolean;
+  out: string;
+  evalsPerEpoch: string;
+  limitTrain?: string;
+  limitEval?: string;
 }
 
 /** Registers `train-matching`. */
 export function registerTrainMatching(program: Command): void {
-  withGlobalOptions(program.command('train-matching').description('train a sentence-matching model (cross-encoder, CoSENT or contrastive bi-encoder) and save it'))
+  withGlobalOptions(
+    program
+      .command('train-matching')
+      .description('train a sentence-matching model (cross-encoder, CoSENT or contrastive bi-encoder) and save it'),
+  )
     .requiredOption('--train <file>', 'training pairs: TSV (id? a b label, PAWS-X/LCQMC) or CSV (a,b,score, STS-B)')
     .requiredOption('--valid <file>', 'validation pairs (metric curve, decision threshold)')
     .option('--test <file>', 'test pairs (final metrics)')
-    .option('--model <dir>', 'start from a converted BERT checkpoint directory (config.json, model.safetensors, vocab.txt)')
-    .option('--config <name>', 'from scratch: tiny (2x128x2) | small (4x256x4) | base (12x768x12) | micro (1x64x2, smoke tests)')
+    .option(
+      '--model <dir>',
+      'start from a converted BERT checkpoint directory (config.json, model.safetensors, vocab.txt)',
+    )
+    .option(
+      '--config <name>',
+      'from scratch: tiny (2x128x2) | small (4x256x4) | base (12x768x12) | micro (1x64x2, smoke tests)',
+    )
     .option('--objective <name>', 'cross-encoder | cosent | contrastive', 'cross-encoder')
     .option('--pre-tokenize <name>', 'word-level pre-tokenizer: jieba')
     .option('--epochs <n>', 'epochs', '3')
     .option('--batch-size <n>', 'pairs per batch', '32')
     .option('--max-length <n>', 'tokens per sequence (cross-encoder: per pair)', '64')
-    .option('--lr <x>', 'peak learning rate (warm-up 10%, then linear decay); default 5e-4 from scratch, 3e-5 from --model')
-    .option('--vocab <file>', 'vocab.txt to use (default: the checkpoint\'s, or one built from the training data)')
+    .option(
+      '--lr <x>',
+      'peak learning rate (warm-up 10%, then linear decay); default 5e-4 from scratch, 3e-5 from --model',
+    )
+    .option('--vocab <file>', "vocab.txt to use (default: the checkpoint's, or one built from the training data)")
     .option('--on-bad-line <what>', 'error | skip', 'error')
     .option('--seed <n>', 'seed of data order and initial weights', '42')
     .option('--evals-per-epoch <n>', 'validation evaluations per epoch', '2')
@@ -40,17 +69,30 @@ export function registerTrainMatching(program: Command): void {
     .requiredOption('--out <dir>', 'output directory (model + metrics.jsonl, predictions, summary.json, curves.svg)')
     .action(async (f: TrainMatchingFlags) => {
       await startBackend(f);
-      if (f.onBadLine !== 'error' && f.onBadLine !== 'skip') throw new Bert4tfjsError(`--on-bad-line must be error or skip, got '${f.onBadLine}'`, 'bad-argument');
+      if (f.onBadLine !== 'error' && f.onBadLine !== 'skip')
+        throw new Bert4tfjsError(`--on-bad-line must be error or skip, got '${f.onBadLine}'`, 'bad-argument');
       await trainMatching({
-        train: f.train, valid: f.valid, test: f.test, model: f.model, config: f.config,
-        objective: f.objective as MatchingObjective, preTokenize: f.preTokenize ?? null,
-        epochs: parseIntOption(f.epochs, '--epochs', 1), batchSize: parseIntOption(f.batchSize, '--batch-size', 1),
-        maxLength: parseIntOption(f.maxLength, '--max-length', 4), lr: f.lr === undefined ? undefined : parseFloatOption(f.lr, '--lr'),
-        vocab: f.vocab, onBadLine: f.onBadLine, seed: parseIntOption(f.seed, '--seed'), force: f.force, out: f.out,
+        train: f.train,
+        valid: f.valid,
+        test: f.test,
+        model: f.model,
+        config: f.config,
+        objective: f.objective as MatchingObjective,
+        preTokenize: f.preTokenize ?? null,
+        epochs: parseIntOption(f.epochs, '--epochs', 1),
+        batchSize: parseIntOption(f.batchSize, '--batch-size', 1),
+        maxLength: parseIntOption(f.maxLength, '--max-length', 4),
+        lr: f.lr === undefined ? undefined : parseFloatOption(f.lr, '--lr'),
+        vocab: f.vocab,
+        onBadLine: f.onBadLine,
+        seed: parseIntOption(f.seed, '--seed'),
+        force: f.force,
+        out: f.out,
         evalsPerEpoch: parseIntOption(f.evalsPerEpoch, '--evals-per-epoch', 1),
         limitTrain: f.limitTrain === undefined ? undefined : parseIntOption(f.limitTrain, '--limit-train', 2),
         limitEval: f.limitEval === undefined ? undefined : parseIntOption(f.limitEval, '--limit-eval', 2),
-        log: (line) => console.log(line), progress: !f.quiet && process.stderr.isTTY === true,
+        log: (line) => console.log(line),
+        progress: !f.quiet && process.stderr.isTTY === true,
       });
     });
 }

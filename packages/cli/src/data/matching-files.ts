@@ -43,14 +43,20 @@ function rowsFromTsv(text: string): Array<{ line: number; cells: string[] }> {
     if (l.trim() !== '') rows.push({ line: i + 1, cells: l.split('\t') });
   });
   // A header names its columns; PAWS-X has `id sentence1 sentence2 label`.
-  if (rows.length && rows[0].cells.some((c) => /^(sentence1|sentence2|label|text_a|text_b|id)$/i.test(c.trim()))) rows.shift();
+  if (rows.length && rows[0].cells.some((c) => /^(sentence1|sentence2|label|text_a|text_b|id)$/i.test(c.trim())))
+    rows.shift();
   return rows;
 }
 
 function rowsFromCsv(text: string, path: string): Array<{ line: number; cells: string[] }> {
   let records: Array<{ record: string[]; info: { lines: number } }>;
   try {
-    records = parse(text.replace(/^\uFEFF/, ''), { info: true, relax_column_count: true, skip_empty_lines: true, bom: true }) as unknown as typeof records;
+    records = parse(text.replace(/^\uFEFF/, ''), {
+      info: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      bom: true,
+    }) as unknown as typeof records;
   } catch (err) {
     throw new Bert4tfjsError(`${path}: cannot parse as CSV (${(err as Error).message})`, 'bad-input');
   }
@@ -74,7 +80,10 @@ export function readMatchingFile(path: string, options: ReadMatchingOptions = {}
     else if (!a?.trim() || !b?.trim()) reason = 'empty sentence';
     else if (!/^\s*-?\d+(\.\d+)?\s*$/.test(label ?? '')) reason = `label '${label}' is not a number`;
     if (reason) {
-      if (onBad === 'skip') { skipped.push({ line, reason }); continue; }
+      if (onBad === 'skip') {
+        skipped.push({ line, reason });
+        continue;
+      }
       throw new Bert4tfjsError(`${path}:${line}: ${reason} (use --on-bad-line skip to skip such lines)`, 'bad-input');
     }
     pairs.push({ a: a.trim(), b: b.trim(), label: Number(label), line });
@@ -83,7 +92,11 @@ export function readMatchingFile(path: string, options: ReadMatchingOptions = {}
   const schema = options.schema ?? (pairs.every((p) => p.label === 0 || p.label === 1) ? 'binary' : 'graded');
   for (const p of pairs) {
     const ok = schema === 'binary' ? p.label === 0 || p.label === 1 : p.label >= 0 && p.label <= 5;
-    if (!ok) throw new Bert4tfjsError(`${path}:${p.line}: label ${p.label} is outside the ${schema} schema (${schema === 'binary' ? '0 or 1' : '0 to 5'})`, 'bad-input');
+    if (!ok)
+      throw new Bert4tfjsError(
+        `${path}:${p.line}: label ${p.label} is outside the ${schema} schema (${schema === 'binary' ? '0 or 1' : '0 to 5'})`,
+        'bad-input',
+      );
   }
   return { path, schema, pairs, skipped };
 }

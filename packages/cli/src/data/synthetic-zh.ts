@@ -13,13 +13,39 @@ export const seededRandom = seededUniform;
 const PEOPLE = ['张伟', '李娜', '王芳', '刘洋', '陈静', '杨磊', '赵敏', '黄强', '周杰', '吴丽', '徐明', '孙红'];
 const CITIES = ['北京', '上海', '广州', '深圳', '杭州', '成都', '武汉', '西安', '南京', '重庆', '天津', '苏州'];
 const OBJECTS: Array<[string, string]> = [
-  ['手机', '部'], ['电脑', '台'], ['自行车', '辆'], ['相机', '台'], ['手表', '块'], ['耳机', '副'], ['外套', '件'], ['冰箱', '台'],
+  ['手机', '部'],
+  ['电脑', '台'],
+  ['自行车', '辆'],
+  ['相机', '台'],
+  ['手表', '块'],
+  ['耳机', '副'],
+  ['外套', '件'],
+  ['冰箱', '台'],
 ];
-const TIMES: Array<[string, string]> = [['今天', '今日'], ['明天', '明日'], ['周末', '这个周末'], ['下个月', '下月'], ['昨天', '昨日']];
-const DOCS: Array<[string, string]> = [['护照', '护照'], ['身份证', '居民身份证'], ['驾照', '驾驶证'], ['社保卡', '社会保障卡']];
+const TIMES: Array<[string, string]> = [
+  ['今天', '今日'],
+  ['明天', '明日'],
+  ['周末', '这个周末'],
+  ['下个月', '下月'],
+  ['昨天', '昨日'],
+];
+const DOCS: Array<[string, string]> = [
+  ['护照', '护照'],
+  ['身份证', '居民身份证'],
+  ['驾照', '驾驶证'],
+  ['社保卡', '社会保障卡'],
+];
 
 /** Slots of one meaning; a paraphrase keeps them all, a non-paraphrase changes some. */
-interface Slots { p: number; q: number; c1: number; c2: number; o: number; t: number; d: number }
+interface Slots {
+  p: number;
+  q: number;
+  c1: number;
+  c2: number;
+  o: number;
+  t: number;
+  d: number;
+}
 
 /** A template family: surface forms that all say the same thing about the same slots. */
 interface Template {
@@ -82,7 +108,13 @@ const TEMPLATES: Template[] = [
 ];
 
 const SLOT_SIZES: Record<keyof Slots, number> = {
-  p: PEOPLE.length, q: PEOPLE.length, c1: CITIES.length, c2: CITIES.length, o: OBJECTS.length, t: TIMES.length, d: DOCS.length,
+  p: PEOPLE.length,
+  q: PEOPLE.length,
+  c1: CITIES.length,
+  c2: CITIES.length,
+  o: OBJECTS.length,
+  t: TIMES.length,
+  d: DOCS.length,
 };
 
 function randomSlots(r: () => number): Slots {
@@ -94,7 +126,12 @@ function randomSlots(r: () => number): Slots {
 }
 
 /** A generated pair: binary label (paraphrase or not) and graded score 0-5. */
-export interface SyntheticPair { a: string; b: string; label: 0 | 1; score: number }
+export interface SyntheticPair {
+  a: string;
+  b: string;
+  label: 0 | 1;
+  score: number;
+}
 
 /** Generates `n` pairs from `seed`: about 45% paraphrases, 45% one- or two-slot changes, 10% unrelated. */
 export function generateMatchingPairs(n: number, seed: number): SyntheticPair[] {
@@ -140,4 +177,8 @@ export function generateMatchingPairs(n: number, seed: number): SyntheticPair[] 
 }
 
 /** The bundled splits: sizes and seeds fixed so every checkout has the same files. */
-export const BUNDLED_SPLITS = { train: { n: 4000, seed: 11 }, valid: { n: 500, seed: 22 }, test: { n: 500, seed: 33 } } as const;
+export const BUNDLED_SPLITS = {
+  train: { n: 4000, seed: 11 },
+  valid: { n: 500, seed: 22 },
+  test: { n: 500, seed: 33 },
+} as const;

@@ -6,7 +6,7 @@ export function encodeNpyFloat32(data: Float32Array, shape: number[]): Uint8Arra
   // Magic (6) + version (2) + header length (2) + header, padded with spaces and a newline to a multiple of 64.
   const unpadded = 10 + dict.length + 1;
   const total = Math.ceil(unpadded / 64) * 64;
-  const header = dict + ' '.repeat(total - unpadded) + '\n';
+  const header = `${dict + ' '.repeat(total - unpadded)}\n`;
   const out = new Uint8Array(total + data.byteLength);
   out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0], 0);
   new DataView(out.buffer).setUint16(8, header.length, true);

@@ -32,7 +32,12 @@ export function jaccard(a: string, b: string): number {
 }
 
 /** Computes the baselines for train / valid / (test) pairs. */
-export function computeBaselines(train: readonly MatchingPair[], valid: readonly MatchingPair[], test: readonly MatchingPair[] | null, schema: LabelSchema): Baselines {
+export function computeBaselines(
+  train: readonly MatchingPair[],
+  valid: readonly MatchingPair[],
+  test: readonly MatchingPair[] | null,
+  schema: LabelSchema,
+): Baselines {
   let majority: Baselines['majority'] = null;
   if (schema === 'binary') {
     const ones = train.filter((p) => p.label === 1).length;

@@ -18,11 +18,25 @@ export const SCRATCH_SIZES: Record<ScratchConfigName, { layers: number; hidden: 
 /** A BERT config.json for `name` with `vocabSize` tokens; an unknown name is an error naming the flag. */
 export function scratchBertConfig(name: string, vocabSize: number, maxPositions = 512): Record<string, unknown> {
   const size = SCRATCH_SIZES[name as ScratchConfigName];
-  if (!size) throw new Bert4tfjsError(`--config must be one of ${Object.keys(SCRATCH_SIZES).join(', ')}, got '${name}'`, 'bad-argument');
+  if (!size)
+    throw new Bert4tfjsError(
+      `--config must be one of ${Object.keys(SCRATCH_SIZES).join(', ')}, got '${name}'`,
+      'bad-argument',
+    );
   return {
-    model_type: 'bert', vocab_size: vocabSize, hidden_size: size.hidden, num_hidden_layers: size.layers,
-    num_attention_heads: size.heads, intermediate_size: 4 * size.hidden, hidden_act: 'gelu',
-    hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1, max_position_embeddings: maxPositions,
-    type_vocab_size: 2, initializer_range: 0.02, layer_norm_eps: 1e-12, pad_token_id: 0,
+    model_type: 'bert',
+    vocab_size: vocabSize,
+    hidden_size: size.hidden,
+    num_hidden_layers: size.layers,
+    num_attention_heads: size.heads,
+    intermediate_size: 4 * size.hidden,
+    hidden_act: 'gelu',
+    hidden_dropout_prob: 0.1,
+    attention_probs_dropout_prob: 0.1,
+    max_position_embeddings: maxPositions,
+    type_vocab_size: 2,
+    initializer_range: 0.02,
+    layer_norm_eps: 1e-12,
+    pad_token_id: 0,
   };
 }

@@ -13,7 +13,10 @@ export type MatchingObjective = 'cross-encoder' | 'cosent' | 'contrastive';
 export const OBJECTIVES: readonly MatchingObjective[] = ['cross-encoder', 'cosent', 'contrastive'];
 
 /** One tokenized sequence. */
-export interface EncodedSeq { ids: number[]; types: number[] }
+export interface EncodedSeq {
+  ids: number[];
+  types: number[];
+}
 
 /** A tokenized pair: `joint` for the cross-encoder, `a`/`b` for the bi-encoder. */
 export interface EncodedPair {
@@ -24,12 +27,19 @@ export interface EncodedPair {
 }
 
 /** Tokenizes pairs for `objective`, truncating to `maxLength` tokens per sequence. */
-export function encodePairs(tokenizer: Tokenizer, pairs: readonly MatchingPair[], objective: MatchingObjective, maxLength: number): EncodedPair[] {
+export function encodePairs(
+  tokenizer: Tokenizer,
+  pairs: readonly MatchingPair[],
+  objective: MatchingObjective,
+  maxLength: number,
+): EncodedPair[] {
   const one = (a: string, b?: string): EncodedSeq => {
     const e = tokenizer.encode(a, b, { maxLength });
     return { ids: e.inputIds, types: e.tokenTypeIds };
   };
-  return pairs.map((pair) => (objective === 'cross-encoder' ? { pair, joint: one(pair.a, pair.b) } : { pair, a: one(pair.a), b: one(pair.b) }));
+  return pairs.map((pair) =>
+    objective === 'cross-encoder' ? { pair, joint: one(pair.a, pair.b) } : { pair, a: one(pair.a), b: one(pair.b) },
+  );
 }
 
 /** Padded `input_ids`, `token_type_ids`, `attention_mask` rows of sequences, keys prefixed with `prefix`. */
@@ -45,10 +55,24 @@ export function padSequences(seqs: readonly EncodedSeq[], prefix = ''): Record<s
  * A training batch: cross-encoder keys `input_ids`/`token_type_ids`/`attention_mask`, bi-encoder keys
  * `a_...`/`b_...`, plus `labels` (int32 class ids for a classifier, float32 otherwise).
  */
-export function collatePairs(examples: readonly EncodedPair[], objective: MatchingObjective, intLabels: boolean): TensorBatch {
-  const arrays = objective === 'cross-encoder'
-    ? padSequences(examples.map((e) => e.joint!))
-    : { ...padSequences(examples.map((e) => e.a!), 'a_'), ...padSequences(examples.map((e) => e.b!), 'b_') };
+export function collatePairs(
+  examples: readonly EncodedPair[],
+  objective: MatchingObjective,
+  intLabels: boolean,
+): TensorBatch {
+  const arrays =
+    objective === 'cross-encoder'
+      ? padSequences(examples.map((e) => e.joint!))
+      : {
+          ...padSequences(
+            examples.map((e) => e.a!),
+            'a_',
+          ),
+          ...padSequences(
+            examples.map((e) => e.b!),
+            'b_',
+          ),
+        };
   const dtypes: Record<string, 'int32' | 'float32'> = { labels: intLabels ? 'int32' : 'float32' };
   for (const k of Object.keys(arrays)) dtypes[k] = k.endsWith('attention_mask') ? 'float32' : 'int32';
   return toTensorBatch({ ...arrays, labels: examples.map((e) => e.pair.label) }, dtypes);

@@ -35,8 +35,14 @@ export function predictAt(scores: readonly number[], threshold: number): number[
  * Metrics of `scores` against `labels`. On binary data `threshold` is the decision threshold (0.5 for
  * probabilities); pass 'best' to choose it on these very scores (the validation split).
  */
-export function splitMetrics(scores: readonly number[], labels: readonly number[], schema: LabelSchema, threshold: number | 'best'): SplitMetrics {
-  if (schema === 'graded') return { n: labels.length, spearman: spearman(scores, labels), pearson: pearson(scores, labels) };
+export function splitMetrics(
+  scores: readonly number[],
+  labels: readonly number[],
+  schema: LabelSchema,
+  threshold: number | 'best',
+): SplitMetrics {
+  if (schema === 'graded')
+    return { n: labels.length, spearman: spearman(scores, labels), pearson: pearson(scores, labels) };
   const t = threshold === 'best' ? bestThreshold(scores, labels).threshold : threshold;
   const predictions = predictAt(scores, t);
   return { n: labels.length, accuracy: accuracy(predictions, labels), ...binaryF1(predictions, labels), threshold: t };
@@ -45,7 +51,8 @@ export function splitMetrics(scores: readonly number[], labels: readonly number[
 /** One line of numbers for the console, e.g. `accuracy 0.912  f1 0.905  (threshold 0.61)`. */
 export function formatMetrics(m: SplitMetrics): string {
   const parts: string[] = [];
-  for (const k of ['accuracy', 'f1', 'spearman', 'pearson'] as const) if (m[k] !== undefined) parts.push(`${k} ${m[k]!.toFixed(4)}`);
+  for (const k of ['accuracy', 'f1', 'spearman', 'pearson'] as const)
+    if (m[k] !== undefined) parts.push(`${k} ${m[k]!.toFixed(4)}`);
   if (m.threshold !== undefined) parts.push(`(threshold ${m.threshold.toFixed(3)})`);
   return parts.join('  ');
 }

@@ -7,7 +7,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { Bert4tfjsError, readSafetensors } from '@bert4tfjs/core';
-import { buildTransformerModel, findWeight, loadMappedWeights, readConfigFile, type TransformerModel } from '@bert4tfjs/models';
+import {
+  buildTransformerModel,
+  findWeight,
+  loadMappedWeights,
+  readConfigFile,
+  type TransformerModel,
+} from '@bert4tfjs/models';
 import type { LabelSchema } from '../data/matching-files.ts';
 import { scratchBertConfig } from './configs.ts';
 import type { MatchingObjective } from './encode.ts';
@@ -16,7 +22,9 @@ import type { MatchingObjective } from './encode.ts';
 const BERT_NAMES = ['bert', 'wobert', 'roberta-wwm'];
 
 /** Where the weights come from. */
-export type ModelSource = { kind: 'pretrained'; dir: string } | { kind: 'scratch'; config: string; vocabSize: number; seed: number };
+export type ModelSource =
+  | { kind: 'pretrained'; dir: string }
+  | { kind: 'scratch'; config: string; vocabSize: number; seed: number };
 
 /** A built matching network. */
 export interface MatchingNetwork {
@@ -49,11 +57,20 @@ export function seedRandomWeights(model: tf.LayersModel, seed: number, range: nu
 }
 
 /** Builds (and for a pretrained source, loads) the network for `objective` on `schema` data. */
-export function buildMatchingNetwork(source: ModelSource, objective: MatchingObjective, schema: LabelSchema): MatchingNetwork {
+export function buildMatchingNetwork(
+  source: ModelSource,
+  objective: MatchingObjective,
+  schema: LabelSchema,
+): MatchingNetwork {
   const numLabels = numLabelsFor(objective, schema);
-  const extraConfig: Record<string, unknown> = numLabels > 0
-    ? { architectures: ['BertForSequenceClassification'], num_labels: numLabels, problem_type: numLabels === 1 ? 'regression' : 'single_label_classification' }
-    : { architectures: ['BertModel'] };
+  const extraConfig: Record<string, unknown> =
+    numLabels > 0
+      ? {
+          architectures: ['BertForSequenceClassification'],
+          num_labels: numLabels,
+          problem_type: numLabels === 1 ? 'regression' : 'single_label_classification',
+        }
+      : { architectures: ['BertModel'] };
   if (source.kind === 'scratch') {
     const config = scratchBertConfig(source.config, source.vocabSize);
     const built = buildTransformerModel({ model: 'bert', config, numLabels: numLabels || null });
@@ -69,7 +86,10 @@ export function buildMatchingNetwork(source: ModelSource, objective: MatchingObj
   const raw = readConfigFile(configPath);
   const name = typeof raw.model_type === 'string' ? raw.model_type : 'bert';
   if (!BERT_NAMES.includes(name)) {
-    throw new Bert4tfjsError(`--model: ${configPath} has model_type '${name}'; train-matching fine-tunes BERT checkpoints (${BERT_NAMES.join(', ')})`, 'bad-argument');
+    throw new Bert4tfjsError(
+      `--model: ${configPath} has model_type '${name}'; train-matching fine-tunes BERT checkpoints (${BERT_NAMES.join(', ')})`,
+      'bad-argument',
+    );
   }
   const built = buildTransformerModel({ model: name, config: raw, numLabels: numLabels || null });
   const tensors = readSafetensors(weights);

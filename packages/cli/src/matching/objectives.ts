@@ -8,7 +8,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {
-  cosentLoss, crossEntropy, inBatchContrastiveLoss, l2Normalize, maskedMean, type LossFn, type TensorBatch, type TrainerOptions,
+  cosentLoss,
+  crossEntropy,
+  inBatchContrastiveLoss,
+  l2Normalize,
+  maskedMean,
+  type LossFn,
+  type TensorBatch,
+  type TrainerOptions,
 } from '@bert4tfjs/core';
 import type { TransformerModel } from '@bert4tfjs/models';
 import type { Tokenizer } from '@bert4tfjs/tokenizers';
@@ -27,7 +34,10 @@ export function isPositive(pair: MatchingPair, schema: LabelSchema): boolean {
 }
 
 /** The trainer options that say what to train and on which loss. */
-export type TargetOptions = Pick<TrainerOptions, 'model' | 'loss' | 'inputs' | 'variables' | 'lossFn' | 'microBatch' | 'memoryBudget'>;
+export type TargetOptions = Pick<
+  TrainerOptions,
+  'model' | 'loss' | 'inputs' | 'variables' | 'lossFn' | 'microBatch' | 'memoryBudget'
+>;
 
 /** Mean-pooled sentence vectors of the `prefix`-keyed inputs of a batch (training or inference mode). */
 function encodeSide(built: TransformerModel, batch: TensorBatch, prefix: string, training: boolean): tf.Tensor {
@@ -44,13 +54,15 @@ export function targetFor(built: TransformerModel, objective: MatchingObjective,
     return {
       model: built.model,
       inputs: ['input_ids', 'token_type_ids', 'attention_mask'],
-      loss: (outputs, batch) => (schema === 'binary'
-        ? crossEntropy(batch.labels, outputs[logitsAt], { sparse: true })
-        : tf.tidy(() => tf.mean(tf.square(tf.sub(tf.reshape(outputs[logitsAt], [-1]), batch.labels))) as tf.Scalar)),
+      loss: (outputs, batch) =>
+        schema === 'binary'
+          ? crossEntropy(batch.labels, outputs[logitsAt], { sparse: true })
+          : tf.tidy(() => tf.mean(tf.square(tf.sub(tf.reshape(outputs[logitsAt], [-1]), batch.labels))) as tf.Scalar),
     };
   }
   const variables: Record<string, tf.Variable> = {};
-  for (const w of built.model.trainableWeights) variables[w.originalName in variables ? w.name : w.originalName] = w.read() as tf.Variable;
+  for (const w of built.model.trainableWeights)
+    variables[w.originalName in variables ? w.name : w.originalName] = w.read() as tf.Variable;
   const lossFn: LossFn = (batch, training) => {
     const a = encodeSide(built, batch, 'a_', training);
     const b = encodeSide(built, batch, 'b_', training);
@@ -63,18 +75,27 @@ export function targetFor(built: TransformerModel, objective: MatchingObjective,
 }
 
 /** Cross-encoder scores: P(label 1) on binary data, the regression output on graded data. */
-export function crossEncoderScores(built: TransformerModel, encoded: readonly EncodedPair[], schema: LabelSchema, batchSize = 64): number[] {
+export function crossEncoderScores(
+  built: TransformerModel,
+  encoded: readonly EncodedPair[],
+  schema: LabelSchema,
+  batchSize = 64,
+): number[] {
   const logitsAt = built.outputNames.indexOf('logits');
   const scores: number[] = [];
   for (let s = 0; s < encoded.length; s += batchSize) {
     const rows = padSequences(encoded.slice(s, s + batchSize).map((e) => e.joint!));
     const out = tf.tidy(() => {
       const feeds = [
-        tf.tensor2d(rows.input_ids, undefined, 'int32'), tf.tensor2d(rows.token_type_ids, undefined, 'int32'), tf.tensor2d(rows.attention_mask, undefined, 'float32'),
+        tf.tensor2d(rows.input_ids, undefined, 'int32'),
+        tf.tensor2d(rows.token_type_ids, undefined, 'int32'),
+        tf.tensor2d(rows.attention_mask, undefined, 'float32'),
       ];
       const all = built.model.predict(feeds) as tf.Tensor | tf.Tensor[];
       const logits = Array.isArray(all) ? all[logitsAt] : all;
-      return schema === 'binary' ? tf.reshape(tf.slice(tf.softmax(logits), [0, 1], [-1, 1]), [-1]) : tf.reshape(logits, [-1]);
+      return schema === 'binary'
+        ? tf.reshape(tf.slice(tf.softmax(logits), [0, 1], [-1, 1]), [-1])
+        : tf.reshape(logits, [-1]);
     });
     scores.push(...(out.dataSync() as Float32Array));
     out.dispose();
@@ -83,7 +104,13 @@ export function crossEncoderScores(built: TransformerModel, encoded: readonly En
 }
 
 /** Bi-encoder scores: cosine of the mean-pooled, normalised vectors, computed by the same Embedder `embed` uses. */
-export function biEncoderScores(built: TransformerModel, tokenizer: Tokenizer, pairs: readonly MatchingPair[], maxLength: number, batchSize = 64): number[] {
+export function biEncoderScores(
+  built: TransformerModel,
+  tokenizer: Tokenizer,
+  pairs: readonly MatchingPair[],
+  maxLength: number,
+  batchSize = 64,
+): number[] {
   const embedder = new Embedder(built, tokenizer, { pooling: 'mean', normalize: true, maxLength, batchSize });
   const va = embedder.embed(pairs.map((p) => ({ text: p.a })));
   const vb = embedder.embed(pairs.map((p) => ({ text: p.b })));
@@ -96,8 +123,15 @@ export function biEncoderScores(built: TransformerModel, tokenizer: Tokenizer, p
 
 /** Scores pairs with a trained model of `objective`. */
 export function scorePairs(
-  built: TransformerModel, tokenizer: Tokenizer, objective: MatchingObjective, schema: LabelSchema,
-  pairs: readonly MatchingPair[], encoded: readonly EncodedPair[], maxLength: number,
+  built: TransformerModel,
+  tokenizer: Tokenizer,
+  objective: MatchingObjective,
+  schema: LabelSchema,
+  pairs: readonly MatchingPair[],
+  encoded: readonly EncodedPair[],
+  maxLength: number,
 ): number[] {
-  return objective === 'cross-encoder' ? crossEncoderScores(built, encoded, schema) : biEncoderScores(built, tokenizer, pairs, maxLength);
+  return objective === 'cross-encoder'
+    ? crossEncoderScores(built, encoded, schema)
+    : biEncoderScores(built, tokenizer, pairs, maxLength);
 }

@@ -45,16 +45,20 @@ export interface RunFiles {
 
 /** The file names of a run directory. */
 export const RUN_FILES = {
-  metrics: 'metrics.jsonl', summary: 'summary.json', curves: 'curves.svg',
+  metrics: 'metrics.jsonl',
+  summary: 'summary.json',
+  curves: 'curves.svg',
   predictions: (split: string) => `predictions-${split}.jsonl`,
 } as const;
 
 /** Refuses an existing `dir` unless `force` (checked before training starts, so no time is wasted). */
 export function checkOutDir(dir: string, force: boolean): void {
-  if (existsSync(dir) && !force) throw new Bert4tfjsError(`--out: ${dir} already exists (use --force to replace it)`, 'exists');
+  if (existsSync(dir) && !force)
+    throw new Bert4tfjsError(`--out: ${dir} already exists (use --force to replace it)`, 'exists');
 }
 
-const jsonl = (rows: readonly object[]): string => rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : '');
+const jsonl = (rows: readonly object[]): string =>
+  rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : '');
 
 /** Writes the whole run directory atomically. */
 export async function writeRunDir(dir: string, files: RunFiles, force: boolean): Promise<void> {
@@ -62,18 +66,27 @@ export async function writeRunDir(dir: string, files: RunFiles, force: boolean):
   const tensors = exportHfTensors(files.built);
   const svg = await renderCurvesSvg(files.curves, files.curvesTitle);
   const vocab = Array.from({ length: files.tokenizer.vocabSize }, (_, i) => files.tokenizer.idToToken(i));
-  const config = { ...files.built.rawConfig, ...files.extraConfig, vocab_size: files.built.model.getLayer('Embedding-Token').weights[0].shape[0] };
-  await writeDirAtomic(dir, (tmp) => {
-    writeFileSync(join(tmp, 'config.json'), JSON.stringify(config, null, 2) + '\n');
-    writeSafetensors(join(tmp, 'model.safetensors'), tensors, { format: 'pt' });
-    writeFileSync(join(tmp, 'vocab.txt'), vocab.join('\n') + '\n');
-    writeFileSync(join(tmp, 'tokenizer_config.json'), JSON.stringify(files.tokenizerConfig, null, 2) + '\n');
-    writeFileSync(join(tmp, 'bert4tfjs.json'), JSON.stringify(files.embeddingConfig, null, 2) + '\n');
-    const metricsPath = join(tmp, RUN_FILES.metrics);
-    if (files.metricsLog && existsSync(files.metricsLog)) copyFileSync(files.metricsLog, metricsPath);
-    writeFileSync(metricsPath, jsonl(files.extraMetrics), { flag: 'a' });
-    for (const [split, rows] of Object.entries(files.predictions)) writeFileSync(join(tmp, RUN_FILES.predictions(split)), jsonl(rows));
-    writeFileSync(join(tmp, RUN_FILES.summary), JSON.stringify(files.summary, null, 2) + '\n');
-    writeFileSync(join(tmp, RUN_FILES.curves), svg);
-  }, { force });
+  const config = {
+    ...files.built.rawConfig,
+    ...files.extraConfig,
+    vocab_size: files.built.model.getLayer('Embedding-Token').weights[0].shape[0],
+  };
+  await writeDirAtomic(
+    dir,
+    (tmp) => {
+      writeFileSync(join(tmp, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+      writeSafetensors(join(tmp, 'model.safetensors'), tensors, { format: 'pt' });
+      writeFileSync(join(tmp, 'vocab.txt'), `${vocab.join('\n')}\n`);
+      writeFileSync(join(tmp, 'tokenizer_config.json'), `${JSON.stringify(files.tokenizerConfig, null, 2)}\n`);
+      writeFileSync(join(tmp, 'bert4tfjs.json'), `${JSON.stringify(files.embeddingConfig, null, 2)}\n`);
+      const metricsPath = join(tmp, RUN_FILES.metrics);
+      if (files.metricsLog && existsSync(files.metricsLog)) copyFileSync(files.metricsLog, metricsPath);
+      writeFileSync(metricsPath, jsonl(files.extraMetrics), { flag: 'a' });
+      for (const [split, rows] of Object.entries(files.predictions))
+        writeFileSync(join(tmp, RUN_FILES.predictions(split)), jsonl(rows));
+      writeFileSync(join(tmp, RUN_FILES.summary), `${JSON.stringify(files.summary, null, 2)}\n`);
+      writeFileSync(join(tmp, RUN_FILES.curves), svg);
+    },
+    { force },
+  );
 }

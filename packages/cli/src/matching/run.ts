@@ -63,7 +63,14 @@ export interface TrainMatchingSummary {
   data: Record<string, { path: string; pairs: number; skipped: number }>;
   vocabSize: number;
   parameters: number;
-  options: { epochs: number; batchSize: number; maxLength: number; lr: number; seed: number; preTokenize: string | null };
+  options: {
+    epochs: number;
+    batchSize: number;
+    maxLength: number;
+    lr: number;
+    seed: number;
+    preTokenize: string | null;
+  };
   steps: number;
   trainSeconds: number;
   valid: SplitMetrics;
@@ -83,8 +90,13 @@ function readSplit(path: string, flag: string, o: TrainMatchingOptions, schema?:
 export async function trainMatching(o: TrainMatchingOptions): Promise<TrainMatchingSummary> {
   const log = o.log ?? (() => {});
   const objective = o.objective ?? 'cross-encoder';
-  if (!OBJECTIVES.includes(objective)) throw new Bert4tfjsError(`--objective must be one of ${OBJECTIVES.join(', ')}, got '${objective}'`, 'bad-argument');
-  if ((o.model === undefined) === (o.config === undefined)) throw new Bert4tfjsError('give either --model DIR (a converted checkpoint) or --config tiny|small|base (from scratch)', 'bad-argument');
+  if (!OBJECTIVES.includes(objective))
+    throw new Bert4tfjsError(`--objective must be one of ${OBJECTIVES.join(', ')}, got '${objective}'`, 'bad-argument');
+  if ((o.model === undefined) === (o.config === undefined))
+    throw new Bert4tfjsError(
+      'give either --model DIR (a converted checkpoint) or --config tiny|small|base (from scratch)',
+      'bad-argument',
+    );
   if (!o.out) throw new Bert4tfjsError('--out DIR is required', 'bad-argument');
   checkOutDir(o.out, o.force ?? false);
   const epochs = o.epochs ?? 3;
@@ -92,8 +104,13 @@ export async function trainMatching(o: TrainMatchingOptions): Promise<TrainMatch
   const maxLength = o.maxLength ?? 64;
   const seed = o.seed ?? 42;
   const lr = o.lr ?? (o.model ? 3e-5 : 5e-4);
-  for (const [flag, v, min] of [['--epochs', epochs, 1], ['--batch-size', batchSize, 1], ['--max-length', maxLength, 4]] as const) {
-    if (!Number.isInteger(v) || v < min) throw new Bert4tfjsError(`${flag} must be an integer >= ${min}, got ${v}`, 'bad-argument');
+  for (const [flag, v, min] of [
+    ['--epochs', epochs, 1],
+    ['--batch-size', batchSize, 1],
+    ['--max-length', maxLength, 4],
+  ] as const) {
+    if (!Number.isInteger(v) || v < min)
+      throw new Bert4tfjsError(`${flag} must be an integer >= ${min}, got ${v}`, 'bad-argument');
   }
   if (!(lr > 0)) throw new Bert4tfjsError(`--lr must be a positive number, got ${lr}`, 'bad-argument');
 
@@ -106,7 +123,11 @@ export async function trainMatching(o: TrainMatchingOptions): Promise<TrainMatch
   const train = cut(trainSet.pairs, o.limitTrain);
   const valid = cut(validSet.pairs, o.limitEval);
   const test = testSet ? cut(testSet.pairs, o.limitEval) : null;
-  for (const d of [trainSet, validSet, testSet]) if (d && d.skipped.length) log(`skipped ${d.skipped.length} malformed line(s) of ${d.path} (first: line ${d.skipped[0].line}, ${d.skipped[0].reason})`);
+  for (const d of [trainSet, validSet, testSet])
+    if (d?.skipped.length)
+      log(
+        `skipped ${d.skipped.length} malformed line(s) of ${d.path} (first: line ${d.skipped[0].line}, ${d.skipped[0].reason})`,
+      );
 
   // Tokenizer: the checkpoint's vocab, --vocab, or one built from the training texts.
   const preName = o.preTokenize ?? null;
@@ -114,41 +135,77 @@ export async function trainMatching(o: TrainMatchingOptions): Promise<TrainMatch
   let tokenizer: Tokenizer;
   if (o.vocab) tokenizer = Tokenizer.fromVocabFile(o.vocab, { preTokenize });
   else if (o.model) tokenizer = loadTokenizerFromDir(o.model, { preTokenizeName: preName ?? undefined });
-  else tokenizer = new Tokenizer(buildVocab(train.flatMap((p) => [p.a, p.b]), { preTokenize }), { preTokenize });
+  else
+    tokenizer = new Tokenizer(
+      buildVocab(
+        train.flatMap((p) => [p.a, p.b]),
+        { preTokenize },
+      ),
+      { preTokenize },
+    );
 
-  const source: ModelSource = o.model ? { kind: 'pretrained', dir: o.model } : { kind: 'scratch', config: o.config!, vocabSize: tokenizer.vocabSize, seed };
+  const source: ModelSource = o.model
+    ? { kind: 'pretrained', dir: o.model }
+    : { kind: 'scratch', config: o.config!, vocabSize: tokenizer.vocabSize, seed };
   const net = buildMatchingNetwork(source, objective, schema);
   const { built } = net;
   const modelVocab = built.model.getLayer('Embedding-Token').weights[0].shape[0]!;
   if (tokenizer.vocabSize > modelVocab) {
-    throw new Bert4tfjsError(`the vocabulary has ${tokenizer.vocabSize} tokens but the model's embedding has ${modelVocab} rows`, 'bad-argument');
+    throw new Bert4tfjsError(
+      `the vocabulary has ${tokenizer.vocabSize} tokens but the model's embedding has ${modelVocab} rows`,
+      'bad-argument',
+    );
   }
   const parameters = built.model.countParams();
-  const init = o.model ? `pretrained ${o.model}${net.freshLayers.length ? ` (new: ${net.freshLayers.join(', ')})` : ''}` : `scratch ${o.config}`;
+  const init = o.model
+    ? `pretrained ${o.model}${net.freshLayers.length ? ` (new: ${net.freshLayers.join(', ')})` : ''}`
+    : `scratch ${o.config}`;
 
   const trainPairs = objective === 'contrastive' ? train.filter((p) => isPositive(p, schema)) : train;
-  if (trainPairs.length < 2) throw new Bert4tfjsError(`${o.train}: the contrastive objective needs at least 2 positive pairs, found ${trainPairs.length}`, 'empty-input');
+  if (trainPairs.length < 2)
+    throw new Bert4tfjsError(
+      `${o.train}: the contrastive objective needs at least 2 positive pairs, found ${trainPairs.length}`,
+      'empty-input',
+    );
   const encodedTrain = encodePairs(tokenizer, trainPairs, objective, maxLength);
   const encodedValid = encodePairs(tokenizer, valid, objective, maxLength);
   const encodedTest = test ? encodePairs(tokenizer, test, objective, maxLength) : null;
-  log(`${objective} on ${schema} data: ${trainPairs.length} training pairs${trainPairs.length !== train.length ? ` (positives of ${train.length})` : ''}, ${valid.length} valid, ${test?.length ?? 0} test; ${init}, ${(parameters / 1e6).toFixed(2)}M parameters, vocab ${tokenizer.vocabSize}`);
+  log(
+    `${objective} on ${schema} data: ${trainPairs.length} training pairs${trainPairs.length !== train.length ? ` (positives of ${train.length})` : ''}, ${valid.length} valid, ${test?.length ?? 0} test; ${init}, ${(parameters / 1e6).toFixed(2)}M parameters, vocab ${tokenizer.vocabSize}`,
+  );
 
   const intLabels = objective === 'cross-encoder' && schema === 'binary';
-  const gen = new DataGenerator(encodedTrain, { batchSize, seed, bucketBy: pairLength, collate: (ex) => collatePairs(ex, objective, intLabels) });
+  const gen = new DataGenerator(encodedTrain, {
+    batchSize,
+    seed,
+    bucketBy: pairLength,
+    collate: (ex) => collatePairs(ex, objective, intLabels),
+  });
   const totalSteps = epochs * gen.stepsPerEpoch;
-  const optimizer = adam({ learningRate: lr, schedule: warmupLinearDecay({ warmupSteps: Math.round(totalSteps * 0.1), totalSteps }) });
+  const optimizer = adam({
+    learningRate: lr,
+    schedule: warmupLinearDecay({ warmupSteps: Math.round(totalSteps * 0.1), totalSteps }),
+  });
   const trainer = new Trainer({ ...targetFor(built, objective, schema), optimizer, progress: o.progress ?? false });
   const metricName = primaryMetric(schema);
-  const scoreSplit = (pairs: MatchingPair[], enc: typeof encodedValid) => scorePairs(built, tokenizer, objective, schema, pairs, enc, maxLength);
+  const scoreSplit = (pairs: MatchingPair[], enc: typeof encodedValid) =>
+    scorePairs(built, tokenizer, objective, schema, pairs, enc, maxLength);
   const staging = mkdtempSync(join(tmpdir(), 'b4t-matching-'));
   const evalEvery = Math.max(1, Math.floor(gen.stepsPerEpoch / Math.max(1, o.evalsPerEpoch ?? 2)));
   const t0 = performance.now();
-  let fit;
+  let fit: Awaited<ReturnType<typeof trainer.fit>>;
   try {
     fit = await trainer.fit(gen, {
-      epochs, evalEvery, metricsPath: join(staging, 'metrics.jsonl'),
+      epochs,
+      evalEvery,
+      metricsPath: join(staging, 'metrics.jsonl'),
       evaluate: ({ step }) => {
-        const m = splitMetrics(scoreSplit(valid, encodedValid), valid.map((p) => p.label), schema, objective === 'cross-encoder' ? 0.5 : 'best');
+        const m = splitMetrics(
+          scoreSplit(valid, encodedValid),
+          valid.map((p) => p.label),
+          schema,
+          objective === 'cross-encoder' ? 0.5 : 'best',
+        );
         const value = m[metricName]!;
         log(`  step ${step}/${totalSteps}: valid ${metricName} ${value.toFixed(4)}`);
         return { [`valid_${metricName}`]: value };
@@ -164,14 +221,34 @@ export async function trainMatching(o: TrainMatchingOptions): Promise<TrainMatch
 
   // Final scores: threshold 0.5 for the classifier's probabilities, the validation-chosen one for cosines.
   const validScores = scoreSplit(valid, encodedValid);
-  const validMetrics = splitMetrics(validScores, valid.map((p) => p.label), schema, objective === 'cross-encoder' ? 0.5 : 'best');
+  const validMetrics = splitMetrics(
+    validScores,
+    valid.map((p) => p.label),
+    schema,
+    objective === 'cross-encoder' ? 0.5 : 'best',
+  );
   const threshold = validMetrics.threshold;
   const testScores = test && encodedTest ? scoreSplit(test, encodedTest) : null;
-  const testMetrics = test && testScores ? splitMetrics(testScores, test.map((p) => p.label), schema, threshold ?? 0) : null;
+  const testMetrics =
+    test && testScores
+      ? splitMetrics(
+          testScores,
+          test.map((p) => p.label),
+          schema,
+          threshold ?? 0,
+        )
+      : null;
   const baselines = computeBaselines(train, valid, test, schema);
   const records = (pairs: MatchingPair[], scores: number[]): PredictionRecord[] => {
     const hard = threshold !== undefined ? predictAt(scores, threshold) : null;
-    return pairs.map((p, i) => ({ line: p.line, a: p.a, b: p.b, label: p.label, score: scores[i], ...(hard ? { prediction: hard[i] } : {}) }));
+    return pairs.map((p, i) => ({
+      line: p.line,
+      a: p.a,
+      b: p.b,
+      label: p.label,
+      score: scores[i],
+      ...(hard ? { prediction: hard[i] } : {}),
+    }));
   };
 
   const curves: CurvePoint[] = fit.history.map((h) => ({ step: h.step, series: 'train loss', value: h.loss }));
@@ -179,35 +256,78 @@ export async function trainMatching(o: TrainMatchingOptions): Promise<TrainMatch
   const window = Math.max(2, Math.round(fit.history.length / 20));
   fit.history.forEach((h, i) => {
     const span = fit.history.slice(Math.max(0, i - window + 1), i + 1);
-    curves.push({ step: h.step, series: `avg train loss (${window} steps)`, value: span.reduce((s, x) => s + x.loss, 0) / span.length });
+    curves.push({
+      step: h.step,
+      series: `avg train loss (${window} steps)`,
+      value: span.reduce((s, x) => s + x.loss, 0) / span.length,
+    });
   });
-  for (const e of fit.evaluations) for (const [k, v] of Object.entries(e.metrics)) curves.push({ step: e.step, series: k.replace('_', ' '), value: v });
+  for (const e of fit.evaluations)
+    for (const [k, v] of Object.entries(e.metrics))
+      curves.push({ step: e.step, series: k.replace('_', ' '), value: v });
   const summary: TrainMatchingSummary = {
-    objective, schema, init,
-    data: Object.fromEntries(([['train', trainSet, train], ['valid', validSet, valid], ['test', testSet, test]] as const)
-      .filter(([, d]) => d !== null).map(([k, d, ps]) => [k, { path: d!.path, pairs: ps!.length, skipped: d!.skipped.length }])),
-    vocabSize: tokenizer.vocabSize, parameters,
+    objective,
+    schema,
+    init,
+    data: Object.fromEntries(
+      (
+        [
+          ['train', trainSet, train],
+          ['valid', validSet, valid],
+          ['test', testSet, test],
+        ] as const
+      )
+        .filter(([, d]) => d !== null)
+        .map(([k, d, ps]) => [k, { path: d!.path, pairs: ps!.length, skipped: d!.skipped.length }]),
+    ),
+    vocabSize: tokenizer.vocabSize,
+    parameters,
     options: { epochs, batchSize, maxLength, lr, seed, preTokenize: preName },
-    steps: fit.step, trainSeconds, valid: validMetrics, test: testMetrics, baselines, out: o.out, curves: join(o.out, 'curves.svg'),
+    steps: fit.step,
+    trainSeconds,
+    valid: validMetrics,
+    test: testMetrics,
+    baselines,
+    out: o.out,
+    curves: join(o.out, 'curves.svg'),
   };
   try {
-    await writeRunDir(o.out, {
-      built, tokenizer, extraConfig: net.extraConfig,
-      tokenizerConfig: { tokenizer_class: 'BertTokenizer', do_lower_case: tokenizer.lowercase, pre_tokenize: preName, model_max_length: maxLength },
-      embeddingConfig: {
-        objective, schema, pooling: objective === 'cross-encoder' ? 'cls' : 'mean', normalize: true, max_length: maxLength,
-        ...(threshold !== undefined ? { threshold } : {}),
+    await writeRunDir(
+      o.out,
+      {
+        built,
+        tokenizer,
+        extraConfig: net.extraConfig,
+        tokenizerConfig: {
+          tokenizer_class: 'BertTokenizer',
+          do_lower_case: tokenizer.lowercase,
+          pre_tokenize: preName,
+          model_max_length: maxLength,
+        },
+        embeddingConfig: {
+          objective,
+          schema,
+          pooling: objective === 'cross-encoder' ? 'cls' : 'mean',
+          normalize: true,
+          max_length: maxLength,
+          ...(threshold !== undefined ? { threshold } : {}),
+        },
+        metricsLog: join(staging, 'metrics.jsonl'),
+        extraMetrics: [
+          { event: 'final', split: 'valid', step: fit.step, metrics: validMetrics },
+          ...(testMetrics ? [{ event: 'final', split: 'test', step: fit.step, metrics: testMetrics }] : []),
+          { event: 'baselines', ...baselines },
+        ],
+        predictions: {
+          valid: records(valid, validScores),
+          ...(test && testScores ? { test: records(test, testScores) } : {}),
+        },
+        summary: summary as unknown as Record<string, unknown>,
+        curves,
+        curvesTitle: `${objective} (${init}) on ${schema} data: loss and valid ${metricName}`,
       },
-      metricsLog: join(staging, 'metrics.jsonl'),
-      extraMetrics: [
-        { event: 'final', split: 'valid', step: fit.step, metrics: validMetrics },
-        ...(testMetrics ? [{ event: 'final', split: 'test', step: fit.step, metrics: testMetrics }] : []),
-        { event: 'baselines', ...baselines },
-      ],
-      predictions: { valid: records(valid, validScores), ...(test && testScores ? { test: records(test, testScores) } : {}) },
-      summary: summary as unknown as Record<string, unknown>, curves,
-      curvesTitle: `${objective} (${init}) on ${schema} data: loss and valid ${metricName}`,
-    }, o.force ?? false);
+      o.force ?? false,
+    );
   } finally {
     rmSync(staging, { recursive: true, force: true });
     optimizer.dispose();
@@ -217,7 +337,12 @@ export async function trainMatching(o: TrainMatchingOptions): Promise<TrainMatch
   log(`valid: ${formatMetrics(validMetrics)}`);
   if (testMetrics) log(`test:  ${formatMetrics(testMetrics)}`);
   const b = baselines;
-  if (b.majority) log(`baseline majority class (${b.majority.label}): valid accuracy ${b.majority.valid.toFixed(4)}${b.majority.test !== null ? `, test accuracy ${b.majority.test.toFixed(4)}` : ''}`);
-  log(`baseline character-overlap Jaccard: valid ${formatMetrics(b.jaccard.valid)}${b.jaccard.test ? `; test ${formatMetrics(b.jaccard.test)}` : ''}`);
+  if (b.majority)
+    log(
+      `baseline majority class (${b.majority.label}): valid accuracy ${b.majority.valid.toFixed(4)}${b.majority.test !== null ? `, test accuracy ${b.majority.test.toFixed(4)}` : ''}`,
+    );
+  log(
+    `baseline character-overlap Jaccard: valid ${formatMetrics(b.jaccard.valid)}${b.jaccard.test ? `; test ${formatMetrics(b.jaccard.test)}` : ''}`,
+  );
   return summary;
 }

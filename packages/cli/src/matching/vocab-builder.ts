@@ -48,11 +48,17 @@ export function buildVocab(texts: Iterable<string>, options: BuildVocabOptions =
     }
   }
   const byCount = (m: Map<string, number>, min: number): string[] =>
-    [...m.entries()].filter(([, n]) => n >= min).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([t]) => t);
+    [...m.entries()]
+      .filter(([, n]) => n >= min)
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+      .map(([t]) => t);
   const out: string[] = [...SPECIAL_TOKENS];
   const seen = new Set<string>(out);
   for (const t of [...byCount(chars, 1), ...byCount(words, minCount)]) {
-    if (!seen.has(t)) { seen.add(t); out.push(t); }
+    if (!seen.has(t)) {
+      seen.add(t);
+      out.push(t);
+    }
   }
   return out;
 }

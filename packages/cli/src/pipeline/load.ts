@@ -38,15 +38,25 @@ export const PRE_TOKENIZERS = new Map<string, () => (text: string) => string[]>(
 /** Builds the pre-tokenizer called `name`, or errors listing the known ones. */
 export function preTokenizerByName(name: string): (text: string) => string[] {
   const make = PRE_TOKENIZERS.get(name);
-  if (!make) throw new Bert4tfjsError(`unknown pre-tokenizer '${name}' (known: ${[...PRE_TOKENIZERS.keys()].join(', ') || 'none'})`, 'bad-argument');
+  if (!make)
+    throw new Bert4tfjsError(
+      `unknown pre-tokenizer '${name}' (known: ${[...PRE_TOKENIZERS.keys()].join(', ') || 'none'})`,
+      'bad-argument',
+    );
   return make();
 }
 
 /** The WordPiece tokenizer of a model directory (vocab.txt required). */
-export function loadTokenizerFromDir(dir: string, overrides: TokenizerOptions & { preTokenizeName?: string | null } = {}): Tokenizer {
+export function loadTokenizerFromDir(
+  dir: string,
+  overrides: TokenizerOptions & { preTokenizeName?: string | null } = {},
+): Tokenizer {
   const vocab = join(dir, 'vocab.txt');
   if (!existsSync(vocab)) {
-    throw new Bert4tfjsError(`model directory ${dir} has no vocab.txt (a WordPiece vocabulary is needed to tokenize text)`, 'missing-file');
+    throw new Bert4tfjsError(
+      `model directory ${dir} has no vocab.txt (a WordPiece vocabulary is needed to tokenize text)`,
+      'missing-file',
+    );
   }
   const settings = readTokenizerSettings(dir);
   const name = overrides.preTokenizeName !== undefined ? overrides.preTokenizeName : settings.preTokenize;
@@ -88,11 +98,16 @@ export interface OpenedModel {
 }
 
 /** Opens a model directory: model (all heads it carries) and tokenizer. */
-export function openModel(dir: string, options: Partial<BuildTransformerOptions> = {}, needTokenizer = false): OpenedModel {
+export function openModel(
+  dir: string,
+  options: Partial<BuildTransformerOptions> = {},
+  needTokenizer = false,
+): OpenedModel {
   const built = loadModelDir(dir, options);
   const hasVocab = existsSync(join(dir, 'vocab.txt'));
   if (needTokenizer && !hasVocab) loadTokenizerFromDir(dir);
   const tokenizer = hasVocab ? loadTokenizerFromDir(dir) : null;
-  const maxPositions = typeof built.rawConfig.max_position_embeddings === 'number' ? built.rawConfig.max_position_embeddings : 512;
+  const maxPositions =
+    typeof built.rawConfig.max_position_embeddings === 'number' ? built.rawConfig.max_position_embeddings : 512;
   return { dir, built, tokenizer, maxPositions };
 }

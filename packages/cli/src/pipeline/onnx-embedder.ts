@@ -15,7 +15,10 @@ import type { Tokenizer } from '@bert4tfjs/tokenizers';
 import { EmbedderBase, type EmbedderOptions, type EmbedInput, type ProgressFn } from './embedder.ts';
 
 /** The parts of onnxruntime-node's API used here (it is resolved at run time, so typed locally). */
-export interface OrtTensor { data: Float32Array | BigInt64Array; dims: readonly number[] }
+export interface OrtTensor {
+  data: Float32Array | BigInt64Array;
+  dims: readonly number[];
+}
 /** An onnxruntime inference session. */
 export interface OrtSession {
   inputNames: readonly string[];
@@ -50,7 +53,10 @@ export function loadOnnxRuntime(): OrtModule {
       errors.push((err as Error).message.split('\n')[0]);
     }
   }
-  throw new Bert4tfjsError(`onnxruntime-node could not be loaded (${errors.join('; ')}); use --engine tfjs`, 'missing-dependency');
+  throw new Bert4tfjsError(
+    `onnxruntime-node could not be loaded (${errors.join('; ')}); use --engine tfjs`,
+    'missing-dependency',
+  );
 }
 
 /** Where the session's model came from. */
@@ -75,22 +81,41 @@ export interface OnnxSessionOptions {
 function fingerprint(modelDir: string): Record<string, unknown> {
   const weights = join(modelDir, 'model.safetensors');
   const st = statSync(weights);
-  const config = createHash('sha256').update(readFileSync(join(modelDir, 'config.json'))).digest('hex');
-  return { format: STAMP_FORMAT, opset: ONNX_OPSET, weightsBytes: st.size, weightsMtimeMs: Math.round(st.mtimeMs), configSha256: config, firstLayerOutput: true };
+  const config = createHash('sha256')
+    .update(readFileSync(join(modelDir, 'config.json')))
+    .digest('hex');
+  return {
+    format: STAMP_FORMAT,
+    opset: ONNX_OPSET,
+    weightsBytes: st.size,
+    weightsMtimeMs: Math.round(st.mtimeMs),
+    configSha256: config,
+    firstLayerOutput: true,
+  };
 }
 
 /**
  * An onnxruntime session for the model in `modelDir` (already loaded as `built`): the cached export
  * when it matches the checkpoint, else a fresh export (cached when possible).
  */
-export async function openOnnxSession(ort: OrtModule, modelDir: string, built: TransformerModel, options: OnnxSessionOptions = {}): Promise<OnnxSessionInfo> {
+export async function openOnnxSession(
+  ort: OrtModule,
+  modelDir: string,
+  built: TransformerModel,
+  options: OnnxSessionOptions = {},
+): Promise<OnnxSessionInfo> {
   const sessionOptions: Record<string, unknown> = { executionProviders: ['cpu'], graphOptimizationLevel: 'all' };
   if (options.threads) sessionOptions.intraOpNumThreads = options.threads;
   const dir = join(modelDir, 'onnx');
   const path = join(dir, 'model.onnx');
   const stampPath = join(dir, STAMP_FILE);
   const want = JSON.stringify(fingerprint(modelDir));
-  if (options.cache !== false && existsSync(path) && existsSync(stampPath) && readFileSync(stampPath, 'utf8').trim() === want) {
+  if (
+    options.cache !== false &&
+    existsSync(path) &&
+    existsSync(stampPath) &&
+    readFileSync(stampPath, 'utf8').trim() === want
+  ) {
     return { session: await ort.InferenceSession.create(path, sessionOptions), source: 'cache', path };
   }
   const { bytes } = buildOnnxModel(built, { firstLayerOutput: true });
@@ -100,7 +125,7 @@ export async function openOnnxSession(ort: OrtModule, modelDir: string, built: T
   else {
     try {
       writeFileAtomic(path, bytes);
-      writeFileAtomic(stampPath, want + '\n');
+      writeFileAtomic(stampPath, `${want}\n`);
       return { session: await ort.InferenceSession.create(path, sessionOptions), source: 'exported', path };
     } catch (err) {
       note = `cannot write ${path} (${(err as Error).message.split('\n')[0]})`;
@@ -121,12 +146,24 @@ function meanRows(h: Float32Array, off: number, n: number, d: number): Float32Ar
 /** Sentence vectors from an onnxruntime session, with the tfjs Embedder's batching and pooling. */
 export class OnnxEmbedder extends EmbedderBase {
   constructor(
-    readonly ort: OrtModule, readonly session: OrtSession, maxPositions: number, tokenizer: Tokenizer | null, options: EmbedderOptions = {},
+    readonly ort: OrtModule,
+    readonly session: OrtSession,
+    maxPositions: number,
+    tokenizer: Tokenizer | null,
+    options: EmbedderOptions = {},
   ) {
     super(maxPositions, tokenizer, options);
-    const needs = this.pooling === 'pooler' ? 'pooler_output' : this.pooling === 'first-last-avg' ? 'first_layer_hidden_state' : 'last_hidden_state';
+    const needs =
+      this.pooling === 'pooler'
+        ? 'pooler_output'
+        : this.pooling === 'first-last-avg'
+          ? 'first_layer_hidden_state'
+          : 'last_hidden_state';
     if (!session.outputNames.includes(needs)) {
-      throw new Bert4tfjsError(`--pooling ${this.pooling}: the ONNX model has no '${needs}' output${needs === 'pooler_output' ? ' (this model has no pooler)' : ''}`, 'bad-argument');
+      throw new Bert4tfjsError(
+        `--pooling ${this.pooling}: the ONNX model has no '${needs}' output${needs === 'pooler_output' ? ' (this model has no pooler)' : ''}`,
+        'bad-argument',
+      );
     }
   }
 
@@ -136,9 +173,15 @@ export class OnnxEmbedder extends EmbedderBase {
     const off = k * len * d;
     let v: Float32Array;
     switch (this.pooling) {
-      case 'cls': v = last.slice(off, off + d); break;
-      case 'pooler': v = (out.pooler_output.data as Float32Array).slice(k * d, (k + 1) * d); break;
-      case 'mean': v = meanRows(last, off, n, d); break;
+      case 'cls':
+        v = last.slice(off, off + d);
+        break;
+      case 'pooler':
+        v = (out.pooler_output.data as Float32Array).slice(k * d, (k + 1) * d);
+        break;
+      case 'mean':
+        v = meanRows(last, off, n, d);
+        break;
       case 'max': {
         v = new Float32Array(d).fill(-Infinity);
         for (let t = 0; t < n; t++) for (let j = 0; j < d; j++) v[j] = Math.max(v[j], last[off + t * d + j]);
@@ -150,7 +193,8 @@ export class OnnxEmbedder extends EmbedderBase {
         v = a.map((x, j) => (x + b[j]) / 2);
         break;
       }
-      default: v = last.slice(off, off + n * d); // 'none': the real tokens only
+      default:
+        v = last.slice(off, off + n * d); // 'none': the real tokens only
     }
     if (this.normalize) {
       // Per row of D for 'none', as l2Normalize over the last axis does.
@@ -189,9 +233,14 @@ export class OnnxEmbedder extends EmbedderBase {
         token_type_ids: new this.ort.Tensor('int64', types, dims),
       }); // all outputs: onnxruntime-node 1.14 mislabels outputs when given a fetch list
       const d = out.last_hidden_state.dims[2];
-      idx.forEach((orig, k) => { results[orig] = this.#pool(out, k, len, encoded[orig].ids.length, d); });
+      idx.forEach((orig, k) => {
+        results[orig] = this.#pool(out, k, len, encoded[orig].ids.length, d);
+      });
       done += idx.length;
-      onProgress?.(done, idx.reduce((s, i) => s + encoded[i].ids.length, 0));
+      onProgress?.(
+        done,
+        idx.reduce((s, i) => s + encoded[i].ids.length, 0),
+      );
     }
     return results;
   }

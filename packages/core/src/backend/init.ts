@@ -46,17 +46,33 @@ async function attempt(name: BackendName, request: BackendRequest): Promise<Atte
     if (name === 'tensorflow-gpu' || name === 'tensorflow') {
       const loaded = await loadNativeBackend(name);
       if (!loaded.ok) return loaded;
-      if (!(await tf.setBackend(NATIVE_TFJS_BACKEND))) throw new Error(`tf.setBackend('${NATIVE_TFJS_BACKEND}') failed`);
+      if (!(await tf.setBackend(NATIVE_TFJS_BACKEND)))
+        throw new Error(`tf.setBackend('${NATIVE_TFJS_BACKEND}') failed`);
       // libtensorflow sizes its own thread pools from the machine; `threads` does not apply to it.
-      const notes = request.threads !== undefined ? [`threads=${request.threads} ignored: libtensorflow manages its own pool`] : [];
-      return { ok: true, threads: os.availableParallelism(), notes, versions: loaded.version ? { 'tfjs-node': loaded.version } : {} };
+      const notes =
+        request.threads !== undefined ? [`threads=${request.threads} ignored: libtensorflow manages its own pool`] : [];
+      return {
+        ok: true,
+        threads: os.availableParallelism(),
+        notes,
+        versions: loaded.version ? { 'tfjs-node': loaded.version } : {},
+      };
     }
     if (name === 'wasm') {
       const wasm = await activateWasm(request.threads ?? os.availableParallelism(), request.threads !== undefined);
-      return { ok: true, threads: wasm.threads, simd: wasm.simd, notes: wasm.notes, versions: { 'tfjs-backend-wasm': wasm.version } };
+      return {
+        ok: true,
+        threads: wasm.threads,
+        simd: wasm.simd,
+        notes: wasm.notes,
+        versions: { 'tfjs-backend-wasm': wasm.version },
+      };
     }
     if (!(await tf.setBackend('cpu'))) throw new Error("tf.setBackend('cpu') failed");
-    const notes = request.threads !== undefined && request.threads > 1 ? [`threads=${request.threads} ignored: cpu is single-threaded`] : [];
+    const notes =
+      request.threads !== undefined && request.threads > 1
+        ? [`threads=${request.threads} ignored: cpu is single-threaded`]
+        : [];
     return { ok: true, threads: 1, notes, versions: {} };
   } catch (error) {
     await restore(previous);
@@ -70,7 +86,11 @@ export function formatReport(info: BackendInfo, request: Pick<BackendRequest, 'b
   const detail = [`${info.threads} thread${info.threads === 1 ? '' : 's'}`];
   if (info.simd !== undefined) detail.push(info.simd ? 'SIMD' : 'no SIMD');
   const origin =
-    request.source === 'env' ? `${BACKEND_ENV}=${request.backend}` : request.source === 'option' ? `backend: '${request.backend}'` : 'auto';
+    request.source === 'env'
+      ? `${BACKEND_ENV}=${request.backend}`
+      : request.source === 'option'
+        ? `backend: '${request.backend}'`
+        : 'auto';
   let line = `bert4tfjs: backend ${info.name} (${detail.join(', ')}; ${origin})`;
   const skipped = info.tried.filter((t) => !t.ok).map((t) => `${t.name}: ${t.reason}`);
   if (skipped.length > 0) line += `; skipped ${skipped.join('; ')}`;
@@ -80,7 +100,8 @@ export function formatReport(info: BackendInfo, request: Pick<BackendRequest, 'b
 
 async function select(request: BackendRequest): Promise<BackendInfo> {
   const key = `${request.backend}|${request.threads ?? ''}`;
-  if (current && current.key === key && tf.getBackend() === TFJS_NAME[current.info.name]) return structuredClone(current.info);
+  if (current && current.key === key && tf.getBackend() === TFJS_NAME[current.info.name])
+    return structuredClone(current.info);
 
   const candidates = request.backend === 'auto' ? BACKEND_ORDER : [request.backend];
   const tried: TriedBackend[] = [];
@@ -103,7 +124,12 @@ async function select(request: BackendRequest): Promise<BackendInfo> {
       threads: result.threads,
       ...(result.simd !== undefined ? { simd: result.simd } : {}),
       tried,
-      versions: { tfjs: tf.version.tfjs, 'tfjs-core': tf.version_core, ...result.versions, node: process.versions.node },
+      versions: {
+        tfjs: tf.version.tfjs,
+        'tfjs-core': tf.version_core,
+        ...result.versions,
+        node: process.versions.node,
+      },
       notes: result.notes,
     };
     current = { key, info };
@@ -114,7 +140,10 @@ async function select(request: BackendRequest): Promise<BackendInfo> {
     }
     return structuredClone(info);
   }
-  throw new Bert4tfjsError(`no backend could be loaded: ${tried.map((t) => `${t.name}: ${t.reason}`).join('; ')}`, 'backend-unavailable');
+  throw new Bert4tfjsError(
+    `no backend could be loaded: ${tried.map((t) => `${t.name}: ${t.reason}`).join('; ')}`,
+    'backend-unavailable',
+  );
 }
 
 /**

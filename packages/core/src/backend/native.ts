@@ -86,7 +86,8 @@ async function attempt(name: NativeBackendName, importer: Importer): Promise<Nat
     };
   }
   try {
-    if (!(await tf.setBackend(NATIVE_TFJS_BACKEND))) throw new Error(`tf.setBackend('${NATIVE_TFJS_BACKEND}') returned false`);
+    if (!(await tf.setBackend(NATIVE_TFJS_BACKEND)))
+      throw new Error(`tf.setBackend('${NATIVE_TFJS_BACKEND}') returned false`);
   } catch (error) {
     forgetNativeBackend();
     if (previous && tf.findBackendFactory(previous) != null) await tf.setBackend(previous);
@@ -99,7 +100,10 @@ async function attempt(name: NativeBackendName, importer: Importer): Promise<Nat
  * Imports the package for `name` (once per process; later calls reuse the outcome) and makes 'tensorflow' the
  * active tfjs backend if it loads. Never throws: a failure is returned as a reason.
  */
-export function loadNativeBackend(name: NativeBackendName, importer: Importer = defaultImporter): Promise<NativeLoadResult> {
+export function loadNativeBackend(
+  name: NativeBackendName,
+  importer: Importer = defaultImporter,
+): Promise<NativeLoadResult> {
   const key = importer === defaultImporter ? name : '';
   const cached = key ? attempts.get(key) : undefined;
   if (cached) return cached;

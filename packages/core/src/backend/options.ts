@@ -44,7 +44,10 @@ export function parseBackendChoice(value: unknown, source: string): BackendChoic
 export function parseThreads(value: unknown, source: string): number {
   const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
   if (typeof n === 'number' && Number.isInteger(n) && n >= 1) return n;
-  throw new Bert4tfjsError(`${source}: expected a whole number of threads >= 1, got ${JSON.stringify(value)}`, 'bad-argument');
+  throw new Bert4tfjsError(
+    `${source}: expected a whole number of threads >= 1, got ${JSON.stringify(value)}`,
+    'bad-argument',
+  );
 }
 
 /**

@@ -31,13 +31,15 @@ let install: Promise<WasmInstall> | undefined;
 async function load(): Promise<WasmInstall> {
   const root = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
   const api: WasmPackage = await import('@tensorflow/tfjs-backend-wasm');
-  const distPrefix = join(root, 'dist') + '/';
+  const distPrefix = `${join(root, 'dist')}/`;
   const binary = join(distPrefix, 'tfjs-backend-wasm-simd.wasm');
-  if (!existsSync(binary)) throw new Error(`${binary} is missing (incomplete install of @tensorflow/tfjs-backend-wasm)`);
+  if (!existsSync(binary))
+    throw new Error(`${binary} is missing (incomplete install of @tensorflow/tfjs-backend-wasm)`);
   // In Node the module reads these paths with fs; setting them explicitly rules out any URL-based fetch.
   api.setWasmPaths(distPrefix);
   const stockFactory = tf.findBackendFactory('wasm');
-  if (stockFactory == null) throw new Error("@tensorflow/tfjs-backend-wasm did not register backend 'wasm' on this tfjs");
+  if (stockFactory == null)
+    throw new Error("@tensorflow/tfjs-backend-wasm did not register backend 'wasm' on this tfjs");
   return { api, root, distPrefix, version: api.version_wasm, stockFactory };
 }
 

@@ -54,7 +54,9 @@ function writeOnce(path: string, text: string): void {
 
 /** Materialises the two scripts the pthread workers load, returning their paths. */
 function writeWorkerFiles(install: WasmInstall, factory: ModuleFactory): { worker: string; mainScript: string } {
-  const { wasmWorkerContents } = require(join(install.root, 'wasm-out', 'tfjs-backend-wasm-threaded-simd.worker.js')) as {
+  const { wasmWorkerContents } = require(
+    join(install.root, 'wasm-out', 'tfjs-backend-wasm-threaded-simd.worker.js'),
+  ) as {
     wasmWorkerContents?: unknown;
   };
   if (typeof wasmWorkerContents !== 'string') throw new Error('worker script not found in wasm-out/*.worker.js');
@@ -127,7 +129,10 @@ export async function createThreadedWasmBackend(install: WasmInstall, threads: n
   };
   // Emscripten adds process-wide rethrowing error listeners, synchronously, each time a module starts. Drop
   // them so switching thread counts cannot pile them up (Node's default handling is equivalent).
-  const errorListeners = (): Function[] => [...process.listeners('uncaughtException'), ...process.listeners('unhandledRejection')];
+  const errorListeners = (): Array<(...args: never[]) => unknown> => [
+    ...process.listeners('uncaughtException'),
+    ...process.listeners('unhandledRejection'),
+  ];
   const before = new Set(errorListeners());
   let module: ThreadedModule;
   try {

@@ -100,7 +100,9 @@ export async function activateWasm(wanted: number, requested = true): Promise<Wa
       current = { threads, threaded: true };
       await switchTo({});
     } catch (error) {
-      notes.push(`wasm runs on 1 thread: threaded start-up failed (${error instanceof Error ? error.message : String(error)})`);
+      notes.push(
+        `wasm runs on 1 thread: threaded start-up failed (${error instanceof Error ? error.message : String(error)})`,
+      );
       threads = 1;
       await activateStock(install);
     }
@@ -115,7 +117,11 @@ export async function activateWasm(wanted: number, requested = true): Promise<Wa
  * (get_threads_count), `workers` the live pthread workers behind it. Throws if wasm is not active.
  */
 export function wasmThreadUsage(): { pool: number; workers: number } {
-  if (tf.getBackend() !== 'wasm') throw new Bert4tfjsError(`wasmThreadUsage: the active tfjs backend is ${tf.getBackend()}, expected wasm`, 'bad-state');
+  if (tf.getBackend() !== 'wasm')
+    throw new Bert4tfjsError(
+      `wasmThreadUsage: the active tfjs backend is ${tf.getBackend()}, expected wasm`,
+      'bad-state',
+    );
   const backend = tf.backend() as unknown as { wasm?: { tfjs?: { getThreadsCount?: () => number } } };
   const pool = backend.wasm?.tfjs?.getThreadsCount?.() ?? 1;
   return { pool, workers: liveWasmWorkers(backend) };

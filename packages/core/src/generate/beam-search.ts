@@ -40,7 +40,11 @@ export async function beamSearchLoop<S>(runner: StepRunner<S>, config: BeamLoopC
   // The best normalised score any extension of a live hypothesis could still reach: extending
   // never raises the raw score (<= 0), and with a penalty the longest length divides the most.
   const bound = (b: Beam): number =>
-    lengthPenalty === 0 ? b.score : b.score >= 0 ? normalise(b.score, b.tokens.length + 1) : normalise(b.score, maxLength);
+    lengthPenalty === 0
+      ? b.score
+      : b.score >= 0
+        ? normalise(b.score, b.tokens.length + 1)
+        : normalise(b.score, maxLength);
 
   const live: Beam[][] = Array.from({ length: numInputs }, () => [{ tokens: [], score: 0, ends: 0, row: 0 }]);
   const best: ({ hyp: Hypothesis; norm: number } | null)[] = new Array(numInputs).fill(null);

@@ -9,7 +9,14 @@ import { decodeIndependent } from './independent.ts';
 import { argmax, drawIndex, samplingDistribution } from './sampling.ts';
 import { defaultReorderState } from './state.ts';
 import { StepRunner } from './stepper.ts';
-import type { BeamSearchOptions, DecodeOptions, Hypothesis, RandomSampleOptions, ReorderStateFn, StepFn } from './types.ts';
+import type {
+  BeamSearchOptions,
+  DecodeOptions,
+  Hypothesis,
+  RandomSampleOptions,
+  ReorderStateFn,
+  StepFn,
+} from './types.ts';
 
 /** Options for {@link AutoRegressiveDecoder}. */
 export interface AutoRegressiveDecoderOptions<S> {
@@ -65,9 +72,12 @@ export class AutoRegressiveDecoder<S = unknown> {
     this.endId = checkInt('AutoRegressiveDecoder: endId', endId, 0);
     this.maxLength = checkInt('AutoRegressiveDecoder: maxLength', maxLength, 1);
     this.minLength = checkInt('AutoRegressiveDecoder: minLength', minLength, 0);
-    if (this.minLength > this.maxLength) bad(`AutoRegressiveDecoder: minLength ${minLength} exceeds maxLength ${maxLength}`);
-    if (typeof step !== 'function') bad('AutoRegressiveDecoder: step must be a function (outputIds, state, inputIndex) => { logits, state }');
-    if (typeof reorderState !== 'function') bad('AutoRegressiveDecoder: reorderState must be a function (state, indices) => state');
+    if (this.minLength > this.maxLength)
+      bad(`AutoRegressiveDecoder: minLength ${minLength} exceeds maxLength ${maxLength}`);
+    if (typeof step !== 'function')
+      bad('AutoRegressiveDecoder: step must be a function (outputIds, state, inputIndex) => { logits, state }');
+    if (typeof reorderState !== 'function')
+      bad('AutoRegressiveDecoder: reorderState must be a function (state, indices) => state');
     this.step = step;
     this.reorderState = reorderState;
   }
@@ -80,7 +90,14 @@ export class AutoRegressiveDecoder<S = unknown> {
     const opts = typeof options === 'number' ? { numInputs: options } : options;
     const { numInputs, minEnds } = this.common('greedy', opts);
     const results = await this.withRunner(opts, (runner) =>
-      decodeIndependent(runner, { numInputs, copies: 1, maxLength: this.maxLength, endId: this.endId, minEnds, pick: argmax }),
+      decodeIndependent(runner, {
+        numInputs,
+        copies: 1,
+        maxLength: this.maxLength,
+        endId: this.endId,
+        minEnds,
+        pick: argmax,
+      }),
     );
     return results.map((r) => r[0]);
   }
@@ -97,7 +114,14 @@ export class AutoRegressiveDecoder<S = unknown> {
       bad(`beamSearch: lengthPenalty must be a finite number >= 0, got ${String(lengthPenalty)}`);
     }
     return this.withRunner(options, (runner) =>
-      beamSearchLoop(runner, { numInputs, beams, maxLength: this.maxLength, endId: this.endId, minEnds, lengthPenalty }),
+      beamSearchLoop(runner, {
+        numInputs,
+        beams,
+        maxLength: this.maxLength,
+        endId: this.endId,
+        minEnds,
+        lengthPenalty,
+      }),
     );
   }
 

@@ -26,7 +26,10 @@ interface Path {
 }
 
 /** Runs the loop; result[input][copy]. */
-export async function decodeIndependent<S>(runner: StepRunner<S>, config: IndependentLoopConfig): Promise<Hypothesis[][]> {
+export async function decodeIndependent<S>(
+  runner: StepRunner<S>,
+  config: IndependentLoopConfig,
+): Promise<Hypothesis[][]> {
   const { numInputs, copies, maxLength, endId, minEnds, pick } = config;
   const results: Hypothesis[][] = Array.from({ length: numInputs }, () => new Array<Hypothesis>(copies));
   let live: Path[] = [];

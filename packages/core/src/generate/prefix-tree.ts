@@ -38,7 +38,10 @@ export class PrefixTree implements Constraint {
       throw new Bert4tfjsError('PrefixTree: sequences must be an array of token-id arrays', 'bad-argument');
     }
     if (!options || !isTokenId(options.endId)) {
-      throw new Bert4tfjsError(`PrefixTree: options.endId must be a non-negative integer, got ${String(options?.endId)}`, 'bad-argument');
+      throw new Bert4tfjsError(
+        `PrefixTree: options.endId must be a non-negative integer, got ${String(options?.endId)}`,
+        'bad-argument',
+      );
     }
     this.endId = options.endId;
     let size = 0;
@@ -49,10 +52,16 @@ export class PrefixTree implements Constraint {
       let node = this.root;
       seq.forEach((id, j) => {
         if (!isTokenId(id)) {
-          throw new Bert4tfjsError(`PrefixTree: sequences[${i}][${j}] must be a non-negative integer, got ${String(id)}`, 'bad-argument');
+          throw new Bert4tfjsError(
+            `PrefixTree: sequences[${i}][${j}] must be a non-negative integer, got ${String(id)}`,
+            'bad-argument',
+          );
         }
         if (id === this.endId) {
-          throw new Bert4tfjsError(`PrefixTree: sequences[${i}][${j}] is the end id ${id}; sequences must not contain it`, 'bad-argument');
+          throw new Bert4tfjsError(
+            `PrefixTree: sequences[${i}][${j}] is the end id ${id}; sequences must not contain it`,
+            'bad-argument',
+          );
         }
         let child = node.children.get(id);
         if (!child) {

@@ -63,7 +63,10 @@ export function topKIndices(scores: ArrayLike<number>, k: number): number[] {
 export function samplingDistribution(scores: ArrayLike<number>, filter: SamplingFilter = {}): Float64Array {
   const { temperature = 1, topK, topP = 1 } = filter;
   if (!(temperature > 0) || !Number.isFinite(temperature)) {
-    throw new Bert4tfjsError(`samplingDistribution: temperature must be a finite number > 0, got ${temperature}`, 'bad-argument');
+    throw new Bert4tfjsError(
+      `samplingDistribution: temperature must be a finite number > 0, got ${temperature}`,
+      'bad-argument',
+    );
   }
   if (topK !== undefined && !(Number.isInteger(topK) && topK >= 1)) {
     throw new Bert4tfjsError(`samplingDistribution: topK must be an integer >= 1, got ${topK}`, 'bad-argument');

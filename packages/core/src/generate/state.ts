@@ -6,7 +6,11 @@ import * as tf from '@tensorflow/tfjs';
 import { Bert4tfjsError } from '../errors.ts';
 
 /** Walks arrays, Maps and plain objects, collecting every tensor found (cycles are ignored). */
-export function collectTensors(value: unknown, into: Set<tf.Tensor> = new Set(), seen: Set<object> = new Set()): Set<tf.Tensor> {
+export function collectTensors(
+  value: unknown,
+  into: Set<tf.Tensor> = new Set(),
+  seen: Set<object> = new Set(),
+): Set<tf.Tensor> {
   if (value instanceof tf.Tensor) {
     into.add(value);
     return into;
@@ -31,7 +35,10 @@ export function disposeReplaced(old: unknown, keep: unknown): void {
 function gatherTree(value: unknown, indices: tf.Tensor1D, path: string): unknown {
   if (value instanceof tf.Tensor) {
     if (value.rank === 0) {
-      throw new Bert4tfjsError(`reorderState: state${path} is a scalar tensor; expected a hypothesis axis first`, 'bad-argument');
+      throw new Bert4tfjsError(
+        `reorderState: state${path} is a scalar tensor; expected a hypothesis axis first`,
+        'bad-argument',
+      );
     }
     return tf.gather(value, indices, 0);
   }

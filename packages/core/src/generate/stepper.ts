@@ -43,12 +43,22 @@ export class StepRunner<S> {
   async next(rows: readonly StepRow[]): Promise<Float32Array[]> {
     const { step, startId } = this.config;
     if (this.state !== null && rows.length !== this.rowCount) {
-      throw new Bert4tfjsError(`internal: ${rows.length} hypotheses but the cache holds ${this.rowCount}; reorder first`, 'internal');
+      throw new Bert4tfjsError(
+        `internal: ${rows.length} hypotheses but the cache holds ${this.rowCount}; reorder first`,
+        'internal',
+      );
     }
     const outputIds = rows.map((r) => (startId === null ? [...r.tokens] : [startId, ...r.tokens]));
-    const out = await step(outputIds, this.state, rows.map((r) => r.inputIndex));
+    const out = await step(
+      outputIds,
+      this.state,
+      rows.map((r) => r.inputIndex),
+    );
     if (out === null || typeof out !== 'object') {
-      throw new Bert4tfjsError(`step: must return an object { logits | logProbs, state }, got ${String(out)}`, 'bad-argument');
+      throw new Bert4tfjsError(
+        `step: must return an object { logits | logProbs, state }, got ${String(out)}`,
+        'bad-argument',
+      );
     }
     // Take ownership at once, so the finally below frees everything even when validation fails.
     const newState = out.state ?? null;
@@ -74,7 +84,10 @@ export class StepRunner<S> {
     }
     for (let i = 0; i < data.length; i++) {
       if (Number.isNaN(data[i])) {
-        throw new Bert4tfjsError(`step: scores for hypothesis ${Math.floor(i / vocab)} give NaN (NaN inputs, or every id -Infinity)`, 'bad-argument');
+        throw new Bert4tfjsError(
+          `step: scores for hypothesis ${Math.floor(i / vocab)} give NaN (NaN inputs, or every id -Infinity)`,
+          'bad-argument',
+        );
       }
     }
     return rows.map((r, i) => this.mask(data.subarray(i * vocab, (i + 1) * vocab), r));
@@ -106,10 +119,16 @@ export class StepRunner<S> {
     const scores = given[0];
     if (!(scores instanceof tf.Tensor) || scores.rank !== 2 || scores.shape[0] !== rows) {
       const shape = scores instanceof tf.Tensor ? `[${scores.shape.join(', ')}]` : typeof scores;
-      throw new Bert4tfjsError(`step: scores must be a tensor of shape [${rows} hypotheses, vocab], got ${shape}`, 'bad-argument');
+      throw new Bert4tfjsError(
+        `step: scores must be a tensor of shape [${rows} hypotheses, vocab], got ${shape}`,
+        'bad-argument',
+      );
     }
     if (scores.shape[1] <= this.config.endId) {
-      throw new Bert4tfjsError(`step: vocab size ${scores.shape[1]} does not include endId ${this.config.endId}`, 'bad-argument');
+      throw new Bert4tfjsError(
+        `step: vocab size ${scores.shape[1]} does not include endId ${this.config.endId}`,
+        'bad-argument',
+      );
     }
     return scores as tf.Tensor2D;
   }

@@ -10,7 +10,16 @@ export type DType = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8
 
 /** Bytes per element of each dtype. */
 export const DTYPE_BYTES: Record<DType, number> = {
-  F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1,
+  F64: 8,
+  F32: 4,
+  F16: 2,
+  BF16: 2,
+  I64: 8,
+  I32: 4,
+  I16: 2,
+  I8: 1,
+  U8: 1,
+  BOOL: 1,
 };
 
 /** One tensor: raw little-endian bytes plus dtype and shape. */
@@ -51,7 +60,7 @@ export function f32ToF16(value: number): number {
   const exp = (x >>> 23) & 0xff;
   let mant = x & 0x7fffff;
   if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  let e = exp - 127 + 15;
+  const e = exp - 127 + 15;
   if (e >= 0x1f) return sign | 0x7c00;
   if (e <= 0) {
     if (e < -10) return sign;
@@ -92,7 +101,10 @@ export function rawToFloat32(t: RawTensor, name = 'tensor'): Float32Array {
   const n = numElements(t.shape);
   const expected = n * DTYPE_BYTES[t.dtype];
   if (t.data.byteLength !== expected) {
-    throw new Bert4tfjsError(`${name}: ${t.dtype}${JSON.stringify(t.shape)} needs ${expected} bytes, has ${t.data.byteLength}`, 'bad-tensor');
+    throw new Bert4tfjsError(
+      `${name}: ${t.dtype}${JSON.stringify(t.shape)} needs ${expected} bytes, has ${t.data.byteLength}`,
+      'bad-tensor',
+    );
   }
   const out = new Float32Array(n);
   const dv = view(t);
@@ -101,14 +113,31 @@ export function rawToFloat32(t: RawTensor, name = 'tensor'): Float32Array {
       if (t.data.byteOffset % 4 === 0) out.set(new Float32Array(t.data.buffer, t.data.byteOffset, n));
       else for (let i = 0; i < n; i++) out[i] = dv.getFloat32(i * 4, true);
       break;
-    case 'F64': for (let i = 0; i < n; i++) out[i] = dv.getFloat64(i * 8, true); break;
-    case 'F16': for (let i = 0; i < n; i++) out[i] = f16ToF32(dv.getUint16(i * 2, true)); break;
-    case 'BF16': for (let i = 0; i < n; i++) out[i] = bf16ToF32(dv.getUint16(i * 2, true)); break;
-    case 'I64': for (let i = 0; i < n; i++) out[i] = Number(dv.getBigInt64(i * 8, true)); break;
-    case 'I32': for (let i = 0; i < n; i++) out[i] = dv.getInt32(i * 4, true); break;
-    case 'I16': for (let i = 0; i < n; i++) out[i] = dv.getInt16(i * 2, true); break;
-    case 'I8': for (let i = 0; i < n; i++) out[i] = dv.getInt8(i); break;
-    case 'U8': case 'BOOL': for (let i = 0; i < n; i++) out[i] = t.data[i]; break;
+    case 'F64':
+      for (let i = 0; i < n; i++) out[i] = dv.getFloat64(i * 8, true);
+      break;
+    case 'F16':
+      for (let i = 0; i < n; i++) out[i] = f16ToF32(dv.getUint16(i * 2, true));
+      break;
+    case 'BF16':
+      for (let i = 0; i < n; i++) out[i] = bf16ToF32(dv.getUint16(i * 2, true));
+      break;
+    case 'I64':
+      for (let i = 0; i < n; i++) out[i] = Number(dv.getBigInt64(i * 8, true));
+      break;
+    case 'I32':
+      for (let i = 0; i < n; i++) out[i] = dv.getInt32(i * 4, true);
+      break;
+    case 'I16':
+      for (let i = 0; i < n; i++) out[i] = dv.getInt16(i * 2, true);
+      break;
+    case 'I8':
+      for (let i = 0; i < n; i++) out[i] = dv.getInt8(i);
+      break;
+    case 'U8':
+    case 'BOOL':
+      for (let i = 0; i < n; i++) out[i] = t.data[i];
+      break;
   }
   return out;
 }
@@ -120,18 +149,30 @@ export function rawToInt32(t: RawTensor, name = 'tensor'): Int32Array {
   }
   const n = numElements(t.shape);
   if (t.data.byteLength !== n * DTYPE_BYTES[t.dtype]) {
-    throw new Bert4tfjsError(`${name}: ${t.dtype}${JSON.stringify(t.shape)} needs ${n * DTYPE_BYTES[t.dtype]} bytes, has ${t.data.byteLength}`, 'bad-tensor');
+    throw new Bert4tfjsError(
+      `${name}: ${t.dtype}${JSON.stringify(t.shape)} needs ${n * DTYPE_BYTES[t.dtype]} bytes, has ${t.data.byteLength}`,
+      'bad-tensor',
+    );
   }
   const out = new Int32Array(n);
   const dv = view(t);
   for (let i = 0; i < n; i++) {
     let v: number | bigint;
     switch (t.dtype) {
-      case 'I64': v = dv.getBigInt64(i * 8, true); break;
-      case 'I32': v = dv.getInt32(i * 4, true); break;
-      case 'I16': v = dv.getInt16(i * 2, true); break;
-      case 'I8': v = dv.getInt8(i); break;
-      default: v = t.data[i];
+      case 'I64':
+        v = dv.getBigInt64(i * 8, true);
+        break;
+      case 'I32':
+        v = dv.getInt32(i * 4, true);
+        break;
+      case 'I16':
+        v = dv.getInt16(i * 2, true);
+        break;
+      case 'I8':
+        v = dv.getInt8(i);
+        break;
+      default:
+        v = t.data[i];
     }
     if (v > 0x7fffffff || v < -0x80000000) {
       throw new Bert4tfjsError(`${name}: value ${v} at element ${i} is out of int32 range`, 'bad-tensor');

@@ -38,7 +38,7 @@ function fail(file: string, what: string, tensor?: string): never {
 }
 
 function isDType(s: unknown): s is DType {
-  return typeof s === 'string' && Object.prototype.hasOwnProperty.call(DTYPE_BYTES, s);
+  return typeof s === 'string' && Object.hasOwn(DTYPE_BYTES, s);
 }
 
 function isCount(v: unknown): v is number {
@@ -49,9 +49,13 @@ function isCount(v: unknown): v is number {
 function headerLength(prefix: Uint8Array, fileSize: number, file: string): number {
   if (fileSize < 8) fail(file, `file is ${fileSize} bytes, shorter than the 8-byte header length; ${FORMAT_HINT}`);
   const n = new DataView(prefix.buffer, prefix.byteOffset, 8).getBigUint64(0, true);
-  if (n > BigInt(MAX_HEADER_BYTES)) fail(file, `header length ${n} exceeds the ${MAX_HEADER_BYTES}-byte limit; ${FORMAT_HINT}`);
+  if (n > BigInt(MAX_HEADER_BYTES))
+    fail(file, `header length ${n} exceeds the ${MAX_HEADER_BYTES}-byte limit; ${FORMAT_HINT}`);
   if (Number(n) > fileSize - 8) {
-    fail(file, `header length ${n} runs past the end of the file (${fileSize} bytes); file truncated or ${FORMAT_HINT}`);
+    fail(
+      file,
+      `header length ${n} runs past the end of the file (${fileSize} bytes); file truncated or ${FORMAT_HINT}`,
+    );
   }
   return Number(n);
 }
@@ -74,19 +78,26 @@ function parseHeaderJson(json: Uint8Array, file: string, dataLength?: number): S
   const tensors = new Map<string, SafetensorsEntry>();
   for (const [name, value] of Object.entries(parsed as Record<string, unknown>)) {
     if (name === '__metadata__') {
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) fail(file, '__metadata__ must be an object of strings');
+      if (value === null || typeof value !== 'object' || Array.isArray(value))
+        fail(file, '__metadata__ must be an object of strings');
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
         if (typeof v !== 'string') fail(file, `__metadata__["${k}"] must be a string, got ${typeof v}`);
         metadata[k] = v;
       }
       continue;
     }
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) fail(file, 'header entry must be an object', name);
+    if (value === null || typeof value !== 'object' || Array.isArray(value))
+      fail(file, 'header entry must be an object', name);
     const { dtype, shape, data_offsets: offsets } = value as Record<string, unknown>;
     if (!isDType(dtype)) {
-      fail(file, `unknown dtype ${JSON.stringify(dtype)}; expected one of ${Object.keys(DTYPE_BYTES).join(', ')}`, name);
+      fail(
+        file,
+        `unknown dtype ${JSON.stringify(dtype)}; expected one of ${Object.keys(DTYPE_BYTES).join(', ')}`,
+        name,
+      );
     }
-    if (!Array.isArray(shape) || !shape.every(isCount)) fail(file, `shape ${JSON.stringify(shape)} must be an array of non-negative integers`, name);
+    if (!Array.isArray(shape) || !shape.every(isCount))
+      fail(file, `shape ${JSON.stringify(shape)} must be an array of non-negative integers`, name);
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount)) {
       fail(file, `data_offsets ${JSON.stringify(offsets)} must be [begin, end] non-negative integers`, name);
     }
@@ -94,10 +105,18 @@ function parseHeaderJson(json: Uint8Array, file: string, dataLength?: number): S
     if (end < begin) fail(file, `data_offsets [${begin}, ${end}] are out of order (end before begin)`, name);
     const want = numElements(shape as number[]) * DTYPE_BYTES[dtype];
     if (end - begin !== want) {
-      fail(file, `data_offsets [${begin}, ${end}] span ${end - begin} bytes but ${dtype}${JSON.stringify(shape)} needs ${want}`, name);
+      fail(
+        file,
+        `data_offsets [${begin}, ${end}] span ${end - begin} bytes but ${dtype}${JSON.stringify(shape)} needs ${want}`,
+        name,
+      );
     }
     if (dataLength !== undefined && end > dataLength) {
-      fail(file, `data ends at byte ${end} of the data buffer but only ${dataLength} bytes follow the header (file truncated?)`, name);
+      fail(
+        file,
+        `data ends at byte ${end} of the data buffer but only ${dataLength} bytes follow the header (file truncated?)`,
+        name,
+      );
     }
     tensors.set(name, { dtype, shape: [...(shape as number[])], dataOffsets: [begin, end] });
   }
@@ -123,7 +142,9 @@ function openForRead(path: string): number {
   try {
     return openSync(path, 'r');
   } catch (err) {
-    throw new Bert4tfjsError(`${path}: cannot open safetensors file (${(err as Error).message})`, 'bad-file', { cause: err });
+    throw new Bert4tfjsError(`${path}: cannot open safetensors file (${(err as Error).message})`, 'bad-file', {
+      cause: err,
+    });
   }
 }
 
@@ -226,7 +247,11 @@ export function serializeSafetensors(tensors: NamedTensors, metadata?: Record<st
   const header: Record<string, unknown> = {};
   if (metadata && Object.keys(metadata).length > 0) {
     for (const [k, v] of Object.entries(metadata)) {
-      if (typeof v !== 'string') throw new Bert4tfjsError(`serializeSafetensors: metadata["${k}"] must be a string, got ${typeof v}`, 'bad-argument');
+      if (typeof v !== 'string')
+        throw new Bert4tfjsError(
+          `serializeSafetensors: metadata["${k}"] must be a string, got ${typeof v}`,
+          'bad-argument',
+        );
     }
     header.__metadata__ = metadata;
   }
@@ -234,9 +259,18 @@ export function serializeSafetensors(tensors: NamedTensors, metadata?: Record<st
   let offset = 0;
   for (const name of names) {
     const t = tensors.get(name) as RawTensor;
-    if (name === '__metadata__' || name === '') throw new Bert4tfjsError(`serializeSafetensors: invalid tensor name "${name}"`, 'bad-argument');
-    if (!isDType(t.dtype)) throw new Bert4tfjsError(`serializeSafetensors: tensor "${name}" has unknown dtype ${String(t.dtype)}`, 'bad-argument');
-    if (!t.shape.every(isCount)) throw new Bert4tfjsError(`serializeSafetensors: tensor "${name}" has invalid shape ${JSON.stringify(t.shape)}`, 'bad-argument');
+    if (name === '__metadata__' || name === '')
+      throw new Bert4tfjsError(`serializeSafetensors: invalid tensor name "${name}"`, 'bad-argument');
+    if (!isDType(t.dtype))
+      throw new Bert4tfjsError(
+        `serializeSafetensors: tensor "${name}" has unknown dtype ${String(t.dtype)}`,
+        'bad-argument',
+      );
+    if (!t.shape.every(isCount))
+      throw new Bert4tfjsError(
+        `serializeSafetensors: tensor "${name}" has invalid shape ${JSON.stringify(t.shape)}`,
+        'bad-argument',
+      );
     const want = numElements(t.shape) * DTYPE_BYTES[t.dtype];
     if (t.data.byteLength !== want) {
       throw new Bert4tfjsError(

@@ -11,8 +11,23 @@ import { Bert4tfjsError } from '../errors.ts';
 import { dense } from '../ops/matmul.ts';
 import { linear } from '../ops/linear.ts';
 import { fusedSoftmaxAttention } from '../ops/fused-attention.ts';
-import { causalMask, MASK_NEGATIVE, softmaxAttention, type AttentionKernel, type AttentionKernelInputs } from './attention-kernel.ts';
-import { asList, bertInitializer, isTraining, registerLayer, type Kwargs, type LayerArgs, type LayerConfig, type Shape } from './base.ts';
+import {
+  causalMask,
+  MASK_NEGATIVE,
+  softmaxAttention,
+  type AttentionKernel,
+  type AttentionKernelInputs,
+} from './attention-kernel.ts';
+import {
+  asList,
+  bertInitializer,
+  isTraining,
+  registerLayer,
+  type Kwargs,
+  type LayerArgs,
+  type LayerConfig,
+  type Shape,
+} from './base.ts';
 
 /** Which attention kernel to use. */
 export type AttentionOption = { type: 'softmax' } | ({ type: string } & Record<string, unknown>);
@@ -71,7 +86,10 @@ export class MultiHeadAttention extends tf.layers.Layer {
   constructor(args: MultiHeadAttentionArgs) {
     super(args);
     if (!(args.heads >= 1) || !(args.headSize >= 1)) {
-      throw new Bert4tfjsError(`MultiHeadAttention ${args.name ?? ''}: heads (${args.heads}) and headSize (${args.headSize}) must be >= 1`, 'bad-config');
+      throw new Bert4tfjsError(
+        `MultiHeadAttention ${args.name ?? ''}: heads (${args.heads}) and headSize (${args.headSize}) must be >= 1`,
+        'bad-config',
+      );
     }
     this.heads = args.heads;
     this.headSize = args.headSize;
@@ -87,7 +105,7 @@ export class MultiHeadAttention extends tf.layers.Layer {
     this.attention = args.attention ?? { type: 'softmax' };
     if (this.attention.type !== 'softmax' && !kernelFactories.has(this.attention.type)) {
       throw new Bert4tfjsError(
-        `unknown attention type '${this.attention.type}' (known: softmax${[...kernelFactories.keys()].map((k) => ', ' + k).join('')})`,
+        `unknown attention type '${this.attention.type}' (known: softmax${[...kernelFactories.keys()].map((k) => `, ${k}`).join('')})`,
         'bad-config',
       );
     }
@@ -105,7 +123,12 @@ export class MultiHeadAttention extends tf.layers.Layer {
     this.outDim = out;
     const init = bertInitializer(this.initializerRange);
     const zeros = tf.initializers.zeros();
-    const dims: Record<string, [number, number]> = { q: [qDim, inner], k: [kDim, inner], v: [vDim, inner], o: [inner, out] };
+    const dims: Record<string, [number, number]> = {
+      q: [qDim, inner],
+      k: [kDim, inner],
+      v: [vDim, inner],
+      o: [inner, out],
+    };
     for (const [p, shape] of Object.entries(dims)) {
       this.w[`${p}_kernel`] = this.addWeight(`${p}_kernel`, shape, 'float32', init);
       this.w[`${p}_bias`] = this.useBias ? this.addWeight(`${p}_bias`, [shape[1]], 'float32', zeros) : null;
@@ -134,7 +157,10 @@ export class MultiHeadAttention extends tf.layers.Layer {
 
   private attentionKernel(): AttentionKernel {
     if (!this.kernel) {
-      this.kernel = this.attention.type === 'softmax' ? softmaxAttention : kernelFactories.get(this.attention.type)!(this.attention, this);
+      this.kernel =
+        this.attention.type === 'softmax'
+          ? softmaxAttention
+          : kernelFactories.get(this.attention.type)!(this.attention, this);
     }
     return this.kernel;
   }
@@ -165,7 +191,10 @@ export class MultiHeadAttention extends tf.layers.Layer {
       const list = asList(inputs);
       const expected = this.sources + (this.maskInput ? 1 : 0) + (this.biasInput ? 1 : 0);
       if (list.length !== expected) {
-        throw new Bert4tfjsError(`MultiHeadAttention ${this.name}: expected ${expected} inputs (${['x', 'q, kv', 'q, k, v'][this.sources - 1]}${this.maskInput ? ', mask' : ''}${this.biasInput ? ', bias' : ''}), got ${list.length}`, 'bad-input');
+        throw new Bert4tfjsError(
+          `MultiHeadAttention ${this.name}: expected ${expected} inputs (${['x', 'q, kv', 'q, k, v'][this.sources - 1]}${this.maskInput ? ', mask' : ''}${this.biasInput ? ', bias' : ''}), got ${list.length}`,
+          'bad-input',
+        );
       }
       const qIn = list[0];
       const kIn = list[this.sources > 1 ? 1 : 0];
@@ -183,9 +212,15 @@ export class MultiHeadAttention extends tf.layers.Layer {
       const k = this.splitHeads(this.project(kIn, 'k'));
       const v = this.splitHeads(this.project(vIn, 'v'));
       const context = this.kernelForCall()({
-        q, k, v, keyMask, bias, causal: this.causal,
+        q,
+        k,
+        v,
+        keyMask,
+        bias,
+        causal: this.causal,
         scale: this.scaleScores ? 1 / Math.sqrt(this.headSize) : 1,
-        dropout: this.dropout, training: isTraining(kwargs),
+        dropout: this.dropout,
+        training: isTraining(kwargs),
       });
       const [b, , lq] = context.shape as number[];
       const merged = tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [b, lq, -1]);
@@ -195,9 +230,19 @@ export class MultiHeadAttention extends tf.layers.Layer {
 
   override getConfig(): LayerConfig {
     return {
-      ...super.getConfig(), heads: this.heads, headSize: this.headSize, sources: this.sources, outDim: this.outDim, useBias: this.useBias,
-      scaleScores: this.scaleScores, dropout: this.dropout, maskInput: this.maskInput, biasInput: this.biasInput,
-      causal: this.causal, initializerRange: this.initializerRange, attention: this.attention as unknown as LayerConfig,
+      ...super.getConfig(),
+      heads: this.heads,
+      headSize: this.headSize,
+      sources: this.sources,
+      outDim: this.outDim,
+      useBias: this.useBias,
+      scaleScores: this.scaleScores,
+      dropout: this.dropout,
+      maskInput: this.maskInput,
+      biasInput: this.biasInput,
+      causal: this.causal,
+      initializerRange: this.initializerRange,
+      attention: this.attention as unknown as LayerConfig,
     };
   }
 }
@@ -215,6 +260,9 @@ const fusedSoftmaxKernel: AttentionKernel = (inp: AttentionKernelInputs) =>
     }
     if (inp.causal) masks.push(tf.mul(tf.sub(1, causalMask(lq, lk)), MASK_NEGATIVE));
     return fusedSoftmaxAttention(inp.q, inp.k, inp.v, {
-      scale: inp.scale, bias: inp.bias, masks, dropout: inp.dropout > 0 && inp.training ? inp.dropout : 0,
+      scale: inp.scale,
+      bias: inp.bias,
+      masks,
+      dropout: inp.dropout > 0 && inp.training ? inp.dropout : 0,
     });
   });

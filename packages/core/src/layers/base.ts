@@ -88,7 +88,9 @@ export function asShapeList(shape: Shape | Shape[]): Shape[] {
 }
 
 /** Registers a layer class for (de)serialization; returns it for chaining. */
-export function registerLayer<T extends tf.serialization.SerializableConstructor<tf.serialization.Serializable>>(cls: T): T {
+export function registerLayer<T extends tf.serialization.SerializableConstructor<tf.serialization.Serializable>>(
+  cls: T,
+): T {
   tf.serialization.registerClass(cls);
   return cls;
 }

@@ -57,7 +57,13 @@ export class Dense extends tf.layers.Layer {
   }
 
   override getConfig(): LayerConfig {
-    return { ...super.getConfig(), units: this.units, activation: this.activation, useBias: this.useBias, initializerRange: this.initializerRange };
+    return {
+      ...super.getConfig(),
+      units: this.units,
+      activation: this.activation,
+      useBias: this.useBias,
+      initializerRange: this.initializerRange,
+    };
   }
 }
 registerLayer(Dense);

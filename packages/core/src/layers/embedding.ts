@@ -35,7 +35,12 @@ export class Embedding extends tf.layers.Layer {
   }
 
   override build(_inputShape: Shape | Shape[]): void {
-    this.embeddings = this.addWeight('embeddings', [this.inputDim, this.outputDim], 'float32', bertInitializer(this.initializerRange));
+    this.embeddings = this.addWeight(
+      'embeddings',
+      [this.inputDim, this.outputDim],
+      'float32',
+      bertInitializer(this.initializerRange),
+    );
     this.built = true;
   }
 
@@ -63,7 +68,12 @@ export class Embedding extends tf.layers.Layer {
   }
 
   override getConfig(): LayerConfig {
-    return { ...super.getConfig(), inputDim: this.inputDim, outputDim: this.outputDim, initializerRange: this.initializerRange };
+    return {
+      ...super.getConfig(),
+      inputDim: this.inputDim,
+      outputDim: this.outputDim,
+      initializerRange: this.initializerRange,
+    };
   }
 }
 registerLayer(Embedding);
@@ -94,7 +104,12 @@ export class PositionEmbedding extends tf.layers.Layer {
   }
 
   override build(_inputShape: Shape | Shape[]): void {
-    this.embeddings = this.addWeight('embeddings', [this.maxPositions, this.outputDim], 'float32', bertInitializer(this.initializerRange));
+    this.embeddings = this.addWeight(
+      'embeddings',
+      [this.maxPositions, this.outputDim],
+      'float32',
+      bertInitializer(this.initializerRange),
+    );
     this.built = true;
   }
 
@@ -118,7 +133,12 @@ export class PositionEmbedding extends tf.layers.Layer {
   }
 
   override getConfig(): LayerConfig {
-    return { ...super.getConfig(), maxPositions: this.maxPositions, outputDim: this.outputDim, initializerRange: this.initializerRange };
+    return {
+      ...super.getConfig(),
+      maxPositions: this.maxPositions,
+      outputDim: this.outputDim,
+      initializerRange: this.initializerRange,
+    };
   }
 }
 registerLayer(PositionEmbedding);

@@ -69,10 +69,16 @@ export class FeedForward extends tf.layers.Layer {
       const inner = this.dropout > 0 && kwargs?.training === true;
       // Under a gradient tape, one op that keeps only x and the pre-activation (ops/fused-feed-forward.ts).
       if (tf.engine().isTapeOn() && !this.gateKernel && !inner && fusedFeedForwardSupports(this.activation)) {
-        return fusedFeedForward(x, {
-          innerKernel: this.innerKernel.read(), innerBias: this.innerBias?.read() ?? null,
-          outerKernel: this.outerKernel.read(), outerBias: this.outerBias?.read() ?? null,
-        }, this.activation);
+        return fusedFeedForward(
+          x,
+          {
+            innerKernel: this.innerKernel.read(),
+            innerBias: this.innerBias?.read() ?? null,
+            outerKernel: this.outerKernel.read(),
+            outerBias: this.outerBias?.read() ?? null,
+          },
+          this.activation,
+        );
       }
       const act = getActivation(this.activation);
       let h = act(dense(x, this.innerKernel.read(), this.innerBias?.read() ?? null));
@@ -84,8 +90,13 @@ export class FeedForward extends tf.layers.Layer {
 
   override getConfig(): LayerConfig {
     return {
-      ...super.getConfig(), units: this.units, activation: this.activation, useBias: this.useBias,
-      gated: this.gated, initializerRange: this.initializerRange, dropout: this.dropout,
+      ...super.getConfig(),
+      units: this.units,
+      activation: this.activation,
+      useBias: this.useBias,
+      gated: this.gated,
+      initializerRange: this.initializerRange,
+      dropout: this.dropout,
     };
   }
 }

@@ -47,7 +47,10 @@ export class LayerNormalization extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     // One op (ops/fused-layer-norm.ts): same values as the formula, and only x̂ and 1/σ kept for the gradient.
-    return fusedLayerNorm(x, this.gamma?.read() ?? null, this.beta?.read() ?? null, { epsilon: this.epsilon, rms: this.rms });
+    return fusedLayerNorm(x, this.gamma?.read() ?? null, this.beta?.read() ?? null, {
+      epsilon: this.epsilon,
+      rms: this.rms,
+    });
   }
 
   override getConfig(): LayerConfig {

@@ -36,13 +36,18 @@ export function poolHidden(mode: PoolingMode, last: tf.Tensor, mask: tf.Tensor, 
         const [b, , d] = last.shape as number[];
         return tf.reshape(tf.slice(last, [0, 0, 0], [b, 1, d]), [b, d]);
       }
-      case 'mean': return maskedMean(last, mask);
-      case 'max': return maskedMax(last, mask);
+      case 'mean':
+        return maskedMean(last, mask);
+      case 'max':
+        return maskedMax(last, mask);
       case 'first-last-avg':
         if (!first) throw new Bert4tfjsError(`pooling 'first-last-avg' needs the first layer's output`, 'bad-argument');
         return tf.div(tf.add(maskedMean(first, mask), maskedMean(last, mask)), 2);
       default:
-        throw new Bert4tfjsError(`unknown pooling '${mode as string}' (expected cls, mean, max or first-last-avg)`, 'bad-argument');
+        throw new Bert4tfjsError(
+          `unknown pooling '${mode as string}' (expected cls, mean, max or first-last-avg)`,
+          'bad-argument',
+        );
     }
   });
 }

@@ -7,7 +7,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { Bert4tfjsError } from '../errors.ts';
 import { embeddingLookup } from '../ops/gather.ts';
-import { asList, bertInitializer, registerLayer, type Kwargs, type LayerArgs, type LayerConfig, type Shape } from './base.ts';
+import {
+  asList,
+  bertInitializer,
+  registerLayer,
+  type Kwargs,
+  type LayerArgs,
+  type LayerConfig,
+  type Shape,
+} from './base.ts';
 
 /** How distances map to buckets (Hugging Face `relative_attention_num_buckets` / `_max_distance`). */
 export interface RelativeBucketOptions {
@@ -48,7 +56,12 @@ export function relativePositionBucket(relative: number, options: RelativeBucket
  * against keys at `0 .. kLen − 1`; the offset serves incremental decoding, where one new query meets
  * every cached key.
  */
-export function relativePositionBuckets(qLen: number, kLen: number, options: RelativeBucketOptions, queryOffset = 0): Int32Array {
+export function relativePositionBuckets(
+  qLen: number,
+  kLen: number,
+  options: RelativeBucketOptions,
+  queryOffset = 0,
+): Int32Array {
   const out = new Int32Array(qLen * kLen);
   // A bucket depends only on the distance: compute each distance once.
   const memo = new Map<number, number>();
@@ -101,11 +114,17 @@ export class RelativePositionBias extends tf.layers.Layer {
     this.initializerRange = args.initializerRange ?? 0.02;
     const minBuckets = this.bidirectional ? 4 : 2;
     if (!Number.isInteger(this.numBuckets) || this.numBuckets < minBuckets) {
-      throw new Bert4tfjsError(`RelativePositionBias ${args.name ?? ''}: numBuckets must be an integer >= ${minBuckets}, got ${this.numBuckets}`, 'bad-config');
+      throw new Bert4tfjsError(
+        `RelativePositionBias ${args.name ?? ''}: numBuckets must be an integer >= ${minBuckets}, got ${this.numBuckets}`,
+        'bad-config',
+      );
     }
     const maxExact = Math.floor((this.bidirectional ? this.numBuckets / 2 : this.numBuckets) / 2);
     if (!(this.maxDistance > maxExact)) {
-      throw new Bert4tfjsError(`RelativePositionBias ${args.name ?? ''}: maxDistance ${this.maxDistance} must exceed the ${maxExact} exact buckets`, 'bad-config');
+      throw new Bert4tfjsError(
+        `RelativePositionBias ${args.name ?? ''}: maxDistance ${this.maxDistance} must exceed the ${maxExact} exact buckets`,
+        'bad-config',
+      );
     }
   }
 
@@ -115,7 +134,12 @@ export class RelativePositionBias extends tf.layers.Layer {
   }
 
   override build(_inputShape: Shape | Shape[]): void {
-    this.embeddings = this.addWeight('embeddings', [this.numBuckets, this.heads], 'float32', bertInitializer(this.initializerRange));
+    this.embeddings = this.addWeight(
+      'embeddings',
+      [this.numBuckets, this.heads],
+      'float32',
+      bertInitializer(this.initializerRange),
+    );
     this.built = true;
   }
 
@@ -130,7 +154,11 @@ export class RelativePositionBias extends tf.layers.Layer {
    */
   bias(qLen: number, kLen: number, queryOffset = 0): tf.Tensor4D {
     return tf.tidy(() => {
-      const buckets = tf.tensor2d(relativePositionBuckets(qLen, kLen, this.bucketOptions, queryOffset), [qLen, kLen], 'int32');
+      const buckets = tf.tensor2d(
+        relativePositionBuckets(qLen, kLen, this.bucketOptions, queryOffset),
+        [qLen, kLen],
+        'int32',
+      );
       // [q, k, H] -> [1, H, q, k]
       const values = embeddingLookup(this.embeddings.read(), buckets);
       return tf.expandDims(tf.transpose(values, [2, 0, 1]), 0) as tf.Tensor4D;
@@ -140,15 +168,22 @@ export class RelativePositionBias extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
     const list = asList(inputs);
     if (list.length < 1 || list.length > 2 || list.some((t) => t.rank < 2)) {
-      throw new Bert4tfjsError(`RelativePositionBias ${this.name}: expected [x] or [q, k] with a length axis 1, got ${list.length} input(s)`, 'bad-input');
+      throw new Bert4tfjsError(
+        `RelativePositionBias ${this.name}: expected [x] or [q, k] with a length axis 1, got ${list.length} input(s)`,
+        'bad-input',
+      );
     }
     return this.bias(list[0].shape[1] as number, list[list.length - 1].shape[1] as number);
   }
 
   override getConfig(): LayerConfig {
     return {
-      ...super.getConfig(), heads: this.heads, numBuckets: this.numBuckets, maxDistance: this.maxDistance,
-      bidirectional: this.bidirectional, initializerRange: this.initializerRange,
+      ...super.getConfig(),
+      heads: this.heads,
+      numBuckets: this.numBuckets,
+      maxDistance: this.maxDistance,
+      bidirectional: this.bidirectional,
+      initializerRange: this.initializerRange,
     };
   }
 }

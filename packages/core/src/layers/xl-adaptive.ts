@@ -61,13 +61,23 @@ export class XlAdaptiveEmbedding extends tf.layers.Layer {
     this.initializerRange = args.initializerRange ?? 0.02;
     const ends = this.ends;
     if (ends.some((e, i) => i > 0 && !(Number.isInteger(e) && e > ends[i - 1]))) {
-      throw new Bert4tfjsError(`XlAdaptiveEmbedding ${args.name ?? ''}: cutoffs [${this.cutoffs}] must increase strictly inside (0, vocab_size ${this.vocabSize})`, 'bad-config');
+      throw new Bert4tfjsError(
+        `XlAdaptiveEmbedding ${args.name ?? ''}: cutoffs [${this.cutoffs}] must increase strictly inside (0, vocab_size ${this.vocabSize})`,
+        'bad-config',
+      );
     }
     if (!Number.isInteger(this.divVal) || this.divVal < 1) {
-      throw new Bert4tfjsError(`XlAdaptiveEmbedding ${args.name ?? ''}: div_val must be an integer >= 1, got ${this.divVal}`, 'bad-config');
+      throw new Bert4tfjsError(
+        `XlAdaptiveEmbedding ${args.name ?? ''}: div_val must be an integer >= 1, got ${this.divVal}`,
+        'bad-config',
+      );
     }
     for (let i = 0; i < this.buckets; i++) {
-      if (this.width(i) < 1) throw new Bert4tfjsError(`XlAdaptiveEmbedding ${args.name ?? ''}: d_embed ${this.dEmbed} / div_val^${i} is below 1`, 'bad-config');
+      if (this.width(i) < 1)
+        throw new Bert4tfjsError(
+          `XlAdaptiveEmbedding ${args.name ?? ''}: d_embed ${this.dEmbed} / div_val^${i} is below 1`,
+          'bad-config',
+        );
     }
     this.tieProjs = Array.from({ length: this.buckets }, (_, i) => args.tieProjs?.[i] ?? false);
   }
@@ -84,7 +94,7 @@ export class XlAdaptiveEmbedding extends tf.layers.Layer {
 
   /** Embedding width of bucket `i`. */
   width(i: number): number {
-    return Math.floor(this.dEmbed / Math.pow(this.divVal, i));
+    return Math.floor(this.dEmbed / this.divVal ** i);
   }
 
   /** Whether bucket `i`'s embedding has a projection (always when divVal > 1). */
@@ -93,14 +103,15 @@ export class XlAdaptiveEmbedding extends tf.layers.Layer {
   }
 
   /** Whether the softmax of bucket `i` projects the hidden state first. */
-  hasOutProj(i: number): boolean {
+  hasOutProj(_i: number): boolean {
     return this.divVal > 1 || this.dEmbed !== this.dProj;
   }
 
   override build(_inputShape: Shape | Shape[]): void {
     const init = bertInitializer(this.initializerRange);
     const zeros = tf.initializers.zeros();
-    const add = (name: string, shape: number[], i = init) => this.w.set(name, this.addWeight(name, shape, 'float32', i));
+    const add = (name: string, shape: number[], i = init) =>
+      this.w.set(name, this.addWeight(name, shape, 'float32', i));
     const tables = this.divVal === 1 ? 1 : this.buckets;
     const ends = this.ends;
     for (let i = 0; i < tables; i++) {
@@ -112,7 +123,8 @@ export class XlAdaptiveEmbedding extends tf.layers.Layer {
     }
     if (this.divVal === 1) add('out_bias', [this.vocabSize], zeros);
     for (let i = 0; i < this.buckets; i++) {
-      if (this.hasOutProj(i) && !this.tieProjs[i]) add(`bucket${i}_out_proj`, [this.dProj, this.width(this.divVal === 1 ? 0 : i)]);
+      if (this.hasOutProj(i) && !this.tieProjs[i])
+        add(`bucket${i}_out_proj`, [this.dProj, this.width(this.divVal === 1 ? 0 : i)]);
     }
     if (this.cutoffs.length > 0) {
       add('cluster_weight', [this.cutoffs.length, this.dEmbed]);
@@ -177,7 +189,9 @@ export class XlAdaptiveEmbedding extends tf.layers.Layer {
     let proj: tf.Tensor | null = null;
     if (this.hasOutProj(i)) {
       // A tied projection is the embedding's [d_i, dProj] kernel used the other way round.
-      proj = this.tieProjs[i] ? tf.transpose(this.read(`bucket${this.divVal === 1 ? 0 : i}_emb_proj`)) : this.read(`bucket${i}_out_proj`);
+      proj = this.tieProjs[i]
+        ? tf.transpose(this.read(`bucket${this.divVal === 1 ? 0 : i}_emb_proj`))
+        : this.read(`bucket${i}_out_proj`);
     }
     return { weight, bias, proj };
   }
@@ -193,11 +207,13 @@ export class XlAdaptiveEmbedding extends tf.layers.Layer {
         dense(p.proj ? dense(h, p.proj, null) : h, tf.transpose(p.weight), p.bias);
       if (this.cutoffs.length === 0) return logit(this.outParams(0));
       const head = this.outParams(0);
-      const headLp = tf.logSoftmax(logit({
-        weight: tf.concat([head.weight, this.read('cluster_weight')], 0),
-        bias: tf.concat([head.bias, this.read('cluster_bias')], 0),
-        proj: head.proj,
-      }));
+      const headLp = tf.logSoftmax(
+        logit({
+          weight: tf.concat([head.weight, this.read('cluster_weight')], 0),
+          bias: tf.concat([head.bias, this.read('cluster_bias')], 0),
+          proj: head.proj,
+        }),
+      );
       const shortlist = this.cutoffs[0];
       const lead = headLp.shape.slice(0, -1);
       const take = (start: number, size: number) => tf.slice(headLp, [...lead.map(() => 0), start], [...lead, size]);
@@ -212,8 +228,15 @@ export class XlAdaptiveEmbedding extends tf.layers.Layer {
 
   override getConfig(): LayerConfig {
     return {
-      ...super.getConfig(), vocabSize: this.vocabSize, dEmbed: this.dEmbed, dProj: this.dProj, cutoffs: this.cutoffs,
-      divVal: this.divVal, tieProjs: this.tieProjs, tieWeights: this.tieWeights, initializerRange: this.initializerRange,
+      ...super.getConfig(),
+      vocabSize: this.vocabSize,
+      dEmbed: this.dEmbed,
+      dProj: this.dProj,
+      cutoffs: this.cutoffs,
+      divVal: this.divVal,
+      tieProjs: this.tieProjs,
+      tieWeights: this.tieWeights,
+      initializerRange: this.initializerRange,
     };
   }
 }

@@ -8,7 +8,16 @@ import * as tf from '@tensorflow/tfjs';
 import { Bert4tfjsError } from '../errors.ts';
 import { dense, matMul } from '../ops/matmul.ts';
 import { MASK_NEGATIVE } from './attention-kernel.ts';
-import { asList, bertInitializer, isTraining, registerLayer, type Kwargs, type LayerArgs, type LayerConfig, type Shape } from './base.ts';
+import {
+  asList,
+  bertInitializer,
+  isTraining,
+  registerLayer,
+  type Kwargs,
+  type LayerArgs,
+  type LayerConfig,
+  type Shape,
+} from './base.ts';
 import { relShift, xlAttentionMask } from './xl-positions.ts';
 
 export * from './xl-positions.ts';
@@ -53,7 +62,10 @@ export class XlRelativeAttention extends tf.layers.Layer {
   constructor(args: XlRelativeAttentionArgs) {
     super(args);
     if (!(args.heads >= 1) || !(args.headSize >= 1)) {
-      throw new Bert4tfjsError(`XlRelativeAttention ${args.name ?? ''}: heads (${args.heads}) and headSize (${args.headSize}) must be >= 1`, 'bad-config');
+      throw new Bert4tfjsError(
+        `XlRelativeAttention ${args.name ?? ''}: heads (${args.heads}) and headSize (${args.headSize}) must be >= 1`,
+        'bad-config',
+      );
     }
     this.heads = args.heads;
     this.headSize = args.headSize;
@@ -104,12 +116,18 @@ export class XlRelativeAttention extends tf.layers.Layer {
       const rr = this.sharedBiases ? list[idx++] : this.w.r_r_bias.read();
       const [b, lq, dm] = h.shape as number[];
       if (mems && (mems.rank !== 3 || mems.shape[0] !== b || mems.shape[2] !== dm)) {
-        throw new Bert4tfjsError(`XlRelativeAttention ${this.name}: memory has shape [${mems.shape}], expected [${b}, M, ${dm}]`, 'bad-shape');
+        throw new Bert4tfjsError(
+          `XlRelativeAttention ${this.name}: memory has shape [${mems.shape}], expected [${b}, M, ${dm}]`,
+          'bad-shape',
+        );
       }
       const cat = mems ? tf.concat([mems, h], 1) : h;
       const klen = cat.shape[1] as number;
       if (pos.shape[1] !== klen) {
-        throw new Bert4tfjsError(`XlRelativeAttention ${this.name}: ${pos.shape[1]} position embeddings for ${klen} keys`, 'bad-shape');
+        throw new Bert4tfjsError(
+          `XlRelativeAttention ${this.name}: ${pos.shape[1]} position embeddings for ${klen} keys`,
+          'bad-shape',
+        );
       }
       const H = this.heads;
       const d = this.headSize;
@@ -123,7 +141,10 @@ export class XlRelativeAttention extends tf.layers.Layer {
       // Content term (q + u)·k: [B, H, L, K].
       const ac = matMul(tf.transpose(tf.add(q, rw), [0, 2, 1, 3]), k, false, true);
       // Position term (q + v)·W_r R, computed per distance then shifted to per key.
-      const r = tf.transpose(tf.reshape(dense(tf.reshape(pos, [klen, dm]), this.w.r_kernel.read(), null), [klen, H, d]), [1, 2, 0]);
+      const r = tf.transpose(
+        tf.reshape(dense(tf.reshape(pos, [klen, dm]), this.w.r_kernel.read(), null), [klen, H, d]),
+        [1, 2, 0],
+      );
       const qr = tf.reshape(tf.transpose(tf.add(q, rr), [2, 0, 1, 3]), [H, b * lq, d]);
       const bdRaw = tf.transpose(tf.reshape(matMul(qr, r), [H, b, lq, klen]), [1, 0, 2, 3]);
       const bd = relShift(bdRaw);
@@ -141,8 +162,15 @@ export class XlRelativeAttention extends tf.layers.Layer {
 
   override getConfig(): LayerConfig {
     return {
-      ...super.getConfig(), heads: this.heads, headSize: this.headSize, memInput: this.memInput, sharedBiases: this.sharedBiases,
-      attentionDropout: this.attentionDropout, sameLength: this.sameLength, memLen: this.memLen, initializerRange: this.initializerRange,
+      ...super.getConfig(),
+      heads: this.heads,
+      headSize: this.headSize,
+      memInput: this.memInput,
+      sharedBiases: this.sharedBiases,
+      attentionDropout: this.attentionDropout,
+      sameLength: this.sameLength,
+      memLen: this.memLen,
+      initializerRange: this.initializerRange,
     };
   }
 }
@@ -182,7 +210,10 @@ export class XlRelativeBias extends tf.layers.Layer {
   }
 
   override computeOutputShape(_inputShape: Shape | Shape[]): Shape[] {
-    return [[this.heads, this.headSize], [this.heads, this.headSize]];
+    return [
+      [this.heads, this.headSize],
+      [this.heads, this.headSize],
+    ];
   }
 
   override call(_inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor[] {
@@ -191,7 +222,12 @@ export class XlRelativeBias extends tf.layers.Layer {
   }
 
   override getConfig(): LayerConfig {
-    return { ...super.getConfig(), heads: this.heads, headSize: this.headSize, initializerRange: this.initializerRange };
+    return {
+      ...super.getConfig(),
+      heads: this.heads,
+      headSize: this.headSize,
+      initializerRange: this.initializerRange,
+    };
   }
 }
 registerLayer(XlRelativeBias);

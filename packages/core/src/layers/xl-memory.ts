@@ -8,7 +8,6 @@ import { Bert4tfjsError } from '../errors.ts';
 import { stopGradient } from '../ops/stop-gradient.ts';
 import { asList, registerLayer, type Kwargs, type LayerArgs, type LayerConfig, type Shape } from './base.ts';
 
-
 /**
  * The last `memLen` positions (axis 1) of `mems ++ hidden`, gradient-free. `mems` `[B, M, D]` may be
  * null (no memory yet); `hidden` is `[B, L, D]`.
@@ -37,7 +36,10 @@ export class XlMemoryUpdate extends tf.layers.Layer {
   constructor(args: XlMemoryUpdateArgs) {
     super(args);
     if (!Number.isInteger(args.memLen) || args.memLen < 1) {
-      throw new Bert4tfjsError(`XlMemoryUpdate ${args.name ?? ''}: memLen must be an integer >= 1, got ${args.memLen}`, 'bad-config');
+      throw new Bert4tfjsError(
+        `XlMemoryUpdate ${args.name ?? ''}: memLen must be an integer >= 1, got ${args.memLen}`,
+        'bad-config',
+      );
     }
     this.memLen = args.memLen;
   }

@@ -15,7 +15,7 @@ export function xlSinusoids(klen: number, dim: number, clampLen = -1): tf.Tensor
   return tf.tidy(() => {
     const half = dim / 2;
     const invFreq = new Float32Array(half);
-    for (let k = 0; k < half; k++) invFreq[k] = 1 / Math.pow(10000, (2 * k) / dim);
+    for (let k = 0; k < half; k++) invFreq[k] = 1 / 10000 ** ((2 * k) / dim);
     let pos = tf.range(klen - 1, -1, -1, 'float32');
     if (clampLen > 0) pos = tf.minimum(pos, clampLen);
     const angles = tf.mul(tf.reshape(pos, [klen, 1]), tf.tensor2d(invFreq, [1, half]));
@@ -83,7 +83,10 @@ export class XlPositionEmbedding extends tf.layers.Layer {
   constructor(args: XlPositionEmbeddingArgs) {
     super(args);
     if (!Number.isInteger(args.dim) || args.dim < 2 || args.dim % 2 !== 0) {
-      throw new Bert4tfjsError(`XlPositionEmbedding ${args.name ?? ''}: dim must be an even integer >= 2, got ${args.dim}`, 'bad-config');
+      throw new Bert4tfjsError(
+        `XlPositionEmbedding ${args.name ?? ''}: dim must be an even integer >= 2, got ${args.dim}`,
+        'bad-config',
+      );
     }
     this.dim = args.dim;
     this.clampLen = args.clampLen ?? -1;

@@ -54,7 +54,10 @@ export const ACTIVATION_NAMES = Object.keys(ACTIVATIONS);
 export function getActivation(name: string): ActivationFn {
   const fn = ACTIVATIONS[name];
   if (!fn) {
-    throw new Bert4tfjsError(`unknown activation '${name}' (expected one of ${ACTIVATION_NAMES.join(', ')})`, 'bad-config');
+    throw new Bert4tfjsError(
+      `unknown activation '${name}' (expected one of ${ACTIVATION_NAMES.join(', ')})`,
+      'bad-config',
+    );
   }
   return fn;
 }

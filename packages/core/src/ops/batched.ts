@@ -35,7 +35,8 @@ function matrices(x: tf.Tensor, rows: number, cols: number): tf.Tensor2D[] {
   const data = x.dataSync() as Float32Array;
   const size = rows * cols;
   const out: tf.Tensor2D[] = [];
-  for (let off = 0; off < data.length; off += size) out.push(tf.tensor2d(data.subarray(off, off + size), [rows, cols], 'float32'));
+  for (let off = 0; off < data.length; off += size)
+    out.push(tf.tensor2d(data.subarray(off, off + size), [rows, cols], 'float32'));
   return out;
 }
 

@@ -48,7 +48,12 @@ function dropoutMultiplier(shape: number[], rate: number, seed: number | undefin
  * Attention context [B, H, Lq, dv] from q [B, H, Lq, d], k [B, H, Lk, d], v [B, H, Lk, dv]: one op whose
  * backward pass keeps q, k, v, the probabilities and (with dropout) the dropout multiplier.
  */
-export function fusedSoftmaxAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, options: FusedAttentionOptions): tf.Tensor {
+export function fusedSoftmaxAttention(
+  q: tf.Tensor,
+  k: tf.Tensor,
+  v: tf.Tensor,
+  options: FusedAttentionOptions,
+): tf.Tensor {
   shareIdentityWhenTaping();
   const { scale } = options;
   const bias = options.bias ?? null;

@@ -21,7 +21,11 @@ const PAIRS: Record<string, ActivationPair> = {
   relu: { value: (h) => tf.relu(h), derivative: (h) => tf.cast(tf.greater(h, 0), 'float32') },
   linear: { value: (h) => h, derivative: (h) => tf.onesLike(h) },
 };
-const ALIASES: Record<string, string> = { gelu_fast: 'gelu_new', gelu_pytorch_tanh: 'gelu_new', 'gelu-tanh': 'gelu_new' };
+const ALIASES: Record<string, string> = {
+  gelu_fast: 'gelu_new',
+  gelu_pytorch_tanh: 'gelu_new',
+  'gelu-tanh': 'gelu_new',
+};
 
 /** Whether {@link fusedFeedForward} supports the activation called `name`. */
 export function fusedFeedForwardSupports(name: string): boolean {
@@ -75,8 +79,10 @@ export interface FeedForwardWeights {
  * two missing is an error.
  */
 export function fusedFeedForward(x: tf.Tensor, w: FeedForwardWeights, activation: string): tf.Tensor {
-  if (!fusedFeedForwardSupports(activation)) throw new Error(`fusedFeedForward: unsupported activation '${activation}'`);
-  if ((w.innerBias === null) !== (w.outerBias === null)) throw new Error('fusedFeedForward: give both biases or neither');
+  if (!fusedFeedForwardSupports(activation))
+    throw new Error(`fusedFeedForward: unsupported activation '${activation}'`);
+  if ((w.innerBias === null) !== (w.outerBias === null))
+    throw new Error('fusedFeedForward: give both biases or neither');
   shareIdentityWhenTaping();
   return tf.tidy(() => {
     const inDim = x.shape[x.rank - 1] as number;
@@ -84,7 +90,9 @@ export function fusedFeedForward(x: tf.Tensor, w: FeedForwardWeights, activation
     const x2d = x.rank === 2 ? x : tf.reshape(x, [-1, inDim]);
     const useBias = w.innerBias !== null;
     const op = opFor(activation, useBias);
-    const y = useBias ? op(x2d, w.innerKernel, w.innerBias!, w.outerKernel, w.outerBias!) : op(x2d, w.innerKernel, w.outerKernel);
+    const y = useBias
+      ? op(x2d, w.innerKernel, w.innerBias!, w.outerKernel, w.outerBias!)
+      : op(x2d, w.innerKernel, w.outerKernel);
     return x.rank === 2 ? y : tf.reshape(y, [...x.shape.slice(0, -1), outDim]);
   });
 }

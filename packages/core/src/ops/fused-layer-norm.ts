@@ -33,7 +33,12 @@ export function normalizeLastAxis(x: tf.Tensor, epsilon: number, rms: boolean): 
 
 /** Sums `t` over every axis but the last (to a weight's [D] shape). */
 function sumToLast(t: tf.Tensor): tf.Tensor {
-  return t.rank === 1 ? t : tf.sum(t, t.shape.slice(0, -1).map((_, i) => i));
+  return t.rank === 1
+    ? t
+    : tf.sum(
+        t,
+        t.shape.slice(0, -1).map((_, i) => i),
+      );
 }
 
 /** dx from g = dy·γ, the saved x̂ and 1/σ. */
@@ -80,7 +85,12 @@ function opFor(scale: boolean, center: boolean, rms: boolean, epsilon: number): 
  * Normalises the last axis of `x`, then scales by `gamma` and shifts by `beta` (either may be null),
  * as one op whose backward pass keeps x̂ and 1/σ only.
  */
-export function fusedLayerNorm(x: tf.Tensor, gamma: tf.Tensor | null, beta: tf.Tensor | null, options: FusedLayerNormOptions): tf.Tensor {
+export function fusedLayerNorm(
+  x: tf.Tensor,
+  gamma: tf.Tensor | null,
+  beta: tf.Tensor | null,
+  options: FusedLayerNormOptions,
+): tf.Tensor {
   shareIdentityWhenTaping();
   const op = opFor(gamma !== null, beta !== null, options.rms ?? false, options.epsilon);
   return op(...[x, ...(gamma ? [gamma] : []), ...(beta ? [beta] : [])]);

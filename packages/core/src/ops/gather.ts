@@ -19,7 +19,8 @@ function gatherRows(table: tf.Tensor, ids: tf.Tensor): tf.Tensor {
   const values = ids.dataSync();
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (!(v >= 0 && v < rows)) throw new Bert4tfjsError(`embedding lookup: id ${v} is not in [0, ${rows - 1}]`, 'bad-input');
+    if (!(v >= 0 && v < rows))
+      throw new Bert4tfjsError(`embedding lookup: id ${v} is not in [0, ${rows - 1}]`, 'bad-input');
   }
   return tf.gatherND(table, tf.expandDims(ids, -1));
 }

@@ -21,10 +21,11 @@ const plainBatchMatMul = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.Gr
   return {
     value: tf.matMul(a, b),
     // Each gradient in its own tidy: tfjs otherwise keeps the transposes alive until the whole backward ends.
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => {
-      const [sa, sb] = saved;
-      return [tf.matMul(dy, swapLastAxes(sb)), tf.matMul(swapLastAxes(sa), dy)];
-    }),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+      tf.tidy(() => {
+        const [sa, sb] = saved;
+        return [tf.matMul(dy, swapLastAxes(sb)), tf.matMul(swapLastAxes(sa), dy)];
+      }),
   };
 }) as unknown as GradFunc);
 
@@ -44,10 +45,11 @@ const denseCore = tf.customGrad(((x2d: tf.Tensor, kernel: tf.Tensor, bias: tf.Te
   save([x2d, kernel]);
   return {
     value: tf.fused.matMul({ a: x2d as tf.Tensor2D, b: kernel as tf.Tensor2D, bias }),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => {
-      const [sx, sk] = saved;
-      return [tf.matMul(dy, tf.transpose(sk)), tf.matMul(tf.transpose(sx), dy), tf.sum(dy, 0)];
-    }),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+      tf.tidy(() => {
+        const [sx, sk] = saved;
+        return [tf.matMul(dy, tf.transpose(sk)), tf.matMul(tf.transpose(sx), dy), tf.sum(dy, 0)];
+      }),
   };
 }) as unknown as GradFunc);
 
@@ -55,10 +57,11 @@ const denseNoBias = tf.customGrad(((x2d: tf.Tensor, kernel: tf.Tensor, save: tf.
   save([x2d, kernel]);
   return {
     value: tf.matMul(x2d, kernel),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => {
-      const [sx, sk] = saved;
-      return [tf.matMul(dy, tf.transpose(sk)), tf.matMul(tf.transpose(sx), dy)];
-    }),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+      tf.tidy(() => {
+        const [sx, sk] = saved;
+        return [tf.matMul(dy, tf.transpose(sk)), tf.matMul(tf.transpose(sx), dy)];
+      }),
   };
 }) as unknown as GradFunc);
 

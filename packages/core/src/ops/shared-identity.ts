@@ -31,7 +31,11 @@ export function shareIdentityOnWasm(): boolean {
   if (current === undefined) return false;
   if (current.kernelFunc === (sharedIdentity as unknown as tf.KernelFunc)) return true;
   tf.unregisterKernel('Identity', 'wasm');
-  tf.registerKernel({ kernelName: 'Identity', backendName: 'wasm', kernelFunc: sharedIdentity as unknown as tf.KernelFunc });
+  tf.registerKernel({
+    kernelName: 'Identity',
+    backendName: 'wasm',
+    kernelFunc: sharedIdentity as unknown as tf.KernelFunc,
+  });
   return true;
 }
 

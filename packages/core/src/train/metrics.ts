@@ -6,7 +6,8 @@
 import { Bert4tfjsError } from '../errors.ts';
 
 function sameLength(a: ArrayLike<unknown>, b: ArrayLike<unknown>, what: string): void {
-  if (a.length !== b.length) throw new Bert4tfjsError(`${what}: ${a.length} predictions for ${b.length} labels`, 'bad-argument');
+  if (a.length !== b.length)
+    throw new Bert4tfjsError(`${what}: ${a.length} predictions for ${b.length} labels`, 'bad-argument');
   if (a.length === 0) throw new Bert4tfjsError(`${what}: no examples`, 'bad-argument');
 }
 
@@ -19,9 +20,14 @@ export function accuracy(predictions: ArrayLike<number>, labels: ArrayLike<numbe
 }
 
 /** Precision, recall and F1 of the positive class (label 1). */
-export function binaryF1(predictions: ArrayLike<number>, labels: ArrayLike<number>): { precision: number; recall: number; f1: number } {
+export function binaryF1(
+  predictions: ArrayLike<number>,
+  labels: ArrayLike<number>,
+): { precision: number; recall: number; f1: number } {
   sameLength(predictions, labels, 'binaryF1');
-  let tp = 0, fp = 0, fn = 0;
+  let tp = 0,
+    fp = 0,
+    fn = 0;
   for (let i = 0; i < labels.length; i++) {
     if (predictions[i] === 1 && labels[i] === 1) tp++;
     else if (predictions[i] === 1) fp++;
@@ -36,7 +42,7 @@ export function binaryF1(predictions: ArrayLike<number>, labels: ArrayLike<numbe
 export function averageRanks(values: ArrayLike<number>): number[] {
   const idx = Array.from({ length: values.length }, (_, i) => i).sort((a, b) => values[a] - values[b]);
   const ranks = new Array<number>(values.length);
-  for (let i = 0; i < idx.length;) {
+  for (let i = 0; i < idx.length; ) {
     let j = i;
     while (j + 1 < idx.length && values[idx[j + 1]] === values[idx[i]]) j++;
     const rank = (i + j) / 2 + 1;
@@ -50,13 +56,23 @@ export function averageRanks(values: ArrayLike<number>): number[] {
 export function pearson(x: ArrayLike<number>, y: ArrayLike<number>): number {
   sameLength(x, y, 'pearson');
   const n = x.length;
-  let mx = 0, my = 0;
-  for (let i = 0; i < n; i++) { mx += x[i]; my += y[i]; }
-  mx /= n; my /= n;
-  let sxy = 0, sxx = 0, syy = 0;
+  let mx = 0,
+    my = 0;
   for (let i = 0; i < n; i++) {
-    const dx = x[i] - mx, dy = y[i] - my;
-    sxy += dx * dy; sxx += dx * dx; syy += dy * dy;
+    mx += x[i];
+    my += y[i];
+  }
+  mx /= n;
+  my /= n;
+  let sxy = 0,
+    sxx = 0,
+    syy = 0;
+  for (let i = 0; i < n; i++) {
+    const dx = x[i] - mx,
+      dy = y[i] - my;
+    sxy += dx * dy;
+    sxx += dx * dx;
+    syy += dy * dy;
   }
   return sxx && syy ? sxy / Math.sqrt(sxx * syy) : 0;
 }
@@ -71,7 +87,10 @@ export function spearman(x: ArrayLike<number>, y: ArrayLike<number>): number {
  * The threshold on `scores` that maximises accuracy against 0/1 `labels` (predict 1 when score >= t);
  * candidates are midpoints between consecutive distinct scores plus both ends.
  */
-export function bestThreshold(scores: ArrayLike<number>, labels: ArrayLike<number>): { threshold: number; accuracy: number } {
+export function bestThreshold(
+  scores: ArrayLike<number>,
+  labels: ArrayLike<number>,
+): { threshold: number; accuracy: number } {
   sameLength(scores, labels, 'bestThreshold');
   const order = Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => scores[a] - scores[b]);
   let positives = 0;

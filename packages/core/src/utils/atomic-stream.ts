@@ -40,7 +40,11 @@ export class AtomicFileWriter {
   /** Discards what was written; the destination is untouched. Safe to call twice. */
   abort(): void {
     if (this.#fd !== null) {
-      try { closeSync(this.#fd); } catch { /* already closed */ }
+      try {
+        closeSync(this.#fd);
+      } catch {
+        /* already closed */
+      }
       this.#fd = null;
     }
     rmSync(this.tempPath, { force: true });

@@ -26,7 +26,11 @@ export function writeFileAtomic(path: string, data: Uint8Array | string | Array<
     closeSync(fd);
     renameSync(tmp, path);
   } catch (err) {
-    try { closeSync(fd); } catch { /* already closed */ }
+    try {
+      closeSync(fd);
+    } catch {
+      /* already closed */
+    }
     rmSync(tmp, { force: true });
     throw err;
   }

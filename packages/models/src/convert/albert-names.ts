@@ -23,7 +23,8 @@ export function albertNameRules(config: RawConfig): NameRule[] {
     for (let j = 0; j < inner; j++) {
       const tf = `bert/encoder/transformer/group_${g}/inner_group_${j}`;
       const hf = `albert.encoder.albert_layer_groups.${g}.albert_layers.${j}`;
-      for (const p of ['query', 'key', 'value']) rules.push(...dense(`${tf}/attention_1/self/${p}`, `${hf}.attention.${p}`));
+      for (const p of ['query', 'key', 'value'])
+        rules.push(...dense(`${tf}/attention_1/self/${p}`, `${hf}.attention.${p}`));
       rules.push(
         ...dense(`${tf}/attention_1/output/dense`, `${hf}.attention.dense`),
         ...layerNorm(`${tf}/LayerNorm`, `${hf}.attention.LayerNorm`),

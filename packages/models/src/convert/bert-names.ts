@@ -18,7 +18,8 @@ export function bertNameRules(config: RawConfig): NameRule[] {
   for (let i = 0; i < configInt(config, 'num_hidden_layers'); i++) {
     const tf = `bert/encoder/layer_${i}`;
     const hf = `bert.encoder.layer.${i}`;
-    for (const p of ['query', 'key', 'value']) rules.push(...dense(`${tf}/attention/self/${p}`, `${hf}.attention.self.${p}`));
+    for (const p of ['query', 'key', 'value'])
+      rules.push(...dense(`${tf}/attention/self/${p}`, `${hf}.attention.self.${p}`));
     rules.push(
       ...dense(`${tf}/attention/output/dense`, `${hf}.attention.output.dense`),
       ...layerNorm(`${tf}/attention/output/LayerNorm`, `${hf}.attention.output.LayerNorm`),

@@ -17,8 +17,11 @@ export function hfModelType(model: ConvertModel): string {
 }
 
 const ARCHITECTURES: Record<string, string> = {
-  bert: 'BertForPreTraining', albert: 'AlbertForPreTraining', t5: 'T5ForConditionalGeneration',
-  mt5: 'MT5ForConditionalGeneration', 'transfo-xl': 'TransfoXLLMHeadModel',
+  bert: 'BertForPreTraining',
+  albert: 'AlbertForPreTraining',
+  t5: 'T5ForConditionalGeneration',
+  mt5: 'MT5ForConditionalGeneration',
+  'transfo-xl': 'TransfoXLLMHeadModel',
 };
 
 /** Runs a raw config through the family (validating it) and returns canonical config.json keys. */
@@ -39,7 +42,9 @@ export function t5ConfigFromTensors(listing: TensorInfo[]): RawConfig {
   const emb = shapeOf(by, 'shared/embedding');
   const bias = shapeOf(by, 'encoder/block_000/layer_000/SelfAttention/relative_attention_bias');
   const q = shapeOf(by, 'encoder/block_000/layer_000/SelfAttention/q');
-  const wi = shapeOf(by, 'encoder/block_000/layer_001/DenseReluDense/wi_0/kernel') ?? shapeOf(by, 'encoder/block_000/layer_001/DenseReluDense/wi/kernel');
+  const wi =
+    shapeOf(by, 'encoder/block_000/layer_001/DenseReluDense/wi_0/kernel') ??
+    shapeOf(by, 'encoder/block_000/layer_001/DenseReluDense/wi/kernel');
   if (!emb || !bias || !q || !wi) {
     throw new Bert4tfjsError(
       'cannot infer the T5 config from the checkpoint: it needs shared/embedding, encoder/block_000/layer_000/SelfAttention/{q,relative_attention_bias} ' +
@@ -47,14 +52,26 @@ export function t5ConfigFromTensors(listing: TensorInfo[]): RawConfig {
       'bad-checkpoint',
     );
   }
-  const blocks = (stack: string): number => new Set([...by.keys()].filter((n) => n.startsWith(`${stack}/block_`)).map((n) => n.split('/')[1])).size;
+  const blocks = (stack: string): number =>
+    new Set([...by.keys()].filter((n) => n.startsWith(`${stack}/block_`)).map((n) => n.split('/')[1])).size;
   const gated = by.has('encoder/block_000/layer_001/DenseReluDense/wi_0/kernel');
   return {
-    vocab_size: emb[0], d_model: emb[1], num_heads: bias[0], relative_attention_num_buckets: bias[1], d_kv: q[1] / bias[0],
-    d_ff: wi[1], num_layers: blocks('encoder'), num_decoder_layers: blocks('decoder'),
-    feed_forward_proj: gated ? 'gated-gelu' : 'relu', tie_word_embeddings: !by.has('decoder/logits/kernel'),
-    relative_attention_max_distance: 128, layer_norm_epsilon: 1e-6, dropout_rate: 0.1,
-    pad_token_id: 0, eos_token_id: 1, decoder_start_token_id: 0,
+    vocab_size: emb[0],
+    d_model: emb[1],
+    num_heads: bias[0],
+    relative_attention_num_buckets: bias[1],
+    d_kv: q[1] / bias[0],
+    d_ff: wi[1],
+    num_layers: blocks('encoder'),
+    num_decoder_layers: blocks('decoder'),
+    feed_forward_proj: gated ? 'gated-gelu' : 'relu',
+    tie_word_embeddings: !by.has('decoder/logits/kernel'),
+    relative_attention_max_distance: 128,
+    layer_norm_epsilon: 1e-6,
+    dropout_rate: 0.1,
+    pad_token_id: 0,
+    eos_token_id: 1,
+    decoder_start_token_id: 0,
   };
 }
 
@@ -69,15 +86,30 @@ export function transfoXlConfigFromTf(original: RawConfig, listing: TensorInfo[]
   const divVal = typeof original.div_val === 'number' ? original.div_val : 1;
   const buckets = cutoffs.length + 1;
   // A softmax projection TF did not store is shared with (tied to) the embedding's.
-  const tieProjs = Array.from({ length: buckets }, (_, i) =>
-    !names.has(divVal > 1 ? `transformer/adaptive_softmax/cutoff_${i}/proj` : 'transformer/adaptive_softmax/proj'));
+  const tieProjs = Array.from(
+    { length: buckets },
+    (_, i) =>
+      !names.has(divVal > 1 ? `transformer/adaptive_softmax/cutoff_${i}/proj` : 'transformer/adaptive_softmax/proj'),
+  );
   const rw = listing.find((t) => t.name === 'transformer/r_w_bias');
   return {
-    vocab_size: vocab, d_model: original.d_model, d_embed: original.d_embed ?? original.d_model, n_head: original.n_head,
-    d_head: original.d_head, d_inner: original.d_inner, n_layer: original.n_layer, mem_len: original.mem_len ?? 0,
-    clamp_len: original.test_clamp_len ?? original.clamp_len ?? 1000, same_length: original.same_length ?? false,
-    untie_r: rw ? rw.shape.length === 3 : original.untie_r !== false, cutoffs, div_val: divVal, tie_projs: tieProjs,
-    dropout: original.dropout ?? 0.1, dropatt: original.dropatt ?? 0, pre_lnorm: original.pre_lnorm ?? false,
+    vocab_size: vocab,
+    d_model: original.d_model,
+    d_embed: original.d_embed ?? original.d_model,
+    n_head: original.n_head,
+    d_head: original.d_head,
+    d_inner: original.d_inner,
+    n_layer: original.n_layer,
+    mem_len: original.mem_len ?? 0,
+    clamp_len: original.test_clamp_len ?? original.clamp_len ?? 1000,
+    same_length: original.same_length ?? false,
+    untie_r: rw ? rw.shape.length === 3 : original.untie_r !== false,
+    cutoffs,
+    div_val: divVal,
+    tie_projs: tieProjs,
+    dropout: original.dropout ?? 0.1,
+    dropatt: original.dropatt ?? 0,
+    pre_lnorm: original.pre_lnorm ?? false,
     tie_word_embeddings: true,
   };
 }
@@ -87,10 +119,24 @@ export function transfoXlConfigToTf(hf: RawConfig): RawConfig {
   const cutoffs = Array.isArray(hf.cutoffs) ? (hf.cutoffs as number[]) : [];
   const divVal = typeof hf.div_val === 'number' ? hf.div_val : 1;
   return {
-    n_layer: hf.n_layer, d_model: hf.d_model, d_embed: hf.d_embed, n_head: hf.n_head, d_head: hf.d_head, d_inner: hf.d_inner,
-    mem_len: hf.mem_len, clamp_len: hf.clamp_len, same_length: hf.same_length, dropout: hf.dropout, dropatt: hf.dropatt,
-    pre_lnorm: hf.pre_lnorm, vocab_size: hf.vocab_size, div_val: divVal, cutoffs: [0, ...cutoffs, hf.vocab_size],
-    untie_r: hf.untie_r, share_proj: hf.tie_projs, proj_same_dim: divVal > 1,
+    n_layer: hf.n_layer,
+    d_model: hf.d_model,
+    d_embed: hf.d_embed,
+    n_head: hf.n_head,
+    d_head: hf.d_head,
+    d_inner: hf.d_inner,
+    mem_len: hf.mem_len,
+    clamp_len: hf.clamp_len,
+    same_length: hf.same_length,
+    dropout: hf.dropout,
+    dropatt: hf.dropatt,
+    pre_lnorm: hf.pre_lnorm,
+    vocab_size: hf.vocab_size,
+    div_val: divVal,
+    cutoffs: [0, ...cutoffs, hf.vocab_size],
+    untie_r: hf.untie_r,
+    share_proj: hf.tie_projs,
+    proj_same_dim: divVal > 1,
   };
 }
 
@@ -98,6 +144,13 @@ export function transfoXlConfigToTf(hf: RawConfig): RawConfig {
 export function originalConfigFromHf(model: ConvertModel, hf: RawConfig): RawConfig {
   if (model === 'transfo-xl') return transfoXlConfigToTf(hf);
   if (model.startsWith('t5') || model === 'mt5') return hf;
-  const { model_type: _t, architectures: _a, pad_token_id: _p, torch_dtype: _d, transformers_version: _v, ...rest } = hf;
+  const {
+    model_type: _t,
+    architectures: _a,
+    pad_token_id: _p,
+    torch_dtype: _d,
+    transformers_version: _v,
+    ...rest
+  } = hf;
   return rest;
 }

@@ -83,16 +83,36 @@ function findConfig(src: TensorSource, explicit?: string): { raw: RawConfig; pat
 }
 
 /** The HF config of the output, from the source's config (and, for T5 / Transformer-XL, its shapes). */
-function outputConfig(model: ConvertModel, src: TensorSource, found: { raw: RawConfig; path: string } | null, listing: TensorInfo[]): RawConfig {
+function outputConfig(
+  model: ConvertModel,
+  src: TensorSource,
+  found: { raw: RawConfig; path: string } | null,
+  listing: TensorInfo[],
+): RawConfig {
   const isT5 = model === 't5' || model === 't5.1.1' || model === 'mt5';
   if (src.format === 'tf-checkpoint' && isT5) {
-    return normaliseHfConfig(model, { ...t5ConfigFromTensors(listing), ...(found?.raw ?? {}) }, found?.path ?? src.path);
+    return normaliseHfConfig(
+      model,
+      { ...t5ConfigFromTensors(listing), ...(found?.raw ?? {}) },
+      found?.path ?? src.path,
+    );
   }
   if (!found) {
-    const want = src.format === 'tf-checkpoint' ? (model === 'albert' ? 'albert_config.json' : model === 'transfo-xl' ? 'config.json' : 'bert_config.json') : 'config.json';
-    throw new Bert4tfjsError(`${src.path}: no config found beside the checkpoint (looked for ${CONFIG_NAMES.join(', ')} in ${src.dir}); pass --config ${want}`, 'missing-file');
+    const want =
+      src.format === 'tf-checkpoint'
+        ? model === 'albert'
+          ? 'albert_config.json'
+          : model === 'transfo-xl'
+            ? 'config.json'
+            : 'bert_config.json'
+        : 'config.json';
+    throw new Bert4tfjsError(
+      `${src.path}: no config found beside the checkpoint (looked for ${CONFIG_NAMES.join(', ')} in ${src.dir}); pass --config ${want}`,
+      'missing-file',
+    );
   }
-  const raw = src.format === 'tf-checkpoint' && model === 'transfo-xl' ? transfoXlConfigFromTf(found.raw, listing) : found.raw;
+  const raw =
+    src.format === 'tf-checkpoint' && model === 'transfo-xl' ? transfoXlConfigFromTf(found.raw, listing) : found.raw;
   const normalised = normaliseHfConfig(model, raw, found.path);
   if (src.format === 'tf-checkpoint') return normalised;
   // An HF config keeps its other keys (task labels, tokenizer class, ...).
@@ -120,43 +140,69 @@ export async function convertCheckpoint(options: ConvertOptions): Promise<Conver
     const listing = src.list();
     const found = findConfig(src, options.config);
     const model = requested ?? guessModel(listing, found?.raw ?? null);
-    if (!model) throw new Bert4tfjsError(`${src.path}: cannot tell which model this checkpoint is; pass --model (bert, albert, t5, mt5, transfo-xl, ...)`, 'bad-argument');
+    if (!model)
+      throw new Bert4tfjsError(
+        `${src.path}: cannot tell which model this checkpoint is; pass --model (bert, albert, t5, mt5, transfo-xl, ...)`,
+        'bad-argument',
+      );
     const config = outputConfig(model, src, found, listing);
     const dtype = options.dtype === 'float16' ? 'F16' : options.dtype === 'float32' ? 'F32' : undefined;
-    const plan = src.format === 'tf-checkpoint' ? planFromTf(nameRulesFor(model, config), listing, dtype) : planFromHf(listing, dtype);
+    const plan =
+      src.format === 'tf-checkpoint'
+        ? planFromTf(nameRulesFor(model, config), listing, dtype)
+        : planFromHf(listing, dtype);
     const t0 = performance.now();
     const validation = validatePlan(model, config, plan, src.path);
     const validateSeconds = (performance.now() - t0) / 1000;
     let writeSeconds = 0;
     let loadSeconds = 0;
     const bytes = planBytes(plan);
-    const verified = options.verify === 'load' || (options.verify !== 'shapes' && bytes <= LOAD_LIMIT) ? 'load' : 'shapes';
+    const verified =
+      options.verify === 'load' || (options.verify !== 'shapes' && bytes <= LOAD_LIMIT) ? 'load' : 'shapes';
     const vocab = findVocabFiles(src.dir, options.vocab);
     const produce = tensorProducer((n) => src.read(n));
     const byName = new Map(plan.tensors.map((t) => [t.name, t]));
     let written = 0;
-    await writeDirAtomic(options.out, (tmp) => {
-      const t1 = performance.now();
-      writeFileSync(join(tmp, 'config.json'), JSON.stringify(config, null, 2) + '\n');
-      const file = join(tmp, 'model.safetensors');
-      written = writeSafetensorsStream(file, plan.tensors, (e) => produce(byName.get(e.name)!), {
-        metadata: { format: 'pt' }, onTensor: options.onProgress,
-      });
-      copyVocabFiles(vocab, tmp);
-      const t2 = performance.now();
-      writeSeconds = (t2 - t1) / 1000;
-      if (verified === 'load') {
-        const built = buildTransformerModel({ ...validation.heads, config, model, checkpointPath: file });
-        try { built.model.dispose(); } catch { /* shared layers already released */ }
-        loadSeconds = (performance.now() - t2) / 1000;
-      }
-    }, { force: options.force });
+    await writeDirAtomic(
+      options.out,
+      (tmp) => {
+        const t1 = performance.now();
+        writeFileSync(join(tmp, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+        const file = join(tmp, 'model.safetensors');
+        written = writeSafetensorsStream(file, plan.tensors, (e) => produce(byName.get(e.name)!), {
+          metadata: { format: 'pt' },
+          onTensor: options.onProgress,
+        });
+        copyVocabFiles(vocab, tmp);
+        const t2 = performance.now();
+        writeSeconds = (t2 - t1) / 1000;
+        if (verified === 'load') {
+          const built = buildTransformerModel({ ...validation.heads, config, model, checkpointPath: file });
+          try {
+            built.model.dispose();
+          } catch {
+            /* shared layers already released */
+          }
+          loadSeconds = (performance.now() - t2) / 1000;
+        }
+      },
+      { force: options.force },
+    );
     return {
-      from: src.path, format: src.format, model, out: options.out, tensors: plan.tensors.length,
-      parameters: plan.tensors.reduce((s, t) => s + numElements(t.shape), 0), bytes: written,
-      unmapped: plan.unmapped, optimizerSlots: plan.optimizerSlots, unused: validation.unused,
+      from: src.path,
+      format: src.format,
+      model,
+      out: options.out,
+      tensors: plan.tensors.length,
+      parameters: plan.tensors.reduce((s, t) => s + numElements(t.shape), 0),
+      bytes: written,
+      unmapped: plan.unmapped,
+      optimizerSlots: plan.optimizerSlots,
+      unused: validation.unused,
       synthesized: plan.tensors.filter((t) => t.source.kind === 'identity').map((t) => t.name),
-      vocabFiles: vocab.map((v) => v.as), verified, seconds: (Date.now() - started) / 1000,
+      vocabFiles: vocab.map((v) => v.as),
+      verified,
+      seconds: (Date.now() - started) / 1000,
       timings: { validateSeconds, writeSeconds, loadSeconds },
     };
   } finally {

@@ -7,8 +7,14 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  Bert4tfjsError, numElements, readSafetensors, writeDirAtomic, writeSafetensors, writeTfCheckpoint,
-  type NamedTensors, type RawTensor,
+  Bert4tfjsError,
+  numElements,
+  readSafetensors,
+  writeDirAtomic,
+  writeSafetensors,
+  writeTfCheckpoint,
+  type NamedTensors,
+  type RawTensor,
 } from '@bert4tfjs/core';
 import type { TransformerModel } from '../build.ts';
 import { readConfigFile, type RawConfig } from '../config.ts';
@@ -57,7 +63,8 @@ export interface SaveCheckpointReport {
 
 /** TF checkpoint prefix and config file names of each model's original release. */
 function tfFileNames(model: ConvertModel): { prefix: string; config: string } {
-  if (model === 'bert' || model === 'wobert' || model === 'roberta-wwm') return { prefix: 'bert_model.ckpt', config: 'bert_config.json' };
+  if (model === 'bert' || model === 'wobert' || model === 'roberta-wwm')
+    return { prefix: 'bert_model.ckpt', config: 'bert_config.json' };
   if (model === 'albert') return { prefix: 'model.ckpt', config: 'albert_config.json' };
   return { prefix: 'model.ckpt', config: 'config.json' };
 }
@@ -67,14 +74,22 @@ function gather(source: string | TransformerModel, dtype: SaveCheckpointOptions[
   if (typeof source === 'string') {
     const weights = join(source, 'model.safetensors');
     if (!existsSync(join(source, 'config.json')) || !existsSync(weights)) {
-      throw new Bert4tfjsError(`${source}: not a model directory (needs config.json and model.safetensors)`, 'missing-file');
+      throw new Bert4tfjsError(
+        `${source}: not a model directory (needs config.json and model.safetensors)`,
+        'missing-file',
+      );
     }
     const config = readConfigFile(join(source, 'config.json'));
     let tensors = readSafetensors(weights);
     if (dtype) tensors = new Map([...tensors].map(([n, t]) => [n, castFloat(t, dtype, n)]));
     return { config, tensors, vocab: findVocabFiles(source), what: source };
   }
-  return { config: { ...source.rawConfig }, tensors: exportHfTensors(source, dtype), vocab: [] as VocabFile[], what: `${source.family} model` };
+  return {
+    config: { ...source.rawConfig },
+    tensors: exportHfTensors(source, dtype),
+    vocab: [] as VocabFile[],
+    what: `${source.family} model`,
+  };
 }
 
 /** Finds a rule's HF tensor, with or without the task-model prefix (`bert.`, `albert.`, `transformer.`). */
@@ -82,11 +97,17 @@ function lookup(tensors: NamedTensors, rule: NameRule): string | null {
   if (tensors.has(rule.hf)) return rule.hf;
   const dot = rule.hf.indexOf('.');
   const bare = rule.hf.slice(dot + 1);
-  return dot > 0 && ['bert', 'albert', 'transformer'].includes(rule.hf.slice(0, dot)) && tensors.has(bare) ? bare : null;
+  return dot > 0 && ['bert', 'albert', 'transformer'].includes(rule.hf.slice(0, dot)) && tensors.has(bare)
+    ? bare
+    : null;
 }
 
 /** Renames HF tensors to TF variables with the family table run backwards. */
-export function hfToTfTensors(model: ConvertModel, config: RawConfig, tensors: NamedTensors): { tf: Map<string, RawTensor>; skipped: string[] } {
+export function hfToTfTensors(
+  model: ConvertModel,
+  config: RawConfig,
+  tensors: NamedTensors,
+): { tf: Map<string, RawTensor>; skipped: string[] } {
   const tf = new Map<string, RawTensor>();
   const used = new Set<string>();
   const rows = new Map<string, RawTensor[]>();
@@ -106,7 +127,11 @@ export function hfToTfTensors(model: ConvertModel, config: RawConfig, tensors: N
   }
   for (const [name, list] of rows) {
     const missing = [...list.keys()].filter((i) => !list[i]);
-    if (missing.length) throw new Bert4tfjsError(`cannot stack TF variable ${name}: layers ${missing.join(', ')} have no tensor`, 'bad-checkpoint');
+    if (missing.length)
+      throw new Bert4tfjsError(
+        `cannot stack TF variable ${name}: layers ${missing.join(', ')} have no tensor`,
+        'bad-checkpoint',
+      );
     tf.set(name, stackRows(list, name));
   }
   return { tf, skipped: [...tensors.keys()].filter((n) => !used.has(n)) };
@@ -117,40 +142,76 @@ export function hfToTfTensors(model: ConvertModel, config: RawConfig, tensors: N
  * directory `from_pretrained` loads, or one `.safetensors` file) or as a `tf-checkpoint` directory
  * (original names, config and vocabulary). Output is written atomically.
  */
-export async function saveCheckpoint(source: string | TransformerModel, options: SaveCheckpointOptions): Promise<SaveCheckpointReport> {
+export async function saveCheckpoint(
+  source: string | TransformerModel,
+  options: SaveCheckpointOptions,
+): Promise<SaveCheckpointReport> {
   const to = parseExportTarget(options.to);
   if (!options.out) throw new Bert4tfjsError('export: --out is required', 'bad-argument');
   if (existsSync(options.out) && !options.force) {
     throw new Bert4tfjsError(`output ${options.out} already exists (use --force to replace it)`, 'exists');
   }
   const { config, tensors, vocab } = gather(source, to === 'safetensors' ? options.dtype : undefined);
-  const count = (m: Map<string, { shape: number[] }>): number => [...m.values()].reduce((s, t) => s + numElements(t.shape), 0);
+  const count = (m: Map<string, { shape: number[] }>): number =>
+    [...m.values()].reduce((s, t) => s + numElements(t.shape), 0);
   if (to === 'safetensors') {
     if (options.out.endsWith('.safetensors')) {
       writeSafetensors(options.out, tensors, { format: 'pt' });
       return { to, out: options.out, tensors: tensors.size, parameters: count(tensors), skipped: [], files: [] };
     }
-    await writeDirAtomic(options.out, (tmp) => {
-      writeFileSync(join(tmp, 'config.json'), JSON.stringify(config, null, 2) + '\n');
-      writeSafetensors(join(tmp, 'model.safetensors'), tensors, { format: 'pt' });
-      copyVocabFiles(vocab, tmp);
-    }, { force: options.force });
-    return { to, out: options.out, tensors: tensors.size, parameters: count(tensors), skipped: [], files: ['config.json', 'model.safetensors', ...vocab.map((v) => v.as)] };
+    await writeDirAtomic(
+      options.out,
+      (tmp) => {
+        writeFileSync(join(tmp, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+        writeSafetensors(join(tmp, 'model.safetensors'), tensors, { format: 'pt' });
+        copyVocabFiles(vocab, tmp);
+      },
+      { force: options.force },
+    );
+    return {
+      to,
+      out: options.out,
+      tensors: tensors.size,
+      parameters: count(tensors),
+      skipped: [],
+      files: ['config.json', 'model.safetensors', ...vocab.map((v) => v.as)],
+    };
   }
   const type = typeof config.model_type === 'string' ? config.model_type : '';
   const model = parseConvertModel(type, 'config.json model_type');
   const { tf, skipped } = hfToTfTensors(model, config, tensors);
-  if (tf.size === 0) throw new Bert4tfjsError(`export: no tensor of this ${model} model matches the ${model} name table (are the names Hugging Face's?)`, 'bad-checkpoint');
+  if (tf.size === 0)
+    throw new Bert4tfjsError(
+      `export: no tensor of this ${model} model matches the ${model} name table (are the names Hugging Face's?)`,
+      'bad-checkpoint',
+    );
   const names = tfFileNames(model);
-  await writeDirAtomic(options.out, (tmp) => {
-    writeTfCheckpoint(join(tmp, names.prefix), tf);
-    // The state file lets tf.train.latest_checkpoint(dir) find the checkpoint.
-    writeFileSync(join(tmp, 'checkpoint'), `model_checkpoint_path: "${names.prefix}"\nall_model_checkpoint_paths: "${names.prefix}"\n`);
-    writeFileSync(join(tmp, names.config), JSON.stringify(originalConfigFromHf(model, config), null, 2) + '\n');
-    copyVocabFiles(vocab, tmp);
-  }, { force: options.force });
+  await writeDirAtomic(
+    options.out,
+    (tmp) => {
+      writeTfCheckpoint(join(tmp, names.prefix), tf);
+      // The state file lets tf.train.latest_checkpoint(dir) find the checkpoint.
+      writeFileSync(
+        join(tmp, 'checkpoint'),
+        `model_checkpoint_path: "${names.prefix}"\nall_model_checkpoint_paths: "${names.prefix}"\n`,
+      );
+      writeFileSync(join(tmp, names.config), `${JSON.stringify(originalConfigFromHf(model, config), null, 2)}\n`);
+      copyVocabFiles(vocab, tmp);
+    },
+    { force: options.force },
+  );
   return {
-    to, out: options.out, tensors: tf.size, parameters: count(tf), skipped,
-    files: [`${names.prefix}.index`, `${names.prefix}.data-00000-of-00001`, 'checkpoint', names.config, ...vocab.map((v) => v.as)],
+    to,
+    out: options.out,
+    tensors: tf.size,
+    parameters: count(tf),
+    skipped,
+    files: [
+      `${names.prefix}.index`,
+      `${names.prefix}.data-00000-of-00001`,
+      'checkpoint',
+      names.config,
+      ...vocab.map((v) => v.as),
+    ],
   };
 }

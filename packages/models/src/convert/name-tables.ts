@@ -22,10 +22,18 @@ export function parseConvertModel(value: string, flag = '--model'): ConvertModel
 /** The TF <-> HF name table of `model` for a Hugging Face config. */
 export function nameRulesFor(model: ConvertModel, hfConfig: RawConfig): NameRule[] {
   switch (model) {
-    case 'bert': case 'wobert': case 'roberta-wwm': return bertNameRules(hfConfig);
-    case 'albert': return albertNameRules(hfConfig);
-    case 't5': case 't5.1.1': case 'mt5': return t5NameRules({ ...hfConfig, model_type: model === 'mt5' ? 'mt5' : 't5' });
-    case 'transfo-xl': return transfoXlNameRules(hfConfig);
+    case 'bert':
+    case 'wobert':
+    case 'roberta-wwm':
+      return bertNameRules(hfConfig);
+    case 'albert':
+      return albertNameRules(hfConfig);
+    case 't5':
+    case 't5.1.1':
+    case 'mt5':
+      return t5NameRules({ ...hfConfig, model_type: model === 'mt5' ? 'mt5' : 't5' });
+    case 'transfo-xl':
+      return transfoXlNameRules(hfConfig);
   }
 }
 

@@ -35,7 +35,12 @@ export function planFromTf(rules: NameRule[], listing: TensorInfo[], dtype?: 'F3
     ruleMap.set(rule.hf, rule);
     if (!found) {
       if (rule.identityIfAbsent) {
-        tensors.push({ name: rule.hf, dtype: dtype ?? 'F32', shape: [...rule.identityIfAbsent], source: { kind: 'identity' } });
+        tensors.push({
+          name: rule.hf,
+          dtype: dtype ?? 'F32',
+          shape: [...rule.identityIfAbsent],
+          source: { kind: 'identity' },
+        });
       }
       continue;
     }
@@ -44,16 +49,25 @@ export function planFromTf(rules: NameRule[], listing: TensorInfo[], dtype?: 'F3
     let shape = found.shape;
     if (rule.row) {
       if (shape[0] !== rule.row.count) {
-        throw new Bert4tfjsError(`tensor "${found.name}" should stack ${rule.row.count} per-layer rows but has shape [${shape}]`, 'bad-checkpoint');
+        throw new Bert4tfjsError(
+          `tensor "${found.name}" should stack ${rule.row.count} per-layer rows but has shape [${shape}]`,
+          'bad-checkpoint',
+        );
       }
       shape = shape.slice(1);
     }
     if (rule.transpose) {
-      if (shape.length !== 2) throw new Bert4tfjsError(`tensor "${found.name}" is mapped with a transpose but has shape [${shape}] (expected 2-D)`, 'bad-checkpoint');
+      if (shape.length !== 2)
+        throw new Bert4tfjsError(
+          `tensor "${found.name}" is mapped with a transpose but has shape [${shape}] (expected 2-D)`,
+          'bad-checkpoint',
+        );
       shape = [shape[1], shape[0]];
     }
     tensors.push({
-      name: rule.hf, dtype: outDtype(found.dtype, dtype), shape,
+      name: rule.hf,
+      dtype: outDtype(found.dtype, dtype),
+      shape,
       source: { kind: 'copy', name: found.name, transpose: rule.transpose, row: rule.row?.index },
     });
   }
@@ -72,8 +86,16 @@ export function planFromHf(listing: TensorInfo[], dtype?: 'F32' | 'F16' | 'BF16'
   const tensors: PlannedTensor[] = [];
   const unmapped: string[] = [];
   for (const t of listing) {
-    if (t.dtype === 'STRING') { unmapped.push(t.name); continue; }
-    tensors.push({ name: t.name, dtype: outDtype(t.dtype, dtype), shape: t.shape, source: { kind: 'copy', name: t.name } });
+    if (t.dtype === 'STRING') {
+      unmapped.push(t.name);
+      continue;
+    }
+    tensors.push({
+      name: t.name,
+      dtype: outDtype(t.dtype, dtype),
+      shape: t.shape,
+      source: { kind: 'copy', name: t.name },
+    });
   }
   return { tensors, rules: new Map(), optimizerSlots: [], unmapped };
 }

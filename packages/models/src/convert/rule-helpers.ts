@@ -17,14 +17,20 @@ export function dense(tf: string, hf: string, withBias = true): NameRule[] {
 
 /** A TF LayerNorm `scope/{gamma,beta}` -> HF `prefix.{weight,bias}`. */
 export function layerNorm(tf: string, hf: string): NameRule[] {
-  return [{ tf: `${tf}/gamma`, hf: `${hf}.weight` }, { tf: `${tf}/beta`, hf: `${hf}.bias` }];
+  return [
+    { tf: `${tf}/gamma`, hf: `${hf}.weight` },
+    { tf: `${tf}/beta`, hf: `${hf}.bias` },
+  ];
 }
 
 /** Reads a non-negative integer config key for a name table; errors name the key. */
 export function configInt(config: RawConfig, key: string, fallback?: number): number {
   const v = config[key] ?? fallback;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
-    throw new Bert4tfjsError(`config: '${key}' must be a non-negative integer for the name mapping, got ${JSON.stringify(config[key])}`, 'bad-config');
+    throw new Bert4tfjsError(
+      `config: '${key}' must be a non-negative integer for the name mapping, got ${JSON.stringify(config[key])}`,
+      'bad-config',
+    );
   }
   return v;
 }

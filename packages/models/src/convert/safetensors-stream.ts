@@ -50,7 +50,8 @@ export function writeSafetensorsStream(
 ): number {
   const sorted = [...entries].sort(byName);
   for (let i = 1; i < sorted.length; i++) {
-    if (sorted[i].name === sorted[i - 1].name) throw new Bert4tfjsError(`two output tensors are both named "${sorted[i].name}"`, 'internal');
+    if (sorted[i].name === sorted[i - 1].name)
+      throw new Bert4tfjsError(`two output tensors are both named "${sorted[i].name}"`, 'internal');
   }
   const fd = openSync(path, 'w');
   let written = 0;
@@ -65,7 +66,10 @@ export function writeSafetensorsStream(
       const t = produce(e);
       const want = numElements(e.shape) * DTYPE_BYTES[e.dtype];
       if (t.dtype !== e.dtype || t.data.byteLength !== want) {
-        throw new Bert4tfjsError(`tensor "${e.name}": produced ${t.dtype} with ${t.data.byteLength} bytes, planned ${e.dtype}[${e.shape}] (${want} bytes)`, 'internal');
+        throw new Bert4tfjsError(
+          `tensor "${e.name}": produced ${t.dtype} with ${t.data.byteLength} bytes, planned ${e.dtype}[${e.shape}] (${want} bytes)`,
+          'internal',
+        );
       }
       put(t.data);
       options.onTensor?.(i + 1, sorted.length);

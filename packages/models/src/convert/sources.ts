@@ -7,7 +7,12 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
-  Bert4tfjsError, TfCheckpointReader, readSafetensorsHeader, readTorchBin, type NamedTensors, type RawTensor,
+  Bert4tfjsError,
+  TfCheckpointReader,
+  readSafetensorsHeader,
+  readTorchBin,
+  type NamedTensors,
+  type RawTensor,
 } from '@bert4tfjs/core';
 import type { TensorInfo } from './types.ts';
 
@@ -29,7 +34,11 @@ export interface TensorSource {
 }
 
 function isFile(p: string): boolean {
-  try { return statSync(p).isFile(); } catch { return false; }
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /** Whether a file starts with the zip magic `PK\x03\x04` (what `torch.save` writes). */
@@ -46,11 +55,14 @@ function isZip(path: string): boolean {
 function openTf(path: string): TensorSource {
   const reader = TfCheckpointReader.open(path);
   return {
-    format: 'tf-checkpoint', path: reader.prefix, dir: dirname(reader.prefix),
+    format: 'tf-checkpoint',
+    path: reader.prefix,
+    dir: dirname(reader.prefix),
     list: () => reader.variables(),
     read: (name) => {
       const t = reader.load(name);
-      if (t.dtype === 'STRING') throw new Bert4tfjsError(`${reader.prefix}: tensor "${name}" is a string tensor, not a weight`, 'bad-tensor');
+      if (t.dtype === 'STRING')
+        throw new Bert4tfjsError(`${reader.prefix}: tensor "${name}" is a string tensor, not a weight`, 'bad-tensor');
       return t;
     },
     close: () => reader.close(),
@@ -61,7 +73,9 @@ function openSafetensors(path: string): TensorSource {
   const header = readSafetensorsHeader(path);
   const fd = openSync(path, 'r');
   return {
-    format: 'safetensors', path, dir: dirname(path),
+    format: 'safetensors',
+    path,
+    dir: dirname(path),
     list: () => [...header.tensors].map(([name, e]) => ({ name, dtype: e.dtype, shape: e.shape })),
     read: (name) => {
       const e = header.tensors.get(name);
@@ -69,8 +83,15 @@ function openSafetensors(path: string): TensorSource {
       const data = new Uint8Array(e.dataOffsets[1] - e.dataOffsets[0]);
       let off = 0;
       while (off < data.byteLength) {
-        const got = readSync(fd, data, off, Math.min(1 << 30, data.byteLength - off), header.dataStart + e.dataOffsets[0] + off);
-        if (got === 0) throw new Bert4tfjsError(`${path}: tensor "${name}" ends past the end of the file (truncated?)`, 'bad-file');
+        const got = readSync(
+          fd,
+          data,
+          off,
+          Math.min(1 << 30, data.byteLength - off),
+          header.dataStart + e.dataOffsets[0] + off,
+        );
+        if (got === 0)
+          throw new Bert4tfjsError(`${path}: tensor "${name}" ends past the end of the file (truncated?)`, 'bad-file');
         off += got;
       }
       return { dtype: e.dtype, shape: e.shape, data };
@@ -83,14 +104,18 @@ function openTorch(path: string): TensorSource {
   // The pickle format has no separate listing, so a .bin is read whole (these are the smaller files).
   let tensors: NamedTensors | null = readTorchBin(path);
   return {
-    format: 'pytorch', path, dir: dirname(path),
+    format: 'pytorch',
+    path,
+    dir: dirname(path),
     list: () => [...(tensors ?? [])].map(([name, t]) => ({ name, dtype: t.dtype, shape: t.shape })),
     read: (name) => {
       const t = tensors?.get(name);
       if (!t) throw new Bert4tfjsError(`${path}: no tensor "${name}"`, 'missing-tensor');
       return t;
     },
-    close: () => { tensors = null; },
+    close: () => {
+      tensors = null;
+    },
   };
 }
 
@@ -107,10 +132,14 @@ function openFile(path: string): TensorSource {
  */
 export function openTensorSource(path: string): TensorSource {
   if (!existsSync(path) && !isFile(`${path}.index`)) {
-    throw new Bert4tfjsError(`--from ${path}: no such file, directory or TF checkpoint prefix (${path}.index)`, 'not-found');
+    throw new Bert4tfjsError(
+      `--from ${path}: no such file, directory or TF checkpoint prefix (${path}.index)`,
+      'not-found',
+    );
   }
   if (existsSync(path) && statSync(path).isDirectory()) {
-    for (const f of ['model.safetensors', 'pytorch_model.bin']) if (isFile(join(path, f))) return openFile(join(path, f));
+    for (const f of ['model.safetensors', 'pytorch_model.bin'])
+      if (isFile(join(path, f))) return openFile(join(path, f));
     return openTf(path);
   }
   if (isFile(path)) return openFile(path);

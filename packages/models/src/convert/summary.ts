@@ -25,7 +25,9 @@ export function describeConvert(r: ConvertReport): string {
 
 /** The summary of an export. */
 export function describeExport(r: SaveCheckpointReport): string {
-  const lines = [`exported ${r.to} -> ${r.out}: ${r.tensors} tensors, ${r.parameters.toLocaleString('en-US')} parameters`];
+  const lines = [
+    `exported ${r.to} -> ${r.out}: ${r.tensors} tensors, ${r.parameters.toLocaleString('en-US')} parameters`,
+  ];
   if (r.files.length) lines.push(`  files: ${r.files.join(', ')}`);
   if (r.skipped.length) lines.push(`  left out (no TF counterpart): ${list(r.skipped)}`);
   return lines.join('\n');

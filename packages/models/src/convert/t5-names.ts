@@ -43,7 +43,11 @@ export function t5NameRules(config: RawConfig): NameRule[] {
       const hf = `${stack}.block.${i}.layer`;
       const attention = (sub: number, kind: 'SelfAttention' | 'EncDecAttention'): void => {
         for (const p of ['q', 'k', 'v', 'o']) {
-          rules.push({ tf: `${tf}/layer_${pad3(sub)}/${kind}/${p}`, hf: `${hf}.${sub}.${kind}.${p}.weight`, transpose: true });
+          rules.push({
+            tf: `${tf}/layer_${pad3(sub)}/${kind}/${p}`,
+            hf: `${hf}.${sub}.${kind}.${p}.weight`,
+            transpose: true,
+          });
         }
         rules.push(norm(`${tf}/layer_${pad3(sub)}`, `${hf}.${sub}.layer_norm.weight`));
       };

@@ -3,7 +3,13 @@
  * float casts and identity matrices. Conversion moves bytes; it never needs a backend.
  */
 import {
-  Bert4tfjsError, DTYPE_BYTES, float32ToRaw, numElements, rawToFloat32, type DType, type RawTensor,
+  Bert4tfjsError,
+  DTYPE_BYTES,
+  float32ToRaw,
+  numElements,
+  rawToFloat32,
+  type DType,
+  type RawTensor,
 } from '@bert4tfjs/core';
 
 type Elements = Uint8Array | Uint16Array | Uint32Array | BigUint64Array;
@@ -13,17 +19,24 @@ function elements(data: Uint8Array, size: number): Elements {
   const aligned = data.byteOffset % size === 0 ? data : data.slice();
   const n = aligned.byteLength / size;
   switch (size) {
-    case 1: return aligned;
-    case 2: return new Uint16Array(aligned.buffer, aligned.byteOffset, n);
-    case 4: return new Uint32Array(aligned.buffer, aligned.byteOffset, n);
-    default: return new BigUint64Array(aligned.buffer, aligned.byteOffset, n);
+    case 1:
+      return aligned;
+    case 2:
+      return new Uint16Array(aligned.buffer, aligned.byteOffset, n);
+    case 4:
+      return new Uint32Array(aligned.buffer, aligned.byteOffset, n);
+    default:
+      return new BigUint64Array(aligned.buffer, aligned.byteOffset, n);
   }
 }
 
 /** Transposes a 2-D tensor bit for bit ([r, c] -> [c, r]). */
 export function transpose2d(t: RawTensor, name: string): RawTensor {
   if (t.shape.length !== 2) {
-    throw new Bert4tfjsError(`${name}: the mapping transposes it, so it must be 2-D, but it has shape [${t.shape}]`, 'bad-tensor');
+    throw new Bert4tfjsError(
+      `${name}: the mapping transposes it, so it must be 2-D, but it has shape [${t.shape}]`,
+      'bad-tensor',
+    );
   }
   const [r, c] = t.shape;
   const size = DTYPE_BYTES[t.dtype];
@@ -45,7 +58,10 @@ export function transpose2d(t: RawTensor, name: string): RawTensor {
 /** Row `index` of a tensor along its first axis (a view, no copy). */
 export function takeRow(t: RawTensor, index: number, count: number, name: string): RawTensor {
   if (t.shape.length < 1 || t.shape[0] !== count) {
-    throw new Bert4tfjsError(`${name}: expected ${count} stacked rows (one per layer), found shape [${t.shape}]`, 'bad-tensor');
+    throw new Bert4tfjsError(
+      `${name}: expected ${count} stacked rows (one per layer), found shape [${t.shape}]`,
+      'bad-tensor',
+    );
   }
   const rowBytes = t.data.byteLength / count;
   return { dtype: t.dtype, shape: t.shape.slice(1), data: t.data.subarray(index * rowBytes, (index + 1) * rowBytes) };
@@ -56,7 +72,10 @@ export function stackRows(rows: RawTensor[], name: string): RawTensor {
   const first = rows[0];
   for (const r of rows) {
     if (r.dtype !== first.dtype || r.shape.join() !== first.shape.join()) {
-      throw new Bert4tfjsError(`${name}: cannot stack per-layer tensors of different dtype/shape (${first.dtype}[${first.shape}] vs ${r.dtype}[${r.shape}])`, 'bad-tensor');
+      throw new Bert4tfjsError(
+        `${name}: cannot stack per-layer tensors of different dtype/shape (${first.dtype}[${first.shape}] vs ${r.dtype}[${r.shape}])`,
+        'bad-tensor',
+      );
     }
   }
   const data = new Uint8Array(first.data.byteLength * rows.length);

@@ -27,17 +27,24 @@ export function transfoXlNameRules(config: RawConfig): NameRule[] {
   const rules: NameRule[] = [];
   const width = (i: number): number => Math.floor(dEmbed / divVal ** i);
   const projRule = (tf: string, hf: string, i: number): NameRule =>
-    width(i) === dModel ? { tf, hf, transpose: true, identityIfAbsent: [dModel, width(i)] } : { tf, hf, transpose: true };
+    width(i) === dModel
+      ? { tf, hf, transpose: true, identityIfAbsent: [dModel, width(i)] }
+      : { tf, hf, transpose: true };
 
   if (divVal === 1) {
     rules.push({ tf: 'transformer/adaptive_embed/lookup_table', hf: 'transformer.word_emb.emb_layers.0.weight' });
-    if (dEmbed !== dModel) rules.push(projRule('transformer/adaptive_embed/proj_W', 'transformer.word_emb.emb_projs.0', 0));
+    if (dEmbed !== dModel)
+      rules.push(projRule('transformer/adaptive_embed/proj_W', 'transformer.word_emb.emb_projs.0', 0));
     if (cutoffs.length === 0) rules.push({ tf: 'transformer/adaptive_softmax/bias', hf: 'crit.out_layers.0.bias' });
-    if (dEmbed !== dModel && tieProjs[0] === false) rules.push(projRule('transformer/adaptive_softmax/proj', 'crit.out_projs.0', 0));
+    if (dEmbed !== dModel && tieProjs[0] === false)
+      rules.push(projRule('transformer/adaptive_softmax/proj', 'crit.out_projs.0', 0));
   } else {
     for (let i = 0; i <= cutoffs.length; i++) {
       rules.push(
-        { tf: `transformer/adaptive_embed/cutoff_${i}/lookup_table`, hf: `transformer.word_emb.emb_layers.${i}.weight` },
+        {
+          tf: `transformer/adaptive_embed/cutoff_${i}/lookup_table`,
+          hf: `transformer.word_emb.emb_layers.${i}.weight`,
+        },
         projRule(`transformer/adaptive_embed/cutoff_${i}/proj_W`, `transformer.word_emb.emb_projs.${i}`, i),
       );
     }
@@ -45,7 +52,8 @@ export function transfoXlNameRules(config: RawConfig): NameRule[] {
   if (divVal > 1 || cutoffs.length > 0) {
     for (let i = 0; i <= cutoffs.length; i++) {
       rules.push({ tf: `transformer/adaptive_softmax/cutoff_${i}/b`, hf: `crit.out_layers.${i}.bias` });
-      if (divVal > 1 && tieProjs[i] === false) rules.push(projRule(`transformer/adaptive_softmax/cutoff_${i}/proj`, `crit.out_projs.${i}`, i));
+      if (divVal > 1 && tieProjs[i] === false)
+        rules.push(projRule(`transformer/adaptive_softmax/cutoff_${i}/proj`, `crit.out_projs.${i}`, i));
     }
     rules.push(
       { tf: 'transformer/adaptive_softmax/cutoff_0/cluster_W', hf: 'crit.cluster_weight' },
@@ -71,6 +79,10 @@ export function transfoXlNameRules(config: RawConfig): NameRule[] {
       }
     }
   }
-  if (!untieR) rules.push({ tf: 'transformer/r_w_bias', hf: 'transformer.r_w_bias' }, { tf: 'transformer/r_r_bias', hf: 'transformer.r_r_bias' });
+  if (!untieR)
+    rules.push(
+      { tf: 'transformer/r_w_bias', hf: 'transformer.r_w_bias' },
+      { tf: 'transformer/r_r_bias', hf: 'transformer.r_r_bias' },
+    );
   return rules;
 }

@@ -35,9 +35,7 @@ export interface TensorInfo {
 }
 
 /** Where one planned output tensor's bytes come from. */
-export type TensorSourceRef =
-  | { kind: 'copy'; name: string; transpose?: boolean; row?: number }
-  | { kind: 'identity' };
+export type TensorSourceRef = { kind: 'copy'; name: string; transpose?: boolean; row?: number } | { kind: 'identity' };
 
 /** One tensor of a conversion's output: its HF name, output dtype and shape, and its source. */
 export interface PlannedTensor {

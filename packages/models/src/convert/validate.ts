@@ -23,7 +23,7 @@ export interface ValidationReport {
 export function validatePlan(model: string, config: RawConfig, plan: ConversionPlan, what: string): ValidationReport {
   const names = plan.tensors.map((t) => t.name);
   const heads = getFamily(model).headsFromTensorNames(names);
-  const built = buildTransformerModel({ ...heads, config, model, skipInit: true });  // only shapes matter here
+  const built = buildTransformerModel({ ...heads, config, model, skipInit: true }); // only shapes matter here
   try {
     const shapes = new Map(plan.tensors.map((t) => [t.name, t.shape]));
     const resolve = (n: string): string | null => {
@@ -48,7 +48,8 @@ export function validatePlan(model: string, config: RawConfig, plan: ConversionP
       }
       used.add(name);
       const got = shapes.get(name) as number[];
-      if (got.join() !== want.join()) problems.push(`wrong shape for ${name}${from}: [${got}], the model expects [${want}]`);
+      if (got.join() !== want.join())
+        problems.push(`wrong shape for ${name}${from}: [${got}], the model expects [${want}]`);
     }
     if (problems.length) {
       throw new Bert4tfjsError(
@@ -59,6 +60,10 @@ export function validatePlan(model: string, config: RawConfig, plan: ConversionP
     return { unused: names.filter((n) => !used.has(n)), heads };
   } finally {
     // Shared layers (T5's encoder/decoder models) may already be released; the check is done either way.
-    try { built.model.dispose(); } catch { /* already disposed */ }
+    try {
+      built.model.dispose();
+    } catch {
+      /* already disposed */
+    }
   }
 }

@@ -7,7 +7,14 @@ import { copyFileSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Bert4tfjsError } from '@bert4tfjs/core';
 
-const KNOWN = ['vocab.txt', 'spiece.model', 'sentencepiece.model', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json'];
+const KNOWN = [
+  'vocab.txt',
+  'spiece.model',
+  'sentencepiece.model',
+  'tokenizer.json',
+  'tokenizer_config.json',
+  'special_tokens_map.json',
+];
 
 /** A vocabulary file to copy: where it is and the name it gets in the output. */
 export interface VocabFile {
@@ -19,7 +26,8 @@ export interface VocabFile {
 export function findVocabFiles(dir: string, explicit: string[] = []): VocabFile[] {
   if (explicit.length) {
     return explicit.map((f) => {
-      if (!existsSync(f) || !statSync(f).isFile()) throw new Bert4tfjsError(`--vocab ${f}: file not found`, 'not-found');
+      if (!existsSync(f) || !statSync(f).isFile())
+        throw new Bert4tfjsError(`--vocab ${f}: file not found`, 'not-found');
       return { from: f, as: basename(f) };
     });
   }

@@ -7,7 +7,7 @@
 import { Bert4tfjsError, OnnxDataType, type OnnxGraphBuilder } from '@bert4tfjs/core';
 import type { AlbertConfig } from '../albert.ts';
 import type { BertConfig } from '../bert.ts';
-import { EncoderOps } from './ops.ts';
+import type { EncoderOps } from './ops.ts';
 
 /** Added to masked attention scores; the same constant as the tfjs attention kernel (exp underflows to 0). */
 export const ONNX_MASK_NEGATIVE = -1e9;
@@ -46,21 +46,42 @@ function maskBias(ops: EncoderOps, mask: string): string {
 }
 
 /** Hugging Face tensor prefixes of one post-LN layer. */
-interface LayerNames { q: string; k: string; v: string; o: string; attnNorm: string; inner: string; outer: string; ffnNorm: string }
+interface LayerNames {
+  q: string;
+  k: string;
+  v: string;
+  o: string;
+  attnNorm: string;
+  inner: string;
+  outer: string;
+  ffnNorm: string;
+}
 
 function bertLayerNames(i: number): LayerNames {
   const p = `bert.encoder.layer.${i}`;
   return {
-    q: `${p}.attention.self.query`, k: `${p}.attention.self.key`, v: `${p}.attention.self.value`, o: `${p}.attention.output.dense`,
-    attnNorm: `${p}.attention.output.LayerNorm`, inner: `${p}.intermediate.dense`, outer: `${p}.output.dense`, ffnNorm: `${p}.output.LayerNorm`,
+    q: `${p}.attention.self.query`,
+    k: `${p}.attention.self.key`,
+    v: `${p}.attention.self.value`,
+    o: `${p}.attention.output.dense`,
+    attnNorm: `${p}.attention.output.LayerNorm`,
+    inner: `${p}.intermediate.dense`,
+    outer: `${p}.output.dense`,
+    ffnNorm: `${p}.output.LayerNorm`,
   };
 }
 
 function albertLayerNames(group: number, j: number): LayerNames {
   const p = `albert.encoder.albert_layer_groups.${group}.albert_layers.${j}`;
   return {
-    q: `${p}.attention.query`, k: `${p}.attention.key`, v: `${p}.attention.value`, o: `${p}.attention.dense`,
-    attnNorm: `${p}.attention.LayerNorm`, inner: `${p}.ffn`, outer: `${p}.ffn_output`, ffnNorm: `${p}.full_layer_layer_norm`,
+    q: `${p}.attention.query`,
+    k: `${p}.attention.key`,
+    v: `${p}.attention.value`,
+    o: `${p}.attention.dense`,
+    attnNorm: `${p}.attention.LayerNorm`,
+    inner: `${p}.ffn`,
+    outer: `${p}.ffn_output`,
+    ffnNorm: `${p}.full_layer_layer_norm`,
   };
 }
 
@@ -89,7 +110,8 @@ function layerSchedule(spec: EncoderGraphSpec): LayerNames[] {
 /** Writes the encoder described by `spec` into the builder `ops.g` (inputs, nodes and outputs). */
 export function writeEncoderGraph(ops: EncoderOps, spec: EncoderGraphSpec): void {
   const g: OnnxGraphBuilder = ops.g;
-  if (g.opset < 17) throw new Bert4tfjsError(`ONNX export needs opset >= 17 (LayerNormalization), got ${g.opset}`, 'bad-argument');
+  if (g.opset < 17)
+    throw new Bert4tfjsError(`ONNX export needs opset >= 17 (LayerNormalization), got ${g.opset}`, 'bad-argument');
   const c = spec.config;
   const ids = g.input('input_ids', OnnxDataType.INT64, [BATCH, SEQ]);
   const mask = g.input('attention_mask', OnnxDataType.INT64, [BATCH, SEQ]);
@@ -110,5 +132,6 @@ export function writeEncoderGraph(ops: EncoderOps, spec: EncoderGraphSpec): void
     const pooled = g.op('Tanh', [ops.dense(cls, spec.kind === 'bert' ? 'bert.pooler.dense' : 'albert.pooler')]);
     g.output(pooled, 'pooler_output', OnnxDataType.FLOAT, [BATCH, c.hiddenSize]);
   }
-  if (spec.firstLayerOutput && first) g.output(first, 'first_layer_hidden_state', OnnxDataType.FLOAT, [BATCH, SEQ, c.hiddenSize]);
+  if (spec.firstLayerOutput && first)
+    g.output(first, 'first_layer_hidden_state', OnnxDataType.FLOAT, [BATCH, SEQ, c.hiddenSize]);
 }

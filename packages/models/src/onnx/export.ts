@@ -18,7 +18,12 @@ export const ONNX_OPSET = 17;
 export const ONNX_IR_VERSION = 8;
 
 /** Families the ONNX export handles, by the graph they get. */
-const KINDS: Record<string, 'bert' | 'albert'> = { bert: 'bert', wobert: 'bert', 'roberta-wwm': 'bert', albert: 'albert' };
+const KINDS: Record<string, 'bert' | 'albert'> = {
+  bert: 'bert',
+  wobert: 'bert',
+  'roberta-wwm': 'bert',
+  albert: 'albert',
+};
 
 /** Options of {@link buildOnnxModel}. */
 export interface OnnxExportOptions {
@@ -42,17 +47,27 @@ export interface OnnxExportResult {
 export function onnxSpecFor(built: TransformerModel, options: OnnxExportOptions = {}): EncoderGraphSpec {
   const kind = KINDS[built.family];
   if (!kind) {
-    const hint = built.family === 'albert_unshared'
-      ? ' (albert_unshared has one weight set per layer, which Hugging Face names cannot express; export it as albert before training, or use the tfjs engine)'
-      : '';
-    throw new Bert4tfjsError(`ONNX export supports ${Object.keys(KINDS).join(', ')}; this model is '${built.family}'${hint}`, 'unsupported');
+    const hint =
+      built.family === 'albert_unshared'
+        ? ' (albert_unshared has one weight set per layer, which Hugging Face names cannot express; export it as albert before training, or use the tfjs engine)'
+        : '';
+    throw new Bert4tfjsError(
+      `ONNX export supports ${Object.keys(KINDS).join(', ')}; this model is '${built.family}'${hint}`,
+      'unsupported',
+    );
   }
   if (built.inputNames.includes('condition')) {
-    throw new Bert4tfjsError('ONNX export: models with conditional layer normalization (a `condition` input) are not supported', 'unsupported');
+    throw new Bert4tfjsError(
+      'ONNX export: models with conditional layer normalization (a `condition` input) are not supported',
+      'unsupported',
+    );
   }
   for (const layer of built.model.layers) {
     if (layer instanceof MultiHeadAttention && layer.attention.type !== 'softmax') {
-      throw new Bert4tfjsError(`ONNX export: layer ${layer.name} uses '${layer.attention.type}' attention; only softmax attention is exported`, 'unsupported');
+      throw new Bert4tfjsError(
+        `ONNX export: layer ${layer.name} uses '${layer.attention.type}' attention; only softmax attention is exported`,
+        'unsupported',
+      );
     }
   }
   return {
@@ -67,19 +82,30 @@ export function onnxSpecFor(built: TransformerModel, options: OnnxExportOptions 
 export function buildOnnxModel(built: TransformerModel, options: OnnxExportOptions = {}): OnnxExportResult {
   const spec = onnxSpecFor(built, options);
   const g = new OnnxGraphBuilder({
-    name: `${built.family}_encoder`, opset: ONNX_OPSET, irVersion: ONNX_IR_VERSION, producerName: 'bert4tfjs',
+    name: `${built.family}_encoder`,
+    opset: ONNX_OPSET,
+    irVersion: ONNX_IR_VERSION,
+    producerName: 'bert4tfjs',
     docString: `bert4tfjs ${built.family} encoder${spec.withPooler ? ' with pooler' : ''}`,
     metadata: { family: built.family, ...options.metadata },
   });
   const ops = new EncoderOps(g, new HfWeights(exportHfTensors(built), `${built.family} model`));
   writeEncoderGraph(ops, spec);
   const stats = g.stats();
-  const outputNames = ['last_hidden_state', ...(spec.withPooler ? ['pooler_output'] : []), ...(spec.firstLayerOutput ? ['first_layer_hidden_state'] : [])];
+  const outputNames = [
+    'last_hidden_state',
+    ...(spec.withPooler ? ['pooler_output'] : []),
+    ...(spec.firstLayerOutput ? ['first_layer_hidden_state'] : []),
+  ];
   return { bytes: g.serialize(), outputNames, nodes: stats.nodes, parameters: stats.parameters };
 }
 
 /** Builds the ONNX model of `built` and writes it to `path` atomically. */
-export function exportOnnxModel(built: TransformerModel, path: string, options: OnnxExportOptions = {}): OnnxExportResult {
+export function exportOnnxModel(
+  built: TransformerModel,
+  path: string,
+  options: OnnxExportOptions = {},
+): OnnxExportResult {
   const result = buildOnnxModel(built, options);
   writeOnnxModel(path, result.bytes);
   return result;

@@ -8,7 +8,10 @@ import { Bert4tfjsError, rawToFloat32, type NamedTensors, type OnnxGraphBuilder 
 
 /** Reads Hugging Face-named float tensors, transposing linear weights to ONNX MatMul's `[in, out]`. */
 export class HfWeights {
-  constructor(readonly tensors: NamedTensors, readonly source = 'model') {}
+  constructor(
+    readonly tensors: NamedTensors,
+    readonly source = 'model',
+  ) {}
 
   /** The tensor `name` as float32 with its shape; a missing name is an error naming it. */
   get(name: string): { data: Float32Array; shape: number[] } {
@@ -20,7 +23,8 @@ export class HfWeights {
   /** A `[out, in]` linear weight as `[in, out]`. */
   linear(name: string): { data: Float32Array; shape: number[] } {
     const { data, shape } = this.get(name);
-    if (shape.length !== 2) throw new Bert4tfjsError(`${this.source}: '${name}' should be 2-D, has shape [${shape}]`, 'bad-weight');
+    if (shape.length !== 2)
+      throw new Bert4tfjsError(`${this.source}: '${name}' should be 2-D, has shape [${shape}]`, 'bad-weight');
     const [rows, cols] = shape;
     const out = new Float32Array(data.length);
     for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c];
@@ -36,7 +40,10 @@ export class EncoderOps {
   readonly #cache = new Map<string, string>();
   readonly #consts = new Map<string, string>();
 
-  constructor(readonly g: OnnxGraphBuilder, readonly w: HfWeights) {}
+  constructor(
+    readonly g: OnnxGraphBuilder,
+    readonly w: HfWeights,
+  ) {}
 
   /** The initializer for tensor `name` (`linear`: transposed to [in, out]). */
   param(name: string, linear = false): string {
@@ -80,7 +87,10 @@ export class EncoderOps {
 
   /** LayerNormalization over the last axis with `gamma`/`beta` tensor names and the config's epsilon. */
   layerNorm(x: string, gamma: string, beta: string, epsilon: number): string {
-    return this.g.op('LayerNormalization', [x, this.param(gamma), this.param(beta)], { axis: -1, epsilon: { float: epsilon } });
+    return this.g.op('LayerNormalization', [x, this.param(gamma), this.param(beta)], {
+      axis: -1,
+      epsilon: { float: epsilon },
+    });
   }
 
   /** The activation a config's `hidden_act` names, with the same formula as our tfjs ops. */
@@ -92,20 +102,35 @@ export class EncoderOps {
         const e = g.op('Erf', [g.op('Div', [x, this.const(Math.SQRT2)])]);
         return g.op('Mul', [g.op('Mul', [x, g.op('Add', [e, this.const(1)])]), this.const(0.5)]);
       }
-      case 'gelu_new': case 'gelu_fast': case 'gelu_pytorch_tanh': case 'gelu-tanh': {
+      case 'gelu_new':
+      case 'gelu_fast':
+      case 'gelu_pytorch_tanh':
+      case 'gelu-tanh': {
         // 0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³)))
         const cube = g.op('Mul', [g.op('Mul', [x, x]), x]);
-        const inner = g.op('Mul', [g.op('Add', [x, g.op('Mul', [cube, this.const(0.044715)])]), this.const(Math.sqrt(2 / Math.PI))]);
+        const inner = g.op('Mul', [
+          g.op('Add', [x, g.op('Mul', [cube, this.const(0.044715)])]),
+          this.const(Math.sqrt(2 / Math.PI)),
+        ]);
         const t = g.op('Add', [g.op('Tanh', [inner]), this.const(1)]);
         return g.op('Mul', [g.op('Mul', [x, this.const(0.5)]), t]);
       }
-      case 'relu': return g.op('Relu', [x]);
-      case 'tanh': return g.op('Tanh', [x]);
-      case 'sigmoid': return g.op('Sigmoid', [x]);
-      case 'swish': case 'silu': return g.op('Mul', [x, g.op('Sigmoid', [x])]);
-      case 'linear': return x;
+      case 'relu':
+        return g.op('Relu', [x]);
+      case 'tanh':
+        return g.op('Tanh', [x]);
+      case 'sigmoid':
+        return g.op('Sigmoid', [x]);
+      case 'swish':
+      case 'silu':
+        return g.op('Mul', [x, g.op('Sigmoid', [x])]);
+      case 'linear':
+        return x;
       default:
-        throw new Bert4tfjsError(`ONNX export: hidden_act '${name}' is not supported (gelu, gelu_new, relu, tanh, sigmoid, swish/silu, linear)`, 'unsupported');
+        throw new Bert4tfjsError(
+          `ONNX export: hidden_act '${name}' is not supported (gelu, gelu_new, relu, tanh, sigmoid, swish/silu, linear)`,
+          'unsupported',
+        );
     }
   }
 
@@ -113,7 +138,13 @@ export class EncoderOps {
    * Multi-head self-attention on `x` [B, L, H] with an additive mask `maskBias` [B, 1, 1, L]; `names`
    * gives the Hugging Face prefixes of the q/k/v/output linears. Returns [B, L, H] (output dense applied).
    */
-  selfAttention(x: string, maskBias: string, names: { q: string; k: string; v: string; o: string }, heads: number, hidden: number): string {
+  selfAttention(
+    x: string,
+    maskBias: string,
+    names: { q: string; k: string; v: string; o: string },
+    heads: number,
+    hidden: number,
+  ): string {
     const g = this.g;
     const headSize = hidden / heads;
     // Reshape with 0 copies the batch and length dims, so the graph works for any [B, L].

@@ -19,7 +19,9 @@ export interface HfAddedToken {
 }
 
 /** A TemplateProcessing piece: a special token or sequence A/B, each with its type id. */
-export type HfTemplatePiece = { SpecialToken: { id: string; type_id: number } } | { Sequence: { id: 'A' | 'B'; type_id: number } };
+export type HfTemplatePiece =
+  | { SpecialToken: { id: string; type_id: number } }
+  | { Sequence: { id: 'A' | 'B'; type_id: number } };
 
 /** The tokenizer.json document for a BERT WordPiece tokenizer. */
 export interface HfTokenizerJson {
@@ -27,7 +29,13 @@ export interface HfTokenizerJson {
   truncation: null;
   padding: null;
   added_tokens: HfAddedToken[];
-  normalizer: { type: 'BertNormalizer'; clean_text: boolean; handle_chinese_chars: boolean; strip_accents: boolean | null; lowercase: boolean };
+  normalizer: {
+    type: 'BertNormalizer';
+    clean_text: boolean;
+    handle_chinese_chars: boolean;
+    strip_accents: boolean | null;
+    lowercase: boolean;
+  };
   pre_tokenizer: { type: 'BertPreTokenizer' };
   post_processor: {
     type: 'TemplateProcessing';
@@ -36,7 +44,13 @@ export interface HfTokenizerJson {
     special_tokens: Record<string, { id: string; ids: number[]; tokens: string[] }>;
   };
   decoder: { type: 'WordPiece'; prefix: string; cleanup: boolean };
-  model: { type: 'WordPiece'; unk_token: string; continuing_subword_prefix: string; max_input_chars_per_word: number; vocab: Record<string, number> };
+  model: {
+    type: 'WordPiece';
+    unk_token: string;
+    continuing_subword_prefix: string;
+    max_input_chars_per_word: number;
+    vocab: Record<string, number>;
+  };
 }
 
 /** Options of {@link wordPieceTokenizerJson} and {@link wordPieceTokenizerConfig}. */
@@ -68,7 +82,8 @@ function specialTokens(tok: Tokenizer, extra: string[]): Array<{ content: string
     if (seen.has(n)) continue;
     const id = tok.tokenToId(n);
     if (id === tok.unkTokenId && n !== tok.unkToken) {
-      if (extra.includes(n)) throw new TokenizerError(`tokenizer.json export: special token ${JSON.stringify(n)} is not in the vocabulary`);
+      if (extra.includes(n))
+        throw new TokenizerError(`tokenizer.json export: special token ${JSON.stringify(n)} is not in the vocabulary`);
       continue; // e.g. a vocab without [MASK]
     }
     seen.set(n, id);
@@ -88,10 +103,22 @@ export function wordPieceTokenizerJson(tok: Tokenizer, options: HfTokenizerExpor
     padding: null,
     // normalized: false — special tokens are matched in the raw text, before lower-casing.
     added_tokens: specialTokens(tok, options.specialTokens ?? []).map(({ content, id }) => ({
-      id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true,
+      id,
+      content,
+      single_word: false,
+      lstrip: false,
+      rstrip: false,
+      normalized: false,
+      special: true,
     })),
     // strip_accents null = strip exactly when lower-casing, as BERT's basic tokenizer does.
-    normalizer: { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: tok.lowercase },
+    normalizer: {
+      type: 'BertNormalizer',
+      clean_text: true,
+      handle_chinese_chars: true,
+      strip_accents: null,
+      lowercase: tok.lowercase,
+    },
     pre_tokenizer: { type: 'BertPreTokenizer' },
     post_processor: {
       type: 'TemplateProcessing',
@@ -104,14 +131,20 @@ export function wordPieceTokenizerJson(tok: Tokenizer, options: HfTokenizerExpor
     },
     decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
     model: {
-      type: 'WordPiece', unk_token: tok.unkToken, continuing_subword_prefix: '##',
-      max_input_chars_per_word: options.maxInputCharsPerWord ?? 100, vocab: vocabObject(tok),
+      type: 'WordPiece',
+      unk_token: tok.unkToken,
+      continuing_subword_prefix: '##',
+      max_input_chars_per_word: options.maxInputCharsPerWord ?? 100,
+      vocab: vocabObject(tok),
     },
   };
 }
 
 /** tokenizer_config.json for `tok` (a BertTokenizer config: lower-casing, special tokens, max length). */
-export function wordPieceTokenizerConfig(tok: Tokenizer, options: HfTokenizerExportOptions = {}): Record<string, unknown> {
+export function wordPieceTokenizerConfig(
+  tok: Tokenizer,
+  options: HfTokenizerExportOptions = {},
+): Record<string, unknown> {
   const hasMask = tok.maskTokenId !== undefined;
   return {
     tokenizer_class: 'BertTokenizer',

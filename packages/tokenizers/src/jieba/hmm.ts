@@ -53,7 +53,9 @@ export function parseHmmModel(text: string, source: string): HmmModel {
     if (t.length > 0 && !t.startsWith('#')) rows.push({ text: t, line: i + 1 });
   });
   if (rows.length !== 9) {
-    throw new TokenizerError(`HMM model ${source}: expected 9 data lines (start, 4 transition, 4 emission), got ${rows.length}`);
+    throw new TokenizerError(
+      `HMM model ${source}: expected 9 data lines (start, 4 transition, 4 emission), got ${rows.length}`,
+    );
   }
   const at = (k: number): string => `HMM model ${source} line ${rows[k].line}`;
   const start = numbers(rows[0].text, 4, at(0));

@@ -42,7 +42,9 @@ export function nodejiebaDictFiles(): NodejiebaDictFiles {
   };
   for (const path of Object.values(files)) {
     if (!existsSync(path)) {
-      throw new TokenizerError(`nodejieba is installed but ${path} is missing: expected its bundled cppjieba dictionary`);
+      throw new TokenizerError(
+        `nodejieba is installed but ${path} is missing: expected its bundled cppjieba dictionary`,
+      );
     }
   }
   cached = files;
@@ -53,7 +55,12 @@ export function nodejiebaDictFiles(): NodejiebaDictFiles {
  * Reads the text file at `path` and parses it, once per process: results are kept in `cache` by absolute path.
  * @throws TokenizerError naming `what` and the file when it cannot be read (and whatever `parse` throws).
  */
-export function loadDataFileOnce<T>(cache: Map<string, T>, path: string, what: string, parse: (text: string, abs: string) => T): T {
+export function loadDataFileOnce<T>(
+  cache: Map<string, T>,
+  path: string,
+  what: string,
+  parse: (text: string, abs: string) => T,
+): T {
   const abs = resolve(path);
   const hit = cache.get(abs);
   if (hit !== undefined) return hit;

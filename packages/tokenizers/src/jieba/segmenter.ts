@@ -100,10 +100,14 @@ export class JiebaSegmenter implements WordFreqs {
    */
   addWord(word: string, freq?: number, tag?: string): void {
     if (typeof word !== 'string' || word.length === 0) {
-      throw new TokenizerError(`JiebaSegmenter.addWord: argument "word" must be a non-empty string, got ${JSON.stringify(word)}`);
+      throw new TokenizerError(
+        `JiebaSegmenter.addWord: argument "word" must be a non-empty string, got ${JSON.stringify(word)}`,
+      );
     }
     if (freq !== undefined && !(Number.isSafeInteger(freq) && freq >= 0)) {
-      throw new TokenizerError(`JiebaSegmenter.addWord(${JSON.stringify(word)}): argument "freq" must be a non-negative integer, got ${freq}`);
+      throw new TokenizerError(
+        `JiebaSegmenter.addWord(${JSON.stringify(word)}): argument "freq" must be a non-negative integer, got ${freq}`,
+      );
     }
     const f = freq ?? this.suggestFreq(word);
     // python adds to the total even when the word was already there.

@@ -24,16 +24,25 @@ export function padSentencePieceBatch(
   if (padding === true || padding === 'longest') {
     target = rows.reduce((m, r) => Math.max(m, r.length), 0);
   } else if (padding === 'max_length') {
-    if (maxLength === undefined) throw new TokenizerError(`call(texts, { padding: 'max_length' }): maxLength is required with padding 'max_length'`);
+    if (maxLength === undefined)
+      throw new TokenizerError(
+        `call(texts, { padding: 'max_length' }): maxLength is required with padding 'max_length'`,
+      );
     target = maxLength;
   } else if (padding !== false) {
-    throw new TokenizerError(`call(texts, { padding }): expected true, false, 'longest' or 'max_length', got ${String(padding)}`);
+    throw new TokenizerError(
+      `call(texts, { padding }): expected true, false, 'longest' or 'max_length', got ${String(padding)}`,
+    );
   }
   const needsPad = rows.some((r) => r.length < target);
   if (needsPad && padId < 0) {
-    throw new TokenizerError(`call(texts, { padding }): this SentencePiece model has no pad piece, so rows cannot be padded`);
+    throw new TokenizerError(
+      `call(texts, { padding }): this SentencePiece model has no pad piece, so rows cannot be padded`,
+    );
   }
-  const inputIds = rows.map((r) => (r.length < target ? [...r, ...new Array<number>(target - r.length).fill(padId)] : r));
+  const inputIds = rows.map((r) =>
+    r.length < target ? [...r, ...new Array<number>(target - r.length).fill(padId)] : r,
+  );
   const attentionMask = rows.map((r) => {
     const mask = new Array<number>(Math.max(r.length, target)).fill(0);
     mask.fill(1, 0, r.length);

@@ -75,7 +75,11 @@ export class BpeSegmenter {
     this.scores = Float32Array.from(pieces, (p) => p.score);
     this.types = Uint8Array.from(pieces, (p) => p.type);
     pieces.forEach((p, id) => {
-      if (p.type === SentencePieceType.NORMAL || p.type === SentencePieceType.USER_DEFINED || p.type === SentencePieceType.UNUSED) {
+      if (
+        p.type === SentencePieceType.NORMAL ||
+        p.type === SentencePieceType.USER_DEFINED ||
+        p.type === SentencePieceType.UNUSED
+      ) {
         if (!this.ids.has(p.piece)) this.ids.set(p.piece, id);
       }
     });

@@ -7,7 +7,7 @@ export {
 } from './tokenizer.ts';
 export { SentencePieceModel, type DecodablePiece } from './model.ts';
 export { SentencePieceNormalizer, type SentencePieceNormalizerOptions } from './normalizer.ts';
-export { type SentencePieceBatch, type SentencePiecePadding } from './batch.ts';
+export type { SentencePieceBatch, SentencePiecePadding } from './batch.ts';
 export {
   SentencePieceType,
   SentencePieceModelType,

@@ -86,7 +86,9 @@ export class SentencePieceModel {
     } else if (trainerSpec.modelType === SentencePieceModelType.BPE) {
       this.segmenter = new BpeSegmenter(pieces, this.unkId);
     } else {
-      const name = Object.entries(SentencePieceModelType).find(([, v]) => v === trainerSpec.modelType)?.[0] ?? String(trainerSpec.modelType);
+      const name =
+        Object.entries(SentencePieceModelType).find(([, v]) => v === trainerSpec.modelType)?.[0] ??
+        String(trainerSpec.modelType);
       throw new TokenizerError(`${source}: model_type ${name} is not supported; expected UNIGRAM or BPE`);
     }
   }
@@ -125,7 +127,8 @@ export class SentencePieceModel {
     for (const seg of segments) {
       const isUnk = seg.id === this.unkId;
       if (isUnk && this.byteIds) {
-        for (const b of utf8.encode(seg.piece)) out.push({ piece: this.proto.pieces[this.byteIds[b]].piece, id: this.byteIds[b] });
+        for (const b of utf8.encode(seg.piece))
+          out.push({ piece: this.proto.pieces[this.byteIds[b]].piece, id: this.byteIds[b] });
       } else if (isUnk && prevUnk) {
         out[out.length - 1].piece += seg.piece;
       } else {
@@ -183,7 +186,8 @@ export class SentencePieceModel {
   private specialId(piece: string, trainerId: number): number {
     const id = this.ids.get(piece);
     if (id !== undefined && this.proto.pieces[id].type === SentencePieceType.CONTROL) return id;
-    if (trainerId >= 0 && trainerId < this.size && this.proto.pieces[trainerId].type === SentencePieceType.CONTROL) return trainerId;
+    if (trainerId >= 0 && trainerId < this.size && this.proto.pieces[trainerId].type === SentencePieceType.CONTROL)
+      return trainerId;
     return -1;
   }
 
@@ -196,7 +200,9 @@ export class SentencePieceModel {
     const missing = ids.indexOf(-1);
     if (missing >= 0) {
       const hex = missing.toString(16).toUpperCase().padStart(2, '0');
-      throw new TokenizerError(`${this.source}: byte_fallback is on but byte piece <0x${hex}> is missing; expected all 256`);
+      throw new TokenizerError(
+        `${this.source}: byte_fallback is on but byte piece <0x${hex}> is missing; expected all 256`,
+      );
     }
     return ids;
   }

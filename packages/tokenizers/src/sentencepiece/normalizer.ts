@@ -32,7 +32,8 @@ interface CharsMap {
 /** Splits `<trie size: uint32 LE><trie units><replacement strings>` into its parts, checking the sizes. */
 function decodeCharsMap(blob: Uint8Array, source: string): CharsMap {
   const where = `${source}: normalizer_spec.precompiled_charsmap`;
-  if (blob.length <= 4) throw new TokenizerError(`${where} is broken: ${blob.length} bytes, expected a 4-byte size and a trie`);
+  if (blob.length <= 4)
+    throw new TokenizerError(`${where} is broken: ${blob.length} bytes, expected a 4-byte size and a trie`);
   const trieSize = new DataView(blob.buffer, blob.byteOffset, 4).getUint32(0, true);
   if (trieSize >= blob.length || trieSize % 4 !== 0) {
     throw new TokenizerError(`${where} is broken: trie size ${trieSize} does not fit in ${blob.length} bytes`);

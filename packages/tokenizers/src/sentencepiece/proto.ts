@@ -140,7 +140,9 @@ export function decodeModelProto(bytes: Uint8Array, source: string): SentencePie
   // A file cut at a field boundary still decodes; the specs come after the pieces, so check they are there.
   const { pieces, trainerSpec: t, normalizerSpec: n } = raw;
   if (!pieces || pieces.length === 0) {
-    throw new TokenizerError(`${source}: not a valid SentencePiece model: it has no pieces (corrupt or truncated file?)`);
+    throw new TokenizerError(
+      `${source}: not a valid SentencePiece model: it has no pieces (corrupt or truncated file?)`,
+    );
   }
   if (!t || !n) {
     throw new TokenizerError(

@@ -54,7 +54,9 @@ export class SentencePieceTokenizer {
   constructor(model: SentencePieceModel, options: SentencePieceTokenizerOptions = {}) {
     const extraIds = options.extraIds ?? 0;
     if (!Number.isInteger(extraIds) || extraIds < 0) {
-      throw new TokenizerError(`${model.source}: extraIds must be a non-negative integer, got ${String(options.extraIds)}`);
+      throw new TokenizerError(
+        `${model.source}: extraIds must be a non-negative integer, got ${String(options.extraIds)}`,
+      );
     }
     this.model = model;
     this.extraIds = extraIds;
@@ -68,7 +70,10 @@ export class SentencePieceTokenizer {
   }
 
   /** Builds a tokenizer from the bytes of a `.model` file; `source` names it in errors. */
-  static fromBytes(bytes: Uint8Array, options: SentencePieceTokenizerOptions & { source?: string } = {}): SentencePieceTokenizer {
+  static fromBytes(
+    bytes: Uint8Array,
+    options: SentencePieceTokenizerOptions & { source?: string } = {},
+  ): SentencePieceTokenizer {
     return new SentencePieceTokenizer(SentencePieceModel.fromBytes(bytes, options.source), options);
   }
 
@@ -96,7 +101,9 @@ export class SentencePieceTokenizer {
   /** Id of sentinel `<extra_id_n>`. @throws TokenizerError when n is not below `extraIds`. */
   sentinelId(n: number): number {
     if (!Number.isInteger(n) || n < 0 || n >= this.extraIds) {
-      throw new TokenizerError(`sentinelId(${n}): this tokenizer has sentinels <extra_id_0>..<extra_id_${this.extraIds - 1}> (extraIds=${this.extraIds})`);
+      throw new TokenizerError(
+        `sentinelId(${n}): this tokenizer has sentinels <extra_id_0>..<extra_id_${this.extraIds - 1}> (extraIds=${this.extraIds})`,
+      );
     }
     return this.vocabSize - 1 - n;
   }
@@ -118,7 +125,8 @@ export class SentencePieceTokenizer {
   decode(ids: readonly number[]): string {
     const pieces: DecodablePiece[] = ids.map((id) => {
       this.checkId(id, 'decode');
-      if (id >= this.model.size) return { piece: `\u2581<extra_id_${this.vocabSize - 1 - id}>`, type: SentencePieceType.USER_DEFINED };
+      if (id >= this.model.size)
+        return { piece: `\u2581<extra_id_${this.vocabSize - 1 - id}>`, type: SentencePieceType.USER_DEFINED };
       return this.model.proto.pieces[id];
     });
     return this.model.decode(pieces);
@@ -145,7 +153,9 @@ export class SentencePieceTokenizer {
   call(texts: readonly string[], options: SentencePieceBatchOptions = {}): SentencePieceBatch {
     const { maxLength } = options;
     if (maxLength !== undefined && (!Number.isInteger(maxLength) || maxLength < 1)) {
-      throw new TokenizerError(`call(texts, { maxLength }): maxLength must be a positive integer, got ${String(maxLength)}`);
+      throw new TokenizerError(
+        `call(texts, { maxLength }): maxLength must be a positive integer, got ${String(maxLength)}`,
+      );
     }
     const addEos = options.addEos ?? this.addEos;
     const truncation = options.truncation ?? maxLength !== undefined;
@@ -183,7 +193,8 @@ export class SentencePieceTokenizer {
   }
 
   private requireEos(where: string): number {
-    if (this.model.eosId < 0) throw new TokenizerError(`${this.model.source}: ${where} needs an eos piece, but the model defines none`);
+    if (this.model.eosId < 0)
+      throw new TokenizerError(`${this.model.source}: ${where} needs an eos piece, but the model defines none`);
     return this.model.eosId;
   }
 

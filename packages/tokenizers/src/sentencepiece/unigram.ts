@@ -45,7 +45,11 @@ export class UnigramSegmenter {
         if (score < min) min = score;
         if (score > max) max = score;
       }
-      if (type === SentencePieceType.NORMAL || type === SentencePieceType.USER_DEFINED || type === SentencePieceType.UNUSED) {
+      if (
+        type === SentencePieceType.NORMAL ||
+        type === SentencePieceType.USER_DEFINED ||
+        type === SentencePieceType.UNUSED
+      ) {
         this.trie.add(piece, id);
       }
     }

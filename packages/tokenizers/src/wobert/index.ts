@@ -16,7 +16,10 @@ export interface WoBertTokenizerOptions extends TokenizerOptions, VocabOptions {
 }
 
 /** A word-level (WoBERT) tokenizer over a vocab.txt path or a loaded vocabulary. */
-export function createWoBertTokenizer(vocab: string | string[] | Vocab, options: WoBertTokenizerOptions = {}): Tokenizer {
+export function createWoBertTokenizer(
+  vocab: string | string[] | Vocab,
+  options: WoBertTokenizerOptions = {},
+): Tokenizer {
   const { jieba, simplified, startsWith, ...tokenizerOptions } = options;
   const v = typeof vocab === 'string' ? loadVocab(vocab, { simplified, startsWith }) : vocab;
   return new Tokenizer(v, { ...tokenizerOptions, preTokenize: createJiebaPreTokenizer({ hmm: false, ...jieba }) });
@@ -44,10 +47,14 @@ export function growVocabulary(base: Tokenizer, words: readonly string[]): Grown
   const compoundTokens: number[][] = [];
   for (const [i, raw] of words.entries()) {
     const word = raw.trim();
-    if (!word || /\s/.test(word)) throw new TokenizerError(`growVocabulary: words[${i}] ${JSON.stringify(raw)} must be a non-empty token without spaces`);
+    if (!word || /\s/.test(word))
+      throw new TokenizerError(
+        `growVocabulary: words[${i}] ${JSON.stringify(raw)} must be a non-empty token without spaces`,
+      );
     if (present.has(word)) continue;
     const ids = base.tokenize(word).map((t) => base.tokenToId(t));
-    if (ids.length === 0) throw new TokenizerError(`growVocabulary: words[${i}] ${JSON.stringify(raw)} tokenizes to nothing`);
+    if (ids.length === 0)
+      throw new TokenizerError(`growVocabulary: words[${i}] ${JSON.stringify(raw)} tokenizes to nothing`);
     present.add(word);
     added.push(word);
     compoundTokens.push(ids);

@@ -38,13 +38,27 @@ function classify(cp: number): number {
   const ch = String.fromCodePoint(cp);
   let bits = 0;
   // \t \n \r are whitespace, not control; U+2028/2029 (Zl/Zp) split words in Python's str.split().
-  if (cp === 0x20 || cp === 0x09 || cp === 0x0a || cp === 0x0d || cp === 0x2028 || cp === 0x2029 || SPACE_SEP_RE.test(ch)) {
+  if (
+    cp === 0x20 ||
+    cp === 0x09 ||
+    cp === 0x0a ||
+    cp === 0x0d ||
+    cp === 0x2028 ||
+    cp === 0x2029 ||
+    SPACE_SEP_RE.test(ch)
+  ) {
     bits |= WHITESPACE;
   } else if (CONTROL_RE.test(ch)) {
     bits |= CONTROL;
   }
   // ASCII symbols such as $ ^ ` are not Unicode P* but BERT treats them as punctuation.
-  if ((cp >= 33 && cp <= 47) || (cp >= 58 && cp <= 64) || (cp >= 91 && cp <= 96) || (cp >= 123 && cp <= 126) || PUNCT_RE.test(ch)) {
+  if (
+    (cp >= 33 && cp <= 47) ||
+    (cp >= 58 && cp <= 64) ||
+    (cp >= 91 && cp <= 96) ||
+    (cp >= 123 && cp <= 126) ||
+    PUNCT_RE.test(ch)
+  ) {
     bits |= PUNCT;
   }
   if (MN_RE.test(ch)) bits |= MARK_NONSPACING;

@@ -16,7 +16,12 @@ export type PaddingStrategy = boolean | 'longest' | 'max_length';
  * the second on a tie, as Hugging Face's slow tokenizers and Google's `_truncate_seq_pair` do. `only_*`
  * shorten one side only and may leave the total above `budget` if that side runs out.
  */
-export function truncatePair<T>(first: T[], second: T[] | null, budget: number, strategy: TruncationStrategy): [T[], T[] | null] {
+export function truncatePair<T>(
+  first: T[],
+  second: T[] | null,
+  budget: number,
+  strategy: TruncationStrategy,
+): [T[], T[] | null] {
   let a = first.length;
   let b = second === null ? 0 : second.length;
   let excess = a + b - budget;
@@ -65,12 +70,20 @@ export interface PaddedBatch {
  * Pads rows on the right with `padId` (attention 0, token type 0) to the longest row (`true`/`'longest'`)
  * or to `maxLength` (`'max_length'`); rows already longer are left as they are.
  */
-export function padBatch(rows: Array<{ inputIds: number[]; tokenTypeIds: number[] }>, padding: PaddingStrategy, padId: number, maxLength: number | undefined): PaddedBatch {
+export function padBatch(
+  rows: Array<{ inputIds: number[]; tokenTypeIds: number[] }>,
+  padding: PaddingStrategy,
+  padId: number,
+  maxLength: number | undefined,
+): PaddedBatch {
   let target = 0;
   if (padding === true || padding === 'longest') {
     for (const r of rows) target = Math.max(target, r.inputIds.length);
   } else if (padding === 'max_length') {
-    if (maxLength === undefined) throw new TokenizerError(`call(texts, { padding: 'max_length' }): maxLength is required with padding 'max_length'`);
+    if (maxLength === undefined)
+      throw new TokenizerError(
+        `call(texts, { padding: 'max_length' }): maxLength is required with padding 'max_length'`,
+      );
     target = maxLength;
   }
   const out: PaddedBatch = { inputIds: [], attentionMask: [], tokenTypeIds: [] };

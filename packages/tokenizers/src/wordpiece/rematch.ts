@@ -16,7 +16,12 @@ export interface OwnTokens {
 }
 
 /** Aligns `tokens` against `own`, treating the first `lead` tokens as text-less; returns offsets and match count. */
-function align(tokens: string[], own: OwnTokens, lead: number, textless: ReadonlySet<string>): { offsets: Offset[]; matched: number } {
+function align(
+  tokens: string[],
+  own: OwnTokens,
+  lead: number,
+  textless: ReadonlySet<string>,
+): { offsets: Offset[]; matched: number } {
   const offsets: Offset[] = [];
   let matched = 0;
   let j = 0;
@@ -70,7 +75,12 @@ function search(stem: string, basic: BasicToken[], from: number): Offset {
  * alignment with and without a leading `clsToken` treated as added, keeping the one that matches more of our
  * own tokens (a tie goes to "added", as `encode` output starts with an added [CLS]).
  */
-export function rematchTokens(tokens: string[], own: OwnTokens, clsToken: string, textless: ReadonlySet<string>): Offset[] {
+export function rematchTokens(
+  tokens: string[],
+  own: OwnTokens,
+  clsToken: string,
+  textless: ReadonlySet<string>,
+): Offset[] {
   const plain = align(tokens, own, 0, textless);
   if (tokens.length === 0 || tokens[0] !== clsToken) return plain.offsets;
   const led = align(tokens, own, 1, textless);

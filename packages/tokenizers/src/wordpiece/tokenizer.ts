@@ -3,7 +3,14 @@
  * batch calls with padding, and decoding. Behaviour matches Hugging Face's slow `BertTokenizer`.
  */
 import { basicTokenize, normalizeText, type BasicOptions, type BasicToken } from './basic.ts';
-import { checkMaxLength, padBatch, truncatePair, type PaddedBatch, type PaddingStrategy, type TruncationStrategy } from './encoding.ts';
+import {
+  checkMaxLength,
+  padBatch,
+  truncatePair,
+  type PaddedBatch,
+  type PaddingStrategy,
+  type TruncationStrategy,
+} from './encoding.ts';
 import { TokenizerError } from './errors.ts';
 import { rematchTokens, type Offset, type OwnTokens } from './rematch.ts';
 import { loadVocab, vocabFromTokens, type Vocab, type VocabOptions } from './vocab.ts';
@@ -100,16 +107,33 @@ export class Tokenizer {
     this.sepToken = options.sepToken ?? '[SEP]';
     this.padToken = options.padToken ?? '[PAD]';
     this.maskToken = options.maskToken ?? '[MASK]';
-    for (const [name, t] of [['unkToken', this.unkToken], ['clsToken', this.clsToken], ['sepToken', this.sepToken], ['padToken', this.padToken]]) {
-      if (!this.#ids.has(t)) throw new TokenizerError(`Tokenizer: ${name} ${JSON.stringify(t)} is not in the vocabulary (expected the vocab to hold it, or pass options.${name})`);
+    for (const [name, t] of [
+      ['unkToken', this.unkToken],
+      ['clsToken', this.clsToken],
+      ['sepToken', this.sepToken],
+      ['padToken', this.padToken],
+    ]) {
+      if (!this.#ids.has(t))
+        throw new TokenizerError(
+          `Tokenizer: ${name} ${JSON.stringify(t)} is not in the vocabulary (expected the vocab to hold it, or pass options.${name})`,
+        );
     }
     this.#maxChars = options.maxInputCharsPerWord ?? 100;
     if (!Number.isInteger(this.#maxChars) || this.#maxChars < 1) {
-      throw new TokenizerError(`Tokenizer: options.maxInputCharsPerWord must be a positive integer, got ${String(options.maxInputCharsPerWord)}`);
+      throw new TokenizerError(
+        `Tokenizer: options.maxInputCharsPerWord must be a positive integer, got ${String(options.maxInputCharsPerWord)}`,
+      );
     }
     const ids = this.#ids;
     this.#wp = { has: (t) => ids.has(t), maxStemChars: maxStemLength(this.#vocab) };
-    const specials = [this.unkToken, this.clsToken, this.sepToken, this.padToken, this.maskToken, ...(options.specialTokens ?? [])];
+    const specials = [
+      this.unkToken,
+      this.clsToken,
+      this.sepToken,
+      this.padToken,
+      this.maskToken,
+      ...(options.specialTokens ?? []),
+    ];
     this.#basic = { lowercase: this.lowercase, specials: new Set(specials) };
     this.#specialIds = new Set(specials.filter((t) => ids.has(t)).map((t) => ids.get(t) as number));
     this.#textless = new Set([this.clsToken, this.sepToken, this.padToken]);
@@ -150,7 +174,9 @@ export class Tokenizer {
   /** The token of an id. @throws TokenizerError when `id` is not an integer in [0, vocabSize). */
   idToToken(id: number): string {
     if (!Number.isInteger(id) || id < 0 || id >= this.#vocab.length) {
-      throw new TokenizerError(`idToToken(id): ${String(id)} is not a token id (expected an integer in [0, ${this.#vocab.length}))`);
+      throw new TokenizerError(
+        `idToToken(id): ${String(id)} is not a token id (expected an integer in [0, ${this.#vocab.length}))`,
+      );
     }
     return this.#vocab[id];
   }
@@ -190,7 +216,8 @@ export class Tokenizer {
     const specials = b === null ? 2 : 3;
     let ra = a.tokens.map((_, i) => i);
     let rb: number[] | null = b === null ? null : b.tokens.map((_, i) => i);
-    const strategy = options.truncation === undefined || options.truncation === true ? 'longest_first' : options.truncation;
+    const strategy =
+      options.truncation === undefined || options.truncation === true ? 'longest_first' : options.truncation;
     if (options.maxLength !== undefined && strategy !== false) {
       checkMaxLength(options.maxLength, specials, 'encode(first, second, { maxLength })');
       [ra, rb] = truncatePair(ra, rb, options.maxLength - specials, strategy);
@@ -219,11 +246,15 @@ export class Tokenizer {
   call(texts: string[], options: BatchOptions = {}): PaddedBatch {
     const pairs = options.textPair;
     if (pairs !== undefined && pairs.length !== texts.length) {
-      throw new TokenizerError(`call(texts, { textPair }): textPair has ${pairs.length} entries but texts has ${texts.length} (expected one second text per first text)`);
+      throw new TokenizerError(
+        `call(texts, { textPair }): textPair has ${pairs.length} entries but texts has ${texts.length} (expected one second text per first text)`,
+      );
     }
     const truncation = options.truncation ?? options.maxLength !== undefined;
     const maxLength = options.maxLength ?? (truncation !== false ? 512 : undefined);
-    const rows = texts.map((t, i) => this.encode(t, pairs?.[i], { maxLength: truncation === false ? undefined : maxLength, truncation }));
+    const rows = texts.map((t, i) =>
+      this.encode(t, pairs?.[i], { maxLength: truncation === false ? undefined : maxLength, truncation }),
+    );
     return padBatch(rows, options.padding ?? false, this.padTokenId, maxLength);
   }
 
@@ -236,7 +267,9 @@ export class Tokenizer {
     const tokens: string[] = [];
     ids.forEach((id, i) => {
       if (!Number.isInteger(id) || id < 0 || id >= this.#vocab.length) {
-        throw new TokenizerError(`decode(ids): ids[${i}] = ${String(id)} is not a token id (expected an integer in [0, ${this.#vocab.length}))`);
+        throw new TokenizerError(
+          `decode(ids): ids[${i}] = ${String(id)} is not a token id (expected an integer in [0, ${this.#vocab.length}))`,
+        );
       }
       if (!(options.skipSpecialTokens && this.#specialIds.has(id))) tokens.push(this.#vocab[id]);
     });

@@ -60,7 +60,9 @@ function buildVocab(tokens: string[], where: (i: number) => string, source: stri
     }
     const first = tokenToId.get(t);
     if (first !== undefined) {
-      throw new TokenizerError(`${where(i)}: duplicate token ${JSON.stringify(t)} (first seen at ${where(first)}); every token must be unique`);
+      throw new TokenizerError(
+        `${where(i)}: duplicate token ${JSON.stringify(t)} (first seen at ${where(first)}); every token must be unique`,
+      );
     }
     tokenToId.set(t, i);
   }
@@ -81,7 +83,9 @@ function simplify(tokens: string[], tokenToId: Map<string, number>, startsWith: 
   for (const t of startsWith) {
     const oldId = tokenToId.get(t);
     if (oldId === undefined) {
-      throw new TokenizerError(`${source}: startsWith token ${JSON.stringify(t)} is not in the vocabulary (expected tokens the vocab holds, e.g. [PAD], [UNK], [CLS], [SEP], [MASK])`);
+      throw new TokenizerError(
+        `${source}: startsWith token ${JSON.stringify(t)} is not in the vocabulary (expected tokens the vocab holds, e.g. [PAD], [UNK], [CLS], [SEP], [MASK])`,
+      );
     }
     if (!newIds.has(t)) keep(t, oldId);
   }
@@ -96,7 +100,8 @@ function simplify(tokens: string[], tokenToId: Map<string, number>, startsWith: 
  * duplicate tokens.
  */
 export function vocabFromTokens(tokens: string[], options: VocabOptions = {}): Vocab {
-  if (!Array.isArray(tokens)) throw new TokenizerError(`vocabFromTokens(tokens): expected an array of token strings, got ${typeof tokens}`);
+  if (!Array.isArray(tokens))
+    throw new TokenizerError(`vocabFromTokens(tokens): expected an array of token strings, got ${typeof tokens}`);
   return buildVocab(tokens, (i) => `vocabFromTokens: tokens[${i}]`, 'vocabFromTokens(tokens)', options);
 }
 

@@ -38,7 +38,7 @@ export function wordPiece(chars: string[], vocab: WordPieceVocab, unkToken: stri
     let found: string | null = null;
     while (end > start) {
       const stem = word.substring(at[start], at[end]);
-      const candidate = start > 0 ? '##' + stem : stem;
+      const candidate = start > 0 ? `##${stem}` : stem;
       if (vocab.has(candidate)) {
         found = candidate;
         break;

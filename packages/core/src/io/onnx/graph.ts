@@ -5,12 +5,26 @@
  */
 import { Bert4tfjsError } from '../../errors.ts';
 import {
-  encodeOnnxModel, OnnxAttributeType, OnnxDataType, type OnnxAttribute, type OnnxDim, type OnnxModel, type OnnxNode,
-  type OnnxTensor, type OnnxValueInfo,
+  encodeOnnxModel,
+  OnnxAttributeType,
+  OnnxDataType,
+  type OnnxAttribute,
+  type OnnxDim,
+  type OnnxModel,
+  type OnnxNode,
+  type OnnxTensor,
+  type OnnxValueInfo,
 } from './proto.ts';
 
 /** Attribute values a node may take; arrays of integers become INTS, of other numbers FLOATS. */
-export type OnnxAttrValue = number | string | number[] | string[] | OnnxTensor | { float: number } | { floats: number[] };
+export type OnnxAttrValue =
+  | number
+  | string
+  | number[]
+  | string[]
+  | OnnxTensor
+  | { float: number }
+  | { floats: number[] };
 
 /** Options of {@link OnnxGraphBuilder}. */
 export interface OnnxGraphOptions {
@@ -28,12 +42,22 @@ export interface OnnxGraphOptions {
 
 /** Converts an attribute value to an AttributeProto; integers are INT, other numbers FLOAT. */
 function toAttribute(name: string, v: OnnxAttrValue): OnnxAttribute {
-  if (typeof v === 'number') return Number.isInteger(v) ? { name, type: OnnxAttributeType.INT, i: v } : { name, type: OnnxAttributeType.FLOAT, f: v };
+  if (typeof v === 'number')
+    return Number.isInteger(v)
+      ? { name, type: OnnxAttributeType.INT, i: v }
+      : { name, type: OnnxAttributeType.FLOAT, f: v };
   if (typeof v === 'string') return { name, type: OnnxAttributeType.STRING, s: new TextEncoder().encode(v) };
   if (Array.isArray(v)) {
-    if (v.every((x) => typeof x === 'string')) return { name, type: OnnxAttributeType.STRINGS, strings: (v as string[]).map((x) => new TextEncoder().encode(x)) };
+    if (v.every((x) => typeof x === 'string'))
+      return {
+        name,
+        type: OnnxAttributeType.STRINGS,
+        strings: (v as string[]).map((x) => new TextEncoder().encode(x)),
+      };
     const nums = v as number[];
-    return nums.every(Number.isInteger) ? { name, type: OnnxAttributeType.INTS, ints: nums } : { name, type: OnnxAttributeType.FLOATS, floats: nums };
+    return nums.every(Number.isInteger)
+      ? { name, type: OnnxAttributeType.INTS, ints: nums }
+      : { name, type: OnnxAttributeType.FLOATS, floats: nums };
   }
   if ('float' in v) return { name, type: OnnxAttributeType.FLOAT, f: v.float };
   if ('floats' in v) return { name, type: OnnxAttributeType.FLOATS, floats: v.floats };
@@ -56,7 +80,11 @@ export class OnnxGraphBuilder {
   #counter = 0;
 
   constructor(options: OnnxGraphOptions) {
-    if (!Number.isInteger(options.opset) || options.opset < 1) throw new Bert4tfjsError(`OnnxGraphBuilder: opset must be a positive integer, got ${options.opset}`, 'bad-argument');
+    if (!Number.isInteger(options.opset) || options.opset < 1)
+      throw new Bert4tfjsError(
+        `OnnxGraphBuilder: opset must be a positive integer, got ${options.opset}`,
+        'bad-argument',
+      );
     this.#opts = options;
   }
 
@@ -75,7 +103,8 @@ export class OnnxGraphBuilder {
 
   /** Declares a graph input; returns its name (taken verbatim: inputs are the graph's public API). */
   input(name: string, elemType: number, dims: OnnxDim[]): string {
-    if (this.#used.has(name)) throw new Bert4tfjsError(`OnnxGraphBuilder: input name '${name}' is already used`, 'bad-argument');
+    if (this.#used.has(name))
+      throw new Bert4tfjsError(`OnnxGraphBuilder: input name '${name}' is already used`, 'bad-argument');
     this.#used.add(name);
     this.#inputs.push({ name, elemType, dims });
     return name;
@@ -84,9 +113,16 @@ export class OnnxGraphBuilder {
   /** Marks `value` as a graph output called `name` (an Identity node is added when the names differ). */
   output(value: string, name: string, elemType: number, dims: OnnxDim[]): void {
     if (value !== name) {
-      if (this.#used.has(name)) throw new Bert4tfjsError(`OnnxGraphBuilder: output name '${name}' is already used`, 'bad-argument');
+      if (this.#used.has(name))
+        throw new Bert4tfjsError(`OnnxGraphBuilder: output name '${name}' is already used`, 'bad-argument');
       this.#used.add(name);
-      this.#nodes.push({ name: `${name}_identity`, op_type: 'Identity', input: [value], output: [name], attribute: [] });
+      this.#nodes.push({
+        name: `${name}_identity`,
+        op_type: 'Identity',
+        input: [value],
+        output: [name],
+        attribute: [],
+      });
     }
     this.#outputs.push({ name, elemType, dims });
   }
@@ -102,7 +138,11 @@ export class OnnxGraphBuilder {
   floats(base: string, data: Float32Array | number[], dims: number[] = [data.length]): string {
     const arr = data instanceof Float32Array ? data : Float32Array.from(data);
     const n = dims.reduce((a, b) => a * b, 1);
-    if (n !== arr.length) throw new Bert4tfjsError(`OnnxGraphBuilder: initializer '${base}' has ${arr.length} values for dims [${dims}]`, 'bad-argument');
+    if (n !== arr.length)
+      throw new Bert4tfjsError(
+        `OnnxGraphBuilder: initializer '${base}' has ${arr.length} values for dims [${dims}]`,
+        'bad-argument',
+      );
     return this.initializerRaw(base, OnnxDataType.FLOAT, dims, bytesOf(arr));
   }
 
@@ -120,13 +160,24 @@ export class OnnxGraphBuilder {
    * Adds a node; `outputs` are base names (made unique) or a count of outputs named after the node.
    * Returns the output value names.
    */
-  node(opType: string, inputs: string[], attrs: Record<string, OnnxAttrValue> = {}, outputs: string[] | number = 1, domain = ''): string[] {
+  node(
+    opType: string,
+    inputs: string[],
+    attrs: Record<string, OnnxAttrValue> = {},
+    outputs: string[] | number = 1,
+    domain = '',
+  ): string[] {
     const nodeName = this.uniqueName(`${opType}_node`);
-    const outs = typeof outputs === 'number'
-      ? Array.from({ length: outputs }, (_, i) => this.uniqueName(`${nodeName}_out${i}`))
-      : outputs.map((o) => this.uniqueName(o));
+    const outs =
+      typeof outputs === 'number'
+        ? Array.from({ length: outputs }, (_, i) => this.uniqueName(`${nodeName}_out${i}`))
+        : outputs.map((o) => this.uniqueName(o));
     for (const i of inputs) {
-      if (i !== '' && !this.#used.has(i)) throw new Bert4tfjsError(`OnnxGraphBuilder: node ${opType} reads '${i}', which nothing defines`, 'bad-argument');
+      if (i !== '' && !this.#used.has(i))
+        throw new Bert4tfjsError(
+          `OnnxGraphBuilder: node ${opType} reads '${i}', which nothing defines`,
+          'bad-argument',
+        );
     }
     const attribute = Object.entries(attrs).map(([k, v]) => toAttribute(k, v));
     this.#nodes.push({ name: nodeName, op_type: opType, domain, input: inputs, output: outs, attribute });
@@ -141,13 +192,15 @@ export class OnnxGraphBuilder {
   /** Node and initializer counts (for reports and tests). */
   stats(): { nodes: number; initializers: number; parameters: number } {
     let parameters = 0;
-    for (const t of this.#inits.values()) if (t.data_type === OnnxDataType.FLOAT) parameters += t.dims.reduce((a, b) => a * b, 1);
+    for (const t of this.#inits.values())
+      if (t.data_type === OnnxDataType.FLOAT) parameters += t.dims.reduce((a, b) => a * b, 1);
     return { nodes: this.#nodes.length, initializers: this.#inits.size, parameters };
   }
 
   /** The finished model as a plain object. */
   toModel(): OnnxModel {
-    if (this.#outputs.length === 0) throw new Bert4tfjsError('OnnxGraphBuilder: the graph has no outputs', 'bad-argument');
+    if (this.#outputs.length === 0)
+      throw new Bert4tfjsError('OnnxGraphBuilder: the graph has no outputs', 'bad-argument');
     return {
       irVersion: this.#opts.irVersion ?? 8,
       opsetImports: [{ domain: '', version: this.#opts.opset }],

@@ -154,9 +154,12 @@ function valueInfoToProto(v: OnnxValueInfo): Record<string, unknown> {
   return { name: v.name, doc_string: v.doc ?? '', type: { tensor_type: { elem_type: v.elemType, shape: { dim } } } };
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: decoded protobuf / JSON objects are untyped here
 function valueInfoFromProto(p: Record<string, any>): OnnxValueInfo {
   const t = p.type?.tensor_type ?? {};
-  const dims = (t.shape?.dim ?? []).map((d: Record<string, unknown>) => (d.dim_param ? String(d.dim_param) : Number(d.dim_value ?? 0)));
+  const dims = (t.shape?.dim ?? []).map((d: Record<string, unknown>) =>
+    d.dim_param ? String(d.dim_param) : Number(d.dim_value ?? 0),
+  );
   return { name: p.name, elemType: t.elem_type ?? 0, dims, doc: p.doc_string || undefined };
 }
 
@@ -182,6 +185,7 @@ export function encodeOnnxModel(model: OnnxModel): Uint8Array {
 
 /** Parses ModelProto bytes (the subset above); `source` names the file in errors. */
 export function decodeOnnxModel(bytes: Uint8Array, source = '<onnx bytes>'): OnnxModel {
+  // biome-ignore lint/suspicious/noExplicitAny: decoded protobuf / JSON objects are untyped here
   let obj: Record<string, any>;
   try {
     obj = ModelType.toObject(ModelType.decode(bytes), { longs: Number, defaults: true, arrays: true });
@@ -191,7 +195,10 @@ export function decodeOnnxModel(bytes: Uint8Array, source = '<onnx bytes>'): Onn
   const g = obj.graph ?? {};
   return {
     irVersion: obj.ir_version,
-    opsetImports: obj.opset_import.map((o: Record<string, unknown>) => ({ domain: String(o.domain ?? ''), version: Number(o.version) })),
+    opsetImports: obj.opset_import.map((o: Record<string, unknown>) => ({
+      domain: String(o.domain ?? ''),
+      version: Number(o.version),
+    })),
     producerName: obj.producer_name,
     producerVersion: obj.producer_version,
     docString: obj.doc_string || undefined,

@@ -67,11 +67,14 @@ export interface BundleEntry {
   numSlices: number;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: decoded protobuf / JSON objects are untyped here
 function decode(type: protobuf.Type, bytes: Uint8Array, what: string): Record<string, any> {
   try {
     return type.toObject(type.decode(bytes), TO_OBJECT);
   } catch (err) {
-    throw new Bert4tfjsError(`${what}: not a valid ${type.name} (${(err as Error).message})`, 'bad-file', { cause: err });
+    throw new Bert4tfjsError(`${what}: not a valid ${type.name} (${(err as Error).message})`, 'bad-file', {
+      cause: err,
+    });
   }
 }
 
@@ -110,9 +113,20 @@ export function encodeHeader(numShards: number): Uint8Array {
 }
 
 /** Encodes a tensor entry (unsliced). */
-export function encodeEntry(e: { dtypeEnum: number; shape: number[]; shardId: number; offset: number; size: number; crc32c: number }): Uint8Array {
+export function encodeEntry(e: {
+  dtypeEnum: number;
+  shape: number[];
+  shardId: number;
+  offset: number;
+  size: number;
+  crc32c: number;
+}): Uint8Array {
   // Zero-valued scalar fields are left unset, as proto3 serializers do; the shape is always present.
-  const obj: Record<string, unknown> = { dtype: e.dtypeEnum, shape: { dim: e.shape.map((size) => ({ size })) }, crc32c: e.crc32c };
+  const obj: Record<string, unknown> = {
+    dtype: e.dtypeEnum,
+    shape: { dim: e.shape.map((size) => ({ size })) },
+    crc32c: e.crc32c,
+  };
   if (e.shardId) obj.shard_id = e.shardId;
   if (e.offset) obj.offset = e.offset;
   if (e.size) obj.size = e.size;

@@ -51,8 +51,14 @@ export function crc32cExtend(crc: number, bytes: Uint8Array): number {
       const lo = c ^ w[j];
       const hi = w[j + 1];
       c =
-        T[1792 + (lo & 0xff)] ^ T[1536 + ((lo >>> 8) & 0xff)] ^ T[1280 + ((lo >>> 16) & 0xff)] ^ T[1024 + (lo >>> 24)] ^
-        T[768 + (hi & 0xff)] ^ T[512 + ((hi >>> 8) & 0xff)] ^ T[256 + ((hi >>> 16) & 0xff)] ^ T[hi >>> 24];
+        T[1792 + (lo & 0xff)] ^
+        T[1536 + ((lo >>> 8) & 0xff)] ^
+        T[1280 + ((lo >>> 16) & 0xff)] ^
+        T[1024 + (lo >>> 24)] ^
+        T[768 + (hi & 0xff)] ^
+        T[512 + ((hi >>> 8) & 0xff)] ^
+        T[256 + ((hi >>> 16) & 0xff)] ^
+        T[hi >>> 24];
     }
     i += pairs * 8;
   }

@@ -3,7 +3,12 @@ export type { CheckpointTensor, StringTensor, TfVariableInfo } from './types.ts'
 export type { BundleEntry, BundleHeader } from './bundle-proto.ts';
 export { TfCheckpointReader } from './reader.ts';
 export {
-  type ReadTfCheckpointOptions, type SkippedVariable, TfCheckpointTensors, listVariables, loadVariable, readTfCheckpoint,
+  type ReadTfCheckpointOptions,
+  type SkippedVariable,
+  TfCheckpointTensors,
+  listVariables,
+  loadVariable,
+  readTfCheckpoint,
 } from './read.ts';
 export { type WriteTfCheckpointOptions, writeTfCheckpoint } from './writer.ts';
 export { resolveCheckpointPrefix } from './prefix.ts';

@@ -5,13 +5,37 @@
 
 /** Name endings of optimizer slot variables (TF1 optimizers, google-research/bert's AdamWeightDecay, LAMB, Mesh TF Adafactor). */
 const SLOT_SUFFIXES = [
-  '/adam_m', '/adam_v', '/Adam', '/Adam_1', '/lamb_m', '/lamb_v', '/Momentum', '/RMSProp', '/RMSProp_1',
-  '/Adagrad', '/AdagradDA', '/Adadelta', '/Adadelta_1', '/Ftrl', '/Ftrl_1', '/accumulator',
-  '_slot_v', '_slot_vc', '_slot_vr', '_slot_m',
+  '/adam_m',
+  '/adam_v',
+  '/Adam',
+  '/Adam_1',
+  '/lamb_m',
+  '/lamb_v',
+  '/Momentum',
+  '/RMSProp',
+  '/RMSProp_1',
+  '/Adagrad',
+  '/AdagradDA',
+  '/Adadelta',
+  '/Adadelta_1',
+  '/Ftrl',
+  '/Ftrl_1',
+  '/accumulator',
+  '_slot_v',
+  '_slot_vc',
+  '_slot_vr',
+  '_slot_m',
 ];
 
 /** Whole names (last path component) of bookkeeping variables. */
-const BOOKKEEPING = new Set(['global_step', 'beta1_power', 'beta2_power', 'good_steps', 'current_loss_scale', 'loss_scale']);
+const BOOKKEEPING = new Set([
+  'global_step',
+  'beta1_power',
+  'beta2_power',
+  'good_steps',
+  'current_loss_scale',
+  'loss_scale',
+]);
 
 /**
  * Whether `name` is an optimizer slot or a training counter rather than a model weight: the suffixes

@@ -15,7 +15,11 @@ export function shardPath(prefix: string, shard: number, numShards: number): str
 }
 
 function isFile(p: string): boolean {
-  try { return statSync(p).isFile(); } catch { return false; }
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /** The `model_checkpoint_path` of a TensorFlow `checkpoint` state file (text proto), or null. */
@@ -24,7 +28,10 @@ function fromStateFile(dir: string): string | null {
   if (!isFile(state)) return null;
   const m = /^\s*model_checkpoint_path\s*:\s*"((?:[^"\\]|\\.)*)"/m.exec(readFileSync(state, 'utf8'));
   if (!m) {
-    throw new Bert4tfjsError(`${state}: no model_checkpoint_path line (expected a TensorFlow checkpoint state file)`, 'bad-file');
+    throw new Bert4tfjsError(
+      `${state}: no model_checkpoint_path line (expected a TensorFlow checkpoint state file)`,
+      'bad-file',
+    );
   }
   const named = m[1].replace(/\\(.)/g, '$1');
   const candidate = isAbsolute(named) ? named : join(dir, named);
@@ -32,13 +39,18 @@ function fromStateFile(dir: string): string | null {
   // Checkpoints are often moved after training: try the same name beside the state file.
   const local = join(dir, basename(named));
   if (isFile(`${local}.index`)) return local;
-  throw new Bert4tfjsError(`${state} names checkpoint "${named}" but neither ${candidate}.index nor ${local}.index exists`, 'not-found');
+  throw new Bert4tfjsError(
+    `${state} names checkpoint "${named}" but neither ${candidate}.index nor ${local}.index exists`,
+    'not-found',
+  );
 }
 
 function fromDirectory(dir: string): string {
   const named = fromStateFile(dir);
   if (named) return named;
-  const indexes = readdirSync(dir).filter((f) => f.endsWith('.index')).sort();
+  const indexes = readdirSync(dir)
+    .filter((f) => f.endsWith('.index'))
+    .sort();
   if (indexes.length === 1) return join(dir, indexes[0].slice(0, -'.index'.length));
   if (indexes.length > 1) {
     throw new Bert4tfjsError(
@@ -47,7 +59,10 @@ function fromDirectory(dir: string): string {
     );
   }
   if (isFile(join(dir, 'variables', 'variables.index'))) return join(dir, 'variables', 'variables');
-  throw new Bert4tfjsError(`${dir} holds no TensorFlow checkpoint (no *.index file and no "checkpoint" file)`, 'not-found');
+  throw new Bert4tfjsError(
+    `${dir} holds no TensorFlow checkpoint (no *.index file and no "checkpoint" file)`,
+    'not-found',
+  );
 }
 
 /**

@@ -91,7 +91,10 @@ export class TfCheckpointReader {
       throw new Bert4tfjsError(`${file}: header says ${h.numShards} shards (expected at least 1)`, 'bad-file');
     }
     if (h.endianness !== 0) {
-      throw new Bert4tfjsError(`${file}: big-endian checkpoints are not supported (header endianness ${h.endianness})`, 'unsupported');
+      throw new Bert4tfjsError(
+        `${file}: big-endian checkpoints are not supported (header endianness ${h.endianness})`,
+        'unsupported',
+      );
     }
     if (h.minConsumer > BUNDLE_VERSION || h.badConsumers.includes(BUNDLE_VERSION)) {
       throw new Bert4tfjsError(
@@ -134,7 +137,10 @@ export class TfCheckpointReader {
       );
     }
     if (e.unknownRank || e.shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
-      throw new Bert4tfjsError(`tensor "${name}" in ${this.prefix} has an unknown or invalid shape ${JSON.stringify(e.shape)}`, 'bad-file');
+      throw new Bert4tfjsError(
+        `tensor "${name}" in ${this.prefix} has an unknown or invalid shape ${JSON.stringify(e.shape)}`,
+        'bad-file',
+      );
     }
     return { name, dtype, shape: [...e.shape] };
   }
@@ -148,14 +154,21 @@ export class TfCheckpointReader {
     const open = this.shards.get(id);
     if (open) return open;
     if (!Number.isInteger(id) || id < 0 || id >= this.header.numShards) {
-      throw new Bert4tfjsError(`tensor "${tensor}": shard id ${id} is outside 0..${this.header.numShards - 1}`, 'bad-file');
+      throw new Bert4tfjsError(
+        `tensor "${tensor}": shard id ${id} is outside 0..${this.header.numShards - 1}`,
+        'bad-file',
+      );
     }
     const path = shardPath(this.prefix, id, this.header.numShards);
     let fd: number;
     try {
       fd = openSync(path, 'r');
     } catch (err) {
-      throw new Bert4tfjsError(`data shard ${path} (holding tensor "${tensor}") is missing or unreadable`, 'not-found', { cause: err });
+      throw new Bert4tfjsError(
+        `data shard ${path} (holding tensor "${tensor}") is missing or unreadable`,
+        'not-found',
+        { cause: err },
+      );
     }
     const shard = { fd, size: fstatSync(fd).size, path };
     this.shards.set(id, shard);
@@ -182,7 +195,8 @@ export class TfCheckpointReader {
       );
     }
     const bytes = readAt(shard.fd, e.offset, e.size);
-    if (bytes.length !== e.size) throw new Bert4tfjsError(`${what}: short read (${bytes.length} of ${e.size} bytes)`, 'bad-file');
+    if (bytes.length !== e.size)
+      throw new Bert4tfjsError(`${what}: short read (${bytes.length} of ${e.size} bytes)`, 'bad-file');
     if (info.dtype === 'STRING') {
       return { dtype: 'STRING', shape: info.shape, values: decodeStringTensor(bytes, count, e.crc32c, what) };
     }
@@ -200,7 +214,11 @@ export class TfCheckpointReader {
   /** Closes the shard files opened so far. The reader can still list variables afterwards. */
   close(): void {
     for (const s of this.shards.values()) {
-      try { closeSync(s.fd); } catch { /* already closed */ }
+      try {
+        closeSync(s.fd);
+      } catch {
+        /* already closed */
+      }
     }
     this.shards.clear();
   }

@@ -32,7 +32,12 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): number {
 }
 
 /** Decodes a BlockHandle (two varint64s) at `pos`. */
-export function readBlockHandle(bytes: Uint8Array, pos: number, what: string, end?: number): { handle: BlockHandle; next: number } {
+export function readBlockHandle(
+  bytes: Uint8Array,
+  pos: number,
+  what: string,
+  end?: number,
+): { handle: BlockHandle; next: number } {
   const off = readVarint(bytes, pos, what, end);
   const size = readVarint(bytes, off.next, what, end);
   return { handle: { offset: off.value, size: size.value }, next: size.next };

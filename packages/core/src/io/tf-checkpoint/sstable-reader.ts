@@ -6,12 +6,21 @@ import { createRequire } from 'node:module';
 import { Bert4tfjsError } from '../../errors.ts';
 import { crc32cExtend, unmaskCrc } from './crc32c.ts';
 import {
-  type BlockHandle, FOOTER_SIZE, compareBytes, NO_COMPRESSION, SNAPPY_COMPRESSION, TRAILER_SIZE, decodeFooter, readBlockHandle,
+  type BlockHandle,
+  FOOTER_SIZE,
+  compareBytes,
+  NO_COMPRESSION,
+  SNAPPY_COMPRESSION,
+  TRAILER_SIZE,
+  decodeFooter,
+  readBlockHandle,
 } from './sstable-format.ts';
 import { readVarint } from './varint.ts';
 
 /** snappyjs ships no type declarations; this is the one function used. */
-const snappy = createRequire(import.meta.url)('snappyjs') as { uncompress(data: Uint8Array, maxLength?: number): Uint8Array };
+const snappy = createRequire(import.meta.url)('snappyjs') as {
+  uncompress(data: Uint8Array, maxLength?: number): Uint8Array;
+};
 
 /** One key/value pair of a table. */
 export interface TableEntry {
@@ -42,10 +51,15 @@ export function readBlock(bytes: Uint8Array, handle: BlockHandle, what: string):
     try {
       return snappy.uncompress(raw);
     } catch (err) {
-      throw new Bert4tfjsError(`${what}: block at ${handle.offset} is not valid snappy data`, 'bad-file', { cause: err });
+      throw new Bert4tfjsError(`${what}: block at ${handle.offset} is not valid snappy data`, 'bad-file', {
+        cause: err,
+      });
     }
   }
-  throw new Bert4tfjsError(`${what}: block at ${handle.offset} has unknown compression type ${type} (expected 0 none or 1 snappy)`, 'bad-file');
+  throw new Bert4tfjsError(
+    `${what}: block at ${handle.offset} has unknown compression type ${type} (expected 0 none or 1 snappy)`,
+    'bad-file',
+  );
 }
 
 /** Decodes all entries of a block (prefix-compressed keys; restart array and count at the end). */

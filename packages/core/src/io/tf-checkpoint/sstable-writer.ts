@@ -54,7 +54,10 @@ class BlockBuilder {
     out.set(this.bytes, 0);
     const dv = new DataView(out.buffer);
     let pos = this.bytes.length;
-    for (const r of this.restarts) { dv.setUint32(pos, r, true); pos += 4; }
+    for (const r of this.restarts) {
+      dv.setUint32(pos, r, true);
+      pos += 4;
+    }
     dv.setUint32(pos, this.restarts.length, true);
     return out;
   }
@@ -102,7 +105,10 @@ export function shortSuccessor(last: Uint8Array): Uint8Array {
  * Encodes a whole table from entries already sorted byte-wise by key (no duplicates).
  * `blockSize` is the data-block size at which a new block starts.
  */
-export function buildTable(entries: Array<{ key: Uint8Array; value: Uint8Array }>, blockSize = DEFAULT_BLOCK_SIZE): Uint8Array {
+export function buildTable(
+  entries: Array<{ key: Uint8Array; value: Uint8Array }>,
+  blockSize = DEFAULT_BLOCK_SIZE,
+): Uint8Array {
   const chunks: Uint8Array[] = [];
   let offset = 0;
   const index = new BlockBuilder(1);
@@ -146,6 +152,9 @@ export function buildTable(entries: Array<{ key: Uint8Array; value: Uint8Array }
   const total = chunks.reduce((n, c) => n + c.length, 0);
   const out = new Uint8Array(total);
   let pos = 0;
-  for (const c of chunks) { out.set(c, pos); pos += c.length; }
+  for (const c of chunks) {
+    out.set(c, pos);
+    pos += c.length;
+  }
   return out;
 }

@@ -60,7 +60,10 @@ export function decodeStringTensor(bytes: Uint8Array, count: number, maskedCrc: 
   const values: Uint8Array[] = [];
   for (const len of lengths) {
     if (pos + len > bytes.length) {
-      throw new Bert4tfjsError(`${what}: string element of ${len} bytes runs past the tensor's ${bytes.length} bytes`, 'bad-file');
+      throw new Bert4tfjsError(
+        `${what}: string element of ${len} bytes runs past the tensor's ${bytes.length} bytes`,
+        'bad-file',
+      );
     }
     const v = bytes.subarray(pos, pos + len);
     crc = crc32cExtend(crc, v);

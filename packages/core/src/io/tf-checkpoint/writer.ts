@@ -24,16 +24,26 @@ export interface WriteTfCheckpointOptions {
 
 function checkTensor(name: string, t: CheckpointTensor): void {
   if (!t || !Array.isArray(t.shape) || t.shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
-    throw new Bert4tfjsError(`writeTfCheckpoint: tensor "${name}" needs a shape of non-negative integers`, 'bad-argument');
+    throw new Bert4tfjsError(
+      `writeTfCheckpoint: tensor "${name}" needs a shape of non-negative integers`,
+      'bad-argument',
+    );
   }
   const n = numElements(t.shape);
   if (t.dtype === 'STRING') {
     if (!Array.isArray(t.values) || t.values.length !== n) {
-      throw new Bert4tfjsError(`writeTfCheckpoint: string tensor "${name}" of shape ${JSON.stringify(t.shape)} needs ${n} values`, 'bad-argument');
+      throw new Bert4tfjsError(
+        `writeTfCheckpoint: string tensor "${name}" of shape ${JSON.stringify(t.shape)} needs ${n} values`,
+        'bad-argument',
+      );
     }
     return;
   }
-  if (!(t.dtype in DTYPE_BYTES)) throw new Bert4tfjsError(`writeTfCheckpoint: tensor "${name}" has unknown dtype ${String(t.dtype)}`, 'bad-argument');
+  if (!(t.dtype in DTYPE_BYTES))
+    throw new Bert4tfjsError(
+      `writeTfCheckpoint: tensor "${name}" has unknown dtype ${String(t.dtype)}`,
+      'bad-argument',
+    );
   if (!(t.data instanceof Uint8Array) || t.data.byteLength !== n * DTYPE_BYTES[t.dtype]) {
     throw new Bert4tfjsError(
       `writeTfCheckpoint: tensor "${name}" ${t.dtype}${JSON.stringify(t.shape)} needs ${n * DTYPE_BYTES[t.dtype]} bytes of data, has ${t.data?.byteLength}`,
@@ -51,16 +61,23 @@ export function writeTfCheckpoint(
   tensors: ReadonlyMap<string, CheckpointTensor>,
   options: WriteTfCheckpointOptions = {},
 ): string {
-  if (typeof prefix !== 'string' || prefix === '') throw new Bert4tfjsError('writeTfCheckpoint: prefix must be a non-empty path', 'bad-argument');
+  if (typeof prefix !== 'string' || prefix === '')
+    throw new Bert4tfjsError('writeTfCheckpoint: prefix must be a non-empty path', 'bad-argument');
   const blockSize = options.blockSize ?? DEFAULT_BLOCK_SIZE;
   if (!Number.isInteger(blockSize) || blockSize < 1) {
-    throw new Bert4tfjsError(`writeTfCheckpoint: blockSize must be a positive integer, got ${blockSize}`, 'bad-argument');
+    throw new Bert4tfjsError(
+      `writeTfCheckpoint: blockSize must be a positive integer, got ${blockSize}`,
+      'bad-argument',
+    );
   }
   const abs = resolve(prefix.endsWith('.index') ? prefix.slice(0, -'.index'.length) : prefix);
   const encoder = new TextEncoder();
   const named = [...tensors].map(([name, t]) => {
     if (typeof name !== 'string' || name === '') {
-      throw new Bert4tfjsError('writeTfCheckpoint: tensor names must be non-empty strings ("" is the header key)', 'bad-argument');
+      throw new Bert4tfjsError(
+        'writeTfCheckpoint: tensor names must be non-empty strings ("" is the header key)',
+        'bad-argument',
+      );
     }
     checkTensor(name, t);
     return { name, key: encoder.encode(name), t };
@@ -69,7 +86,10 @@ export function writeTfCheckpoint(
   named.sort((a, b) => compareBytes(a.key, b.key));
   for (let i = 1; i < named.length; i++) {
     if (compareBytes(named[i - 1].key, named[i].key) === 0) {
-      throw new Bert4tfjsError(`writeTfCheckpoint: names "${named[i - 1].name}" and "${named[i].name}" encode to the same UTF-8 key`, 'bad-argument');
+      throw new Bert4tfjsError(
+        `writeTfCheckpoint: names "${named[i - 1].name}" and "${named[i].name}" encode to the same UTF-8 key`,
+        'bad-argument',
+      );
     }
   }
 
@@ -90,7 +110,10 @@ export function writeTfCheckpoint(
       crc = crc32c(t.data);
     }
     const dtypeEnum = enumFromDtype(t.dtype, name);
-    entries.push({ key, value: encodeEntry({ dtypeEnum, shape: t.shape, shardId: 0, offset, size, crc32c: maskCrc(crc) }) });
+    entries.push({
+      key,
+      value: encodeEntry({ dtypeEnum, shape: t.shape, shardId: 0, offset, size, crc32c: maskCrc(crc) }),
+    });
     offset += size;
   }
   writeFileAtomic(shardPath(abs, 0, 1), chunks);

@@ -42,7 +42,8 @@ export function unpickle(bytes: Uint8Array, start: number, opts: UnpickleOptions
     throw new Bert4tfjsError(`${opts.where}: ${msg} (pickle byte ${at})`, 'bad-file');
   };
   const need = (n: number): number => {
-    if (n < 0 || pos + n > bytes.byteLength) fail(`pickle ends early: needs ${n} more bytes, ${bytes.byteLength - pos} left`);
+    if (n < 0 || pos + n > bytes.byteLength)
+      fail(`pickle ends early: needs ${n} more bytes, ${bytes.byteLength - pos} left`);
     const at = pos;
     pos += n;
     return at;
@@ -88,7 +89,8 @@ export function unpickle(bytes: Uint8Array, start: number, opts: UnpickleOptions
     return items;
   };
   const memoGet = (i: number) => (memo.has(i) ? memo.get(i) : fail(`memo entry ${i} was never stored`));
-  const intOf = (v: bigint): number | bigint => (v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v);
+  const intOf = (v: bigint): number | bigint =>
+    v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
   const longLE = (b: Uint8Array): number | bigint => {
     if (b.length === 0) return 0;
     let v = 0n;
@@ -115,93 +117,247 @@ export function unpickle(bytes: Uint8Array, start: number, opts: UnpickleOptions
     const opAt = pos;
     const op = u8();
     switch (op) {
-      case 0x80: { const proto = u8(); if (proto > 5) fail(`unsupported pickle protocol ${proto}`, opAt); break; } // PROTO
-      case 0x95: need(8); break; // FRAME: framing is only a read-ahead hint
-      case 0x2e: return { value: pop(), end: pos }; // STOP
-      case 0x28: metastack.push(stack); stack = []; break; // MARK
-      case 0x30: pop(); break; // POP
-      case 0x31: popMark(); break; // POP_MARK
-      case 0x32: stack.push(top()); break; // DUP
-      case 0x4e: stack.push(null); break; // NONE
-      case 0x88: stack.push(true); break; // NEWTRUE
-      case 0x89: stack.push(false); break; // NEWFALSE
-      case 0x4a: stack.push(dv.getInt32(need(4), true)); break; // BININT
-      case 0x4b: stack.push(u8()); break; // BININT1
-      case 0x4d: stack.push(u16()); break; // BININT2
-      case 0x8a: stack.push(longLE(take(u8()))); break; // LONG1
-      case 0x8b: stack.push(longLE(take(u32()))); break; // LONG4
-      case 0x49: { // INT (text; I01/I00 are booleans)
+      case 0x80: {
+        const proto = u8();
+        if (proto > 5) fail(`unsupported pickle protocol ${proto}`, opAt);
+        break;
+      } // PROTO
+      case 0x95:
+        need(8);
+        break; // FRAME: framing is only a read-ahead hint
+      case 0x2e:
+        return { value: pop(), end: pos }; // STOP
+      case 0x28:
+        metastack.push(stack);
+        stack = [];
+        break; // MARK
+      case 0x30:
+        pop();
+        break; // POP
+      case 0x31:
+        popMark();
+        break; // POP_MARK
+      case 0x32:
+        stack.push(top());
+        break; // DUP
+      case 0x4e:
+        stack.push(null);
+        break; // NONE
+      case 0x88:
+        stack.push(true);
+        break; // NEWTRUE
+      case 0x89:
+        stack.push(false);
+        break; // NEWFALSE
+      case 0x4a:
+        stack.push(dv.getInt32(need(4), true));
+        break; // BININT
+      case 0x4b:
+        stack.push(u8());
+        break; // BININT1
+      case 0x4d:
+        stack.push(u16());
+        break; // BININT2
+      case 0x8a:
+        stack.push(longLE(take(u8())));
+        break; // LONG1
+      case 0x8b:
+        stack.push(longLE(take(u32())));
+        break; // LONG4
+      case 0x49: {
+        // INT (text; I01/I00 are booleans)
         const s = line();
         if (s === '01' || s === '00') stack.push(s === '01');
         else if (/^[-+]?\d+$/.test(s)) stack.push(intOf(BigInt(s)));
         else fail(`bad INT literal ${JSON.stringify(s)}`, opAt);
         break;
       }
-      case 0x4c: { // LONG (text)
+      case 0x4c: {
+        // LONG (text)
         const s = line().replace(/L$/, '');
         if (!/^[-+]?\d+$/.test(s)) fail(`bad LONG literal ${JSON.stringify(s)}`, opAt);
         stack.push(intOf(BigInt(s)));
         break;
       }
-      case 0x47: stack.push(dv.getFloat64(need(8), false)); break; // BINFLOAT (big-endian)
-      case 0x46: { const s = line(); const v = Number(s); if (Number.isNaN(v) && s.trim().toLowerCase() !== 'nan') fail(`bad FLOAT literal ${JSON.stringify(s)}`, opAt); stack.push(v); break; }
-      case 0x58: stack.push(text(u32())); break; // BINUNICODE
-      case 0x8c: stack.push(text(u8())); break; // SHORT_BINUNICODE
-      case 0x8d: stack.push(text(u64())); break; // BINUNICODE8
-      case 0x54: stack.push(new TextDecoder('latin1').decode(take(u32()))); break; // BINSTRING (py2 str)
-      case 0x55: stack.push(new TextDecoder('latin1').decode(take(u8()))); break; // SHORT_BINSTRING
-      case 0x42: stack.push(take(u32()).slice()); break; // BINBYTES
-      case 0x43: stack.push(take(u8()).slice()); break; // SHORT_BINBYTES
-      case 0x8e: case 0x96: stack.push(take(u64()).slice()); break; // BINBYTES8, BYTEARRAY8
-      case 0x29: stack.push([]); break; // EMPTY_TUPLE
-      case 0x85: stack.push([pop()]); break; // TUPLE1
-      case 0x86: { const b = pop(); const a = pop(); stack.push([a, b]); break; } // TUPLE2
-      case 0x87: { const c = pop(); const b = pop(); const a = pop(); stack.push([a, b, c]); break; } // TUPLE3
-      case 0x74: case 0x6c: { const items = popMark(); stack.push(items); break; } // TUPLE, LIST
-      case 0x5d: stack.push([]); break; // EMPTY_LIST
-      case 0x61: { const v = pop(); appendItems(top(), [v]); break; } // APPEND
-      case 0x65: { const items = popMark(); appendItems(top(), items); break; } // APPENDS
-      case 0x7d: stack.push(new Map()); break; // EMPTY_DICT
-      case 0x64: { const items = popMark(); const d = new Map(); setItems(d, items); stack.push(d); break; } // DICT
-      case 0x73: { const v = pop(); const k = pop(); setItems(top(), [k, v]); break; } // SETITEM
-      case 0x75: { const items = popMark(); setItems(top(), items); break; } // SETITEMS
-      case 0x8f: stack.push(new Set()); break; // EMPTY_SET
-      case 0x90: { // ADDITEMS
+      case 0x47:
+        stack.push(dv.getFloat64(need(8), false));
+        break; // BINFLOAT (big-endian)
+      case 0x46: {
+        const s = line();
+        const v = Number(s);
+        if (Number.isNaN(v) && s.trim().toLowerCase() !== 'nan') fail(`bad FLOAT literal ${JSON.stringify(s)}`, opAt);
+        stack.push(v);
+        break;
+      }
+      case 0x58:
+        stack.push(text(u32()));
+        break; // BINUNICODE
+      case 0x8c:
+        stack.push(text(u8()));
+        break; // SHORT_BINUNICODE
+      case 0x8d:
+        stack.push(text(u64()));
+        break; // BINUNICODE8
+      case 0x54:
+        stack.push(new TextDecoder('latin1').decode(take(u32())));
+        break; // BINSTRING (py2 str)
+      case 0x55:
+        stack.push(new TextDecoder('latin1').decode(take(u8())));
+        break; // SHORT_BINSTRING
+      case 0x42:
+        stack.push(take(u32()).slice());
+        break; // BINBYTES
+      case 0x43:
+        stack.push(take(u8()).slice());
+        break; // SHORT_BINBYTES
+      case 0x8e:
+      case 0x96:
+        stack.push(take(u64()).slice());
+        break; // BINBYTES8, BYTEARRAY8
+      case 0x29:
+        stack.push([]);
+        break; // EMPTY_TUPLE
+      case 0x85:
+        stack.push([pop()]);
+        break; // TUPLE1
+      case 0x86: {
+        const b = pop();
+        const a = pop();
+        stack.push([a, b]);
+        break;
+      } // TUPLE2
+      case 0x87: {
+        const c = pop();
+        const b = pop();
+        const a = pop();
+        stack.push([a, b, c]);
+        break;
+      } // TUPLE3
+      case 0x74:
+      case 0x6c: {
+        const items = popMark();
+        stack.push(items);
+        break;
+      } // TUPLE, LIST
+      case 0x5d:
+        stack.push([]);
+        break; // EMPTY_LIST
+      case 0x61: {
+        const v = pop();
+        appendItems(top(), [v]);
+        break;
+      } // APPEND
+      case 0x65: {
+        const items = popMark();
+        appendItems(top(), items);
+        break;
+      } // APPENDS
+      case 0x7d:
+        stack.push(new Map());
+        break; // EMPTY_DICT
+      case 0x64: {
+        const items = popMark();
+        const d = new Map();
+        setItems(d, items);
+        stack.push(d);
+        break;
+      } // DICT
+      case 0x73: {
+        const v = pop();
+        const k = pop();
+        setItems(top(), [k, v]);
+        break;
+      } // SETITEM
+      case 0x75: {
+        const items = popMark();
+        setItems(top(), items);
+        break;
+      } // SETITEMS
+      case 0x8f:
+        stack.push(new Set());
+        break; // EMPTY_SET
+      case 0x90: {
+        // ADDITEMS
         const items = popMark();
         const s = top();
         if (!(s instanceof Set)) fail(`ADDITEMS on a ${describe(s)}, expected a set`, opAt);
         for (const it of items) (s as Set<unknown>).add(it);
         break;
       }
-      case 0x91: stack.push(new Set(popMark())); break; // FROZENSET
-      case 0x70: { const i = Number(line()); if (!Number.isInteger(i)) fail('bad PUT index', opAt); memo.set(i, top()); break; } // PUT
-      case 0x71: memo.set(u8(), top()); break; // BINPUT
-      case 0x72: memo.set(u32(), top()); break; // LONG_BINPUT
-      case 0x94: memo.set(memo.size, top()); break; // MEMOIZE
-      case 0x67: { const i = Number(line()); stack.push(memoGet(i)); break; } // GET
-      case 0x68: stack.push(memoGet(u8())); break; // BINGET
-      case 0x6a: stack.push(memoGet(u32())); break; // LONG_BINGET
-      case 0x63: { const mod = line(); const name = line(); stack.push(opts.findClass(mod, name)); break; } // GLOBAL
-      case 0x93: { // STACK_GLOBAL
+      case 0x91:
+        stack.push(new Set(popMark()));
+        break; // FROZENSET
+      case 0x70: {
+        const i = Number(line());
+        if (!Number.isInteger(i)) fail('bad PUT index', opAt);
+        memo.set(i, top());
+        break;
+      } // PUT
+      case 0x71:
+        memo.set(u8(), top());
+        break; // BINPUT
+      case 0x72:
+        memo.set(u32(), top());
+        break; // LONG_BINPUT
+      case 0x94:
+        memo.set(memo.size, top());
+        break; // MEMOIZE
+      case 0x67: {
+        const i = Number(line());
+        stack.push(memoGet(i));
+        break;
+      } // GET
+      case 0x68:
+        stack.push(memoGet(u8()));
+        break; // BINGET
+      case 0x6a:
+        stack.push(memoGet(u32()));
+        break; // LONG_BINGET
+      case 0x63: {
+        const mod = line();
+        const name = line();
+        stack.push(opts.findClass(mod, name));
+        break;
+      } // GLOBAL
+      case 0x93: {
+        // STACK_GLOBAL
         const name = pop();
         const mod = pop();
         if (typeof mod !== 'string' || typeof name !== 'string') fail('STACK_GLOBAL needs two strings', opAt);
         stack.push(opts.findClass(mod as string, name as string));
         break;
       }
-      case 0x52: { const args = pop(); const fn = pop(); stack.push(call(fn, args, 'REDUCE')); break; } // REDUCE
-      case 0x81: { const args = pop(); const cls = pop(); stack.push(call(cls, args, 'NEWOBJ')); break; } // NEWOBJ
-      case 0x62: { // BUILD
+      case 0x52: {
+        const args = pop();
+        const fn = pop();
+        stack.push(call(fn, args, 'REDUCE'));
+        break;
+      } // REDUCE
+      case 0x81: {
+        const args = pop();
+        const cls = pop();
+        stack.push(call(cls, args, 'NEWOBJ'));
+        break;
+      } // NEWOBJ
+      case 0x62: {
+        // BUILD
         const state = pop();
         const obj = pop();
         if (!opts.build) fail(`BUILD of a ${describe(obj)} is not allowed`, opAt);
         stack.push(opts.build!(obj, state));
         break;
       }
-      case 0x51: stack.push(opts.persistentLoad(pop())); break; // BINPERSID
-      case 0x50: stack.push(opts.persistentLoad(line())); break; // PERSID
+      case 0x51:
+        stack.push(opts.persistentLoad(pop()));
+        break; // BINPERSID
+      case 0x50:
+        stack.push(opts.persistentLoad(line()));
+        break; // PERSID
       default:
-        fail(`unsupported pickle opcode 0x${op.toString(16).padStart(2, '0')} (${JSON.stringify(String.fromCharCode(op))}); only plain data, tensors and storages can be loaded`, opAt);
+        fail(
+          `unsupported pickle opcode 0x${op.toString(16).padStart(2, '0')} (${JSON.stringify(String.fromCharCode(op))}); only plain data, tensors and storages can be loaded`,
+          opAt,
+        );
     }
   }
 }

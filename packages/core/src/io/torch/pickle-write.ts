@@ -22,24 +22,36 @@ class PickleWriter {
   private parts: number[] = [];
   private memo = new Map<string, number>();
 
-  byte(...b: number[]): void { this.parts.push(...b); }
+  byte(...b: number[]): void {
+    this.parts.push(...b);
+  }
 
-  private u32(n: number): void { this.byte(n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff); }
+  private u32(n: number): void {
+    this.byte(n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff);
+  }
 
   /** Stores the top of the stack in the memo under `id`. */
   put(id: string): void {
     const i = this.memo.size;
     this.memo.set(id, i);
-    if (i < 256) this.byte(0x71, i); // BINPUT
-    else { this.byte(0x72); this.u32(i); } // LONG_BINPUT
+    if (i < 256)
+      this.byte(0x71, i); // BINPUT
+    else {
+      this.byte(0x72);
+      this.u32(i);
+    } // LONG_BINPUT
   }
 
   /** Pushes a memoized value if `id` is known; returns whether it did. */
   get(id: string): boolean {
     const i = this.memo.get(id);
     if (i === undefined) return false;
-    if (i < 256) this.byte(0x68, i); // BINGET
-    else { this.byte(0x6a); this.u32(i); } // LONG_BINGET
+    if (i < 256)
+      this.byte(0x68, i); // BINGET
+    else {
+      this.byte(0x6a);
+      this.u32(i);
+    } // LONG_BINGET
     return true;
   }
 
@@ -60,25 +72,39 @@ class PickleWriter {
   }
 
   int(n: number): void {
-    if (n >= 0 && n < 256) this.byte(0x4b, n); // BININT1
-    else if (n >= 0 && n < 65536) this.byte(0x4d, n & 0xff, n >>> 8); // BININT2
-    else if (n >= -0x80000000 && n < 0x80000000) { this.byte(0x4a); this.u32(n >>> 0); } // BININT
-    else { // LONG1: minimal two's-complement little-endian
+    if (n >= 0 && n < 256)
+      this.byte(0x4b, n); // BININT1
+    else if (n >= 0 && n < 65536)
+      this.byte(0x4d, n & 0xff, n >>> 8); // BININT2
+    else if (n >= -0x80000000 && n < 0x80000000) {
+      this.byte(0x4a);
+      this.u32(n >>> 0);
+    } // BININT
+    else {
+      // LONG1: minimal two's-complement little-endian
       const out: number[] = [];
       let v = BigInt(n);
-      do { out.push(Number(v & 0xffn)); v >>= 8n; } while (!(v === 0n && (out[out.length - 1] & 0x80) === 0) && !(v === -1n && (out[out.length - 1] & 0x80) !== 0));
+      do {
+        out.push(Number(v & 0xffn));
+        v >>= 8n;
+      } while (!(v === 0n && (out[out.length - 1] & 0x80) === 0) && !(v === -1n && (out[out.length - 1] & 0x80) !== 0));
       this.byte(0x8a, out.length, ...out);
     }
   }
 
   tuple(items: number[]): void {
-    if (items.length === 0) { this.byte(0x29); return; } // EMPTY_TUPLE
+    if (items.length === 0) {
+      this.byte(0x29);
+      return;
+    } // EMPTY_TUPLE
     if (items.length > 3) this.byte(0x28); // MARK
     for (const x of items) this.int(x);
     this.byte(items.length === 1 ? 0x85 : items.length === 2 ? 0x86 : items.length === 3 ? 0x87 : 0x74);
   }
 
-  bytes(): Uint8Array { return Uint8Array.from(this.parts); }
+  bytes(): Uint8Array {
+    return Uint8Array.from(this.parts);
+  }
 }
 
 // Python's pickler batches SETITEMS in groups of 1000.

@@ -44,29 +44,43 @@ function readZipCheckpoint(path: string): NamedTensors {
   const zip = new ZipReader(path);
   try {
     const names = [...zip.entries.keys()];
-    if (names.length === 0) throw new Bert4tfjsError(`${path}: the zip archive is empty; expected a torch.save checkpoint`, 'bad-file');
+    if (names.length === 0)
+      throw new Bert4tfjsError(`${path}: the zip archive is empty; expected a torch.save checkpoint`, 'bad-file');
     // torch names the top folder after the file (or "archive"); it is whatever precedes the first '/'.
     const slash = names[0].indexOf('/');
     const top = slash > 0 ? names[0].slice(0, slash) : '';
     const pkl = `${top}/data.pkl`;
     if (!zip.entries.has(pkl)) {
-      const hint = names.some((n) => n.endsWith('/constants.pkl')) ? ' (this looks like a TorchScript archive from torch.jit.save)' : '';
+      const hint = names.some((n) => n.endsWith('/constants.pkl'))
+        ? ' (this looks like a TorchScript archive from torch.jit.save)'
+        : '';
       throw new Bert4tfjsError(
         `${path}: no "${top ? pkl : 'data.pkl'}" in the zip archive${hint}; expected a torch.save checkpoint with <top>/data.pkl, <top>/data/<key>, <top>/version`,
         'bad-file',
       );
     }
-    const order = zip.entries.get(`${top}/byteorder`) ? new TextDecoder().decode(zip.read(`${top}/byteorder`)).trim() : 'little';
-    if (order !== 'little') throw new Bert4tfjsError(`${path}: byteorder "${order}" is not supported (only little-endian checkpoints)`, 'bad-file');
+    const order = zip.entries.get(`${top}/byteorder`)
+      ? new TextDecoder().decode(zip.read(`${top}/byteorder`)).trim()
+      : 'little';
+    if (order !== 'little')
+      throw new Bert4tfjsError(
+        `${path}: byteorder "${order}" is not supported (only little-endian checkpoints)`,
+        'bad-file',
+      );
     const where = `${path} (${pkl})`;
     const storages = new Map<string, TorchStorage>();
     const { value } = unpickle(zip.read(pkl), 0, torchUnpickleOptions(where, storages));
     const tensors = extractStateDict(value, where);
-    return materialize(tensors, (s) => {
-      const entry = `${top}/data/${s.key}`;
-      if (!zip.entries.has(entry)) throw new Bert4tfjsError(`${path}: storage record "${entry}" is missing from the archive`, 'bad-file');
-      return zip.read(entry);
-    }, path);
+    return materialize(
+      tensors,
+      (s) => {
+        const entry = `${top}/data/${s.key}`;
+        if (!zip.entries.has(entry))
+          throw new Bert4tfjsError(`${path}: storage record "${entry}" is missing from the archive`, 'bad-file');
+        return zip.read(entry);
+      },
+      path,
+    );
   } finally {
     zip.close();
   }
@@ -84,14 +98,18 @@ function readLegacyCheckpoint(path: string, bytes: Uint8Array): NamedTensors {
   const storages = new Map<string, TorchStorage>();
   const opts = torchUnpickleOptions(where, storages, true);
   const magic = unpickle(bytes, 0, opts);
-  if (typeof magic.value !== 'bigint' || magic.value !== LEGACY_MAGIC) bad('bad magic number; not a PyTorch checkpoint');
+  if (typeof magic.value !== 'bigint' || magic.value !== LEGACY_MAGIC)
+    bad('bad magic number; not a PyTorch checkpoint');
   const proto = unpickle(bytes, magic.end, opts);
-  if (proto.value !== LEGACY_PROTOCOL) bad(`unsupported protocol version ${String(proto.value)} (expected ${LEGACY_PROTOCOL})`);
+  if (proto.value !== LEGACY_PROTOCOL)
+    bad(`unsupported protocol version ${String(proto.value)} (expected ${LEGACY_PROTOCOL})`);
   const sysInfo = unpickle(bytes, proto.end, opts);
-  if (sysInfo.value instanceof Map && sysInfo.value.get('little_endian') === false) bad('big-endian checkpoints are not supported');
+  if (sysInfo.value instanceof Map && sysInfo.value.get('little_endian') === false)
+    bad('big-endian checkpoints are not supported');
   const result = unpickle(bytes, sysInfo.end, opts);
   const keys = unpickle(bytes, result.end, opts);
-  if (!Array.isArray(keys.value) || !keys.value.every((k) => typeof k === 'string')) bad('storage key list is not a list of strings');
+  if (!Array.isArray(keys.value) || !keys.value.every((k) => typeof k === 'string'))
+    bad('storage key list is not a list of strings');
   const tensors = extractStateDict(result.value, where);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const data = new Map<string, Uint8Array>();
@@ -101,7 +119,8 @@ function readLegacyCheckpoint(path: string, bytes: Uint8Array): NamedTensors {
     if (pos + 8 > bytes.byteLength) bad(`file ends before storage "${key}" (truncated?)`);
     const numel = Number(dv.getBigInt64(pos, true));
     const nbytes = numel * DTYPE_BYTES[s.dtype];
-    if (pos + 8 + nbytes > bytes.byteLength) bad(`storage "${key}" needs ${nbytes} bytes but the file ends first (truncated?)`);
+    if (pos + 8 + nbytes > bytes.byteLength)
+      bad(`storage "${key}" needs ${nbytes} bytes but the file ends first (truncated?)`);
     data.set(key, bytes.subarray(pos + 8, pos + 8 + nbytes));
     pos += 8 + nbytes;
   }
@@ -120,7 +139,9 @@ export function readTorchBin(path: string): NamedTensors {
   try {
     fd = openSync(path, 'r');
   } catch (err) {
-    throw new Bert4tfjsError(`${path}: cannot open PyTorch checkpoint (${(err as Error).message})`, 'bad-file', { cause: err });
+    throw new Bert4tfjsError(`${path}: cannot open PyTorch checkpoint (${(err as Error).message})`, 'bad-file', {
+      cause: err,
+    });
   }
   const head = new Uint8Array(4);
   let got: number;
@@ -135,7 +156,11 @@ export function readTorchBin(path: string): NamedTensors {
     try {
       bytes = readFileSync(path);
     } catch (err) {
-      throw new Bert4tfjsError(`${path}: cannot read legacy checkpoint (${(err as Error).message}); re-save with torch >= 1.6`, 'bad-file', { cause: err });
+      throw new Bert4tfjsError(
+        `${path}: cannot read legacy checkpoint (${(err as Error).message}); re-save with torch >= 1.6`,
+        'bad-file',
+        { cause: err },
+      );
     }
     return readLegacyCheckpoint(path, bytes);
   }

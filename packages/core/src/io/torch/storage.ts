@@ -27,7 +27,10 @@ export function storageClassFor(dtype: DType): string {
 
 /** A storage class as it appears in a pickle (the result of GLOBAL torch.FloatStorage). */
 export class StorageType {
-  constructor(readonly className: string, readonly dtype: DType) {}
+  constructor(
+    readonly className: string,
+    readonly dtype: DType,
+  ) {}
 }
 
 /** A storage referenced from the pickle; its bytes are fetched by key from the container. */
@@ -78,10 +81,16 @@ export function gatherStrided(
   const es = DTYPE_BYTES[dtype];
   const n = numElements(size);
   if (size.length !== stride.length) {
-    throw new Bert4tfjsError(`${where}: size ${JSON.stringify(size)} and stride ${JSON.stringify(stride)} differ in rank`, 'bad-file');
+    throw new Bert4tfjsError(
+      `${where}: size ${JSON.stringify(size)} and stride ${JSON.stringify(stride)} differ in rank`,
+      'bad-file',
+    );
   }
   if (![offset, ...size, ...stride].every((v) => Number.isSafeInteger(v) && v >= 0)) {
-    throw new Bert4tfjsError(`${where}: offset/size/stride must be non-negative integers, got ${offset} ${JSON.stringify(size)} ${JSON.stringify(stride)}`, 'bad-file');
+    throw new Bert4tfjsError(
+      `${where}: offset/size/stride must be non-negative integers, got ${offset} ${JSON.stringify(size)} ${JSON.stringify(stride)}`,
+      'bad-file',
+    );
   }
   if (n === 0) return { dtype, shape: [...size], data: new Uint8Array(0) };
   let last = offset;

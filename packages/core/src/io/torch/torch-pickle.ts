@@ -7,7 +7,8 @@ import { Bert4tfjsError } from '../../errors.ts';
 import { describe, PyCallable, type UnpickleOptions } from './pickle-read.ts';
 import { STORAGE_DTYPES, StorageType, TorchStorage, TorchTensor } from './storage.ts';
 
-const ALLOWED = 'collections.OrderedDict, torch._utils._rebuild_tensor_v2/_rebuild_tensor/_rebuild_parameter, torch.<Type>Storage';
+const ALLOWED =
+  'collections.OrderedDict, torch._utils._rebuild_tensor_v2/_rebuild_tensor/_rebuild_parameter, torch.<Type>Storage';
 
 function isIndex(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
@@ -21,28 +22,38 @@ function isIndexList(v: unknown): v is number[] {
  * Unpickler options for a torch.save pickle. `storages` collects the storages referenced (by key).
  * `legacy` accepts the 6-field persistent ids of the pre-1.6 format (views refused).
  */
-export function torchUnpickleOptions(where: string, storages: Map<string, TorchStorage>, legacy = false): UnpickleOptions {
+export function torchUnpickleOptions(
+  where: string,
+  storages: Map<string, TorchStorage>,
+  legacy = false,
+): UnpickleOptions {
   const bad = (msg: string): never => {
     throw new Bert4tfjsError(`${where}: ${msg}`, 'bad-file');
   };
-  const rebuildTensor = (fn: string) => new PyCallable(`torch._utils.${fn}`, (args) => {
-    const [storage, offset, size, stride] = args;
-    if (!(storage instanceof TorchStorage)) return bad(`${fn}: first argument is a ${describe(storage)}, expected a storage`);
-    if (!isIndex(offset) || !isIndexList(size) || !isIndexList(stride)) {
-      return bad(`${fn}: bad offset/size/stride ${JSON.stringify([offset, size, stride], (_k, v) => (typeof v === 'bigint' ? String(v) : v))}`);
-    }
-    return new TorchTensor(storage, storage.baseOffset + offset, size, stride);
-  });
-  const rebuildParameter = (fn: string) => new PyCallable(`torch._utils.${fn}`, (args) => {
-    if (!(args[0] instanceof TorchTensor)) return bad(`${fn}: data is a ${describe(args[0])}, expected a tensor`);
-    return args[0];
-  });
+  const rebuildTensor = (fn: string) =>
+    new PyCallable(`torch._utils.${fn}`, (args) => {
+      const [storage, offset, size, stride] = args;
+      if (!(storage instanceof TorchStorage))
+        return bad(`${fn}: first argument is a ${describe(storage)}, expected a storage`);
+      if (!isIndex(offset) || !isIndexList(size) || !isIndexList(stride)) {
+        return bad(
+          `${fn}: bad offset/size/stride ${JSON.stringify([offset, size, stride], (_k, v) => (typeof v === 'bigint' ? String(v) : v))}`,
+        );
+      }
+      return new TorchTensor(storage, storage.baseOffset + offset, size, stride);
+    });
+  const rebuildParameter = (fn: string) =>
+    new PyCallable(`torch._utils.${fn}`, (args) => {
+      if (!(args[0] instanceof TorchTensor)) return bad(`${fn}: data is a ${describe(args[0])}, expected a tensor`);
+      return args[0];
+    });
   const globals: Record<string, unknown> = {
     'collections.OrderedDict': new PyCallable('collections.OrderedDict', (args) => {
       const m = new Map<unknown, unknown>();
       if (args.length > 0 && Array.isArray(args[0])) {
         for (const pair of args[0] as unknown[]) {
-          if (!Array.isArray(pair) || pair.length !== 2) return bad('OrderedDict(items): items must be (key, value) pairs');
+          if (!Array.isArray(pair) || pair.length !== 2)
+            return bad('OrderedDict(items): items must be (key, value) pairs');
           m.set(pair[0], pair[1]);
         }
       }
@@ -60,16 +71,21 @@ export function torchUnpickleOptions(where: string, storages: Map<string, TorchS
     findClass(module, name) {
       const g = globals[`${module}.${name}`];
       if (g === undefined) {
-        return bad(`refusing to load global "${module}.${name}": only state-dict contents are allowed (${ALLOWED}); nothing in the file is executed`);
+        return bad(
+          `refusing to load global "${module}.${name}": only state-dict contents are allowed (${ALLOWED}); nothing in the file is executed`,
+        );
       }
       return g;
     },
     persistentLoad(pid) {
-      if (!Array.isArray(pid) || pid[0] !== 'storage') return bad(`unsupported persistent id ${describe(pid)}; expected ('storage', type, key, location, numel)`);
+      if (!Array.isArray(pid) || pid[0] !== 'storage')
+        return bad(`unsupported persistent id ${describe(pid)}; expected ('storage', type, key, location, numel)`);
       const [, type, rawKey, , numel, view] = pid;
-      if (!(type instanceof StorageType)) return bad(`persistent id names a ${describe(type)}, expected a torch storage class`);
+      if (!(type instanceof StorageType))
+        return bad(`persistent id names a ${describe(type)}, expected a torch storage class`);
       const key = typeof rawKey === 'number' ? String(rawKey) : rawKey;
-      if (typeof key !== 'string' || !isIndex(numel)) return bad(`bad storage persistent id (key ${String(rawKey)}, numel ${String(numel)})`);
+      if (typeof key !== 'string' || !isIndex(numel))
+        return bad(`bad storage persistent id (key ${String(rawKey)}, numel ${String(numel)})`);
       if (legacy && view !== undefined && view !== null) {
         return bad(`legacy-format storage views are not supported: re-save the checkpoint with torch >= 1.6`);
       }
@@ -107,7 +123,10 @@ function hasTensor(m: Map<unknown, unknown>): boolean {
  */
 export function extractStateDict(obj: unknown, where: string): Map<string, TorchTensor> {
   if (!(obj instanceof Map)) {
-    throw new Bert4tfjsError(`${where}: the pickled object is a ${describe(obj)}, expected a state dict (name -> tensor)`, 'bad-file');
+    throw new Bert4tfjsError(
+      `${where}: the pickled object is a ${describe(obj)}, expected a state dict (name -> tensor)`,
+      'bad-file',
+    );
   }
   for (const key of NESTED_STATE_DICT_KEYS) {
     const inner = obj.get(key);
@@ -116,7 +135,8 @@ export function extractStateDict(obj: unknown, where: string): Map<string, Torch
   const out = new Map<string, TorchTensor>();
   for (const [k, v] of obj) {
     if (!(v instanceof TorchTensor)) continue;
-    if (typeof k !== 'string') throw new Bert4tfjsError(`${where}: state dict key ${String(k)} is not a string`, 'bad-file');
+    if (typeof k !== 'string')
+      throw new Bert4tfjsError(`${where}: state dict key ${String(k)} is not a string`, 'bad-file');
     out.set(k, v);
   }
   if (out.size === 0) {

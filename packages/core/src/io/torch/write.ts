@@ -19,7 +19,8 @@ export interface TorchWriteOptions {
 /** Serializes tensors (in map order) to torch.save zip bytes, as chunks to write in order. */
 export function serializeTorchBin(tensors: NamedTensors, options: TorchWriteOptions = {}): Uint8Array[] {
   const top = options.archiveName ?? 'archive';
-  if (!/^[A-Za-z0-9_.-]+$/.test(top)) throw new Bert4tfjsError(`serializeTorchBin: archiveName "${top}" must be a plain folder name`, 'bad-argument');
+  if (!/^[A-Za-z0-9_.-]+$/.test(top))
+    throw new Bert4tfjsError(`serializeTorchBin: archiveName "${top}" must be a plain folder name`, 'bad-argument');
   const entries: PickledTensor[] = [];
   const records: ZipInput[] = [];
   let key = 0;
@@ -28,7 +29,10 @@ export function serializeTorchBin(tensors: NamedTensors, options: TorchWriteOpti
     const numel = numElements(t.shape);
     const want = numel * DTYPE_BYTES[t.dtype];
     if (t.data.byteLength !== want) {
-      throw new Bert4tfjsError(`serializeTorchBin: tensor "${name}" is ${t.dtype}${JSON.stringify(t.shape)} (${want} bytes) but has ${t.data.byteLength} bytes`, 'bad-argument');
+      throw new Bert4tfjsError(
+        `serializeTorchBin: tensor "${name}" is ${t.dtype}${JSON.stringify(t.shape)} (${want} bytes) but has ${t.data.byteLength} bytes`,
+        'bad-argument',
+      );
     }
     const k = String(key++);
     entries.push({ name, dtype: t.dtype, shape: t.shape, stride: contiguousStrides(t.shape), key: k, numel });

@@ -71,13 +71,21 @@ export class ZipReader {
     const tv = new DataView(tail.buffer);
     let e = -1;
     for (let i = tailLen - 22; i >= 0; i--) {
-      if (tv.getUint32(i, true) === SIG_EOCD) { e = i; break; }
+      if (tv.getUint32(i, true) === SIG_EOCD) {
+        e = i;
+        break;
+      }
     }
-    if (e < 0) this.fail('not a zip archive, or truncated (no end-of-central-directory record); expected a torch.save file');
+    if (e < 0)
+      this.fail('not a zip archive, or truncated (no end-of-central-directory record); expected a torch.save file');
     let count = tv.getUint16(e + 10, true);
     let cdSize = tv.getUint32(e + 12, true);
     let cdOffset = tv.getUint32(e + 16, true);
-    if ((count === 0xffff || cdSize === U32_MAX || cdOffset === U32_MAX) && e >= 20 && tv.getUint32(e - 20, true) === SIG_Z64_LOCATOR) {
+    if (
+      (count === 0xffff || cdSize === U32_MAX || cdOffset === U32_MAX) &&
+      e >= 20 &&
+      tv.getUint32(e - 20, true) === SIG_Z64_LOCATOR
+    ) {
       const z64At = Number(tv.getBigUint64(e - 20 + 8, true));
       const z = new DataView(this.readAt(z64At, 56, 'zip64 end-of-central-directory record').buffer);
       if (z.getUint32(0, true) !== SIG_Z64_EOCD) this.fail('bad zip64 end-of-central-directory record');
@@ -125,7 +133,8 @@ export class ZipReader {
         this.fail(`cannot inflate "${name}" (${(err as Error).message})`);
       }
     } else this.fail(`entry "${name}" uses unsupported compression method ${e.method}`);
-    if (data.byteLength !== e.size) this.fail(`entry "${name}" has ${data.byteLength} bytes, the directory says ${e.size}`);
+    if (data.byteLength !== e.size)
+      this.fail(`entry "${name}" has ${data.byteLength} bytes, the directory says ${e.size}`);
     if (crc32(data) !== e.crc) this.fail(`entry "${name}" fails its CRC check (file corrupt)`);
     return data;
   }
@@ -143,7 +152,11 @@ function readZip64Extra(v: DataView, start: number, len: number, entry: ZipEntry
     const size = v.getUint16(q + 2, true);
     if (id === 1) {
       let f = q + 4;
-      const next = () => { const x = Number(v.getBigUint64(f, true)); f += 8; return x; };
+      const next = () => {
+        const x = Number(v.getBigUint64(f, true));
+        f += 8;
+        return x;
+      };
       if (entry.size === U32_MAX) entry.size = next();
       if (entry.compressedSize === U32_MAX) entry.compressedSize = next();
       if (entry.localHeaderOffset === U32_MAX) entry.localHeaderOffset = next();

@@ -14,8 +14,18 @@ import * as tf from '@tensorflow/tfjs';
 import { stopGradient } from '../../ops/stop-gradient.ts';
 import { batchMatMul } from '../../ops/batched.ts';
 import {
-  CAUSAL_DENOMINATOR_EPS, PAD_LOGIT, RELU_FEATURE_EPS, keyPartsFrom, keyStabilizer, positionMax, projectInputs, queryFeatureParts,
-  softmaxEps, sumOverPositions, valuesByFeatures, type PerformerFeatureKernel,
+  CAUSAL_DENOMINATOR_EPS,
+  PAD_LOGIT,
+  RELU_FEATURE_EPS,
+  keyPartsFrom,
+  keyStabilizer,
+  positionMax,
+  projectInputs,
+  queryFeatureParts,
+  softmaxEps,
+  sumOverPositions,
+  valuesByFeatures,
+  type PerformerFeatureKernel,
 } from './features.ts';
 
 /** Key stabiliser of causal softmax features: strictly causal 'prefix' max, or the reference's 'global' max. */
@@ -66,7 +76,14 @@ function lowerTriangle(c: number): tf.Tensor {
 }
 
 /** A key block from its projection: k̂ relative to `ref` (softmax) and zero at padded rows. */
-function keyBlock(p: ReturnType<typeof projectInputs>, v: tf.Tensor, mask: tf.Tensor | null, projT: tf.Tensor, o: CausalFavorOptions, ref: tf.Tensor | null): KeyBlock {
+function keyBlock(
+  p: ReturnType<typeof projectInputs>,
+  v: tf.Tensor,
+  mask: tf.Tensor | null,
+  projT: tf.Tensor,
+  o: CausalFavorOptions,
+  ref: tf.Tensor | null,
+): KeyBlock {
   return { khat: keyPartsFrom(p, projT, o.kernel, mask, ref).main, v, mask, ref };
 }
 
@@ -103,7 +120,14 @@ function replaceState(prev: RunningState | null, next: RunningState): RunningSta
  * offset = Lk − Lq >= 0 (keys before the first query, e.g. a cache, are seen by every query).
  * `mask` is the key mask as [B, 1, Lk, 1] floats or null; `projT` is Wᵀ [d, m].
  */
-export function causalFavor(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, mask: tf.Tensor | null, projT: tf.Tensor, o: CausalFavorOptions): tf.Tensor {
+export function causalFavor(
+  q: tf.Tensor,
+  k: tf.Tensor,
+  v: tf.Tensor,
+  mask: tf.Tensor | null,
+  projT: tf.Tensor,
+  o: CausalFavorOptions,
+): tf.Tensor {
   const lq = q.shape[2] as number;
   const lk = k.shape[2] as number;
   const offset = lk - lq;

@@ -8,7 +8,13 @@ import { Bert4tfjsError } from '../../errors.ts';
 import { batchMatMul } from '../../ops/batched.ts';
 import { causalFavor, type CausalStabilizer } from './causal.ts';
 import {
-  checkKeyMask, checkProjection, keyFeatureParts, maskForFeatures, queryFeatureParts, sumOverPositions, valuesByFeatures,
+  checkKeyMask,
+  checkProjection,
+  keyFeatureParts,
+  maskForFeatures,
+  queryFeatureParts,
+  sumOverPositions,
+  valuesByFeatures,
   type PerformerFeatureKernel,
 } from './features.ts';
 
@@ -44,10 +50,18 @@ export const DEFAULT_CHUNK_SIZE = 128;
 /** Throws a clear error unless q, k, v are rank-4 with matching batch, heads, lengths and head size. */
 export function checkFavorInputs(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor): void {
   const bad = (why: string): never => {
-    throw new Bert4tfjsError(`performer: ${why} (q [${q.shape}], k [${k.shape}], v [${v.shape}]; expected [batch, heads, length, head size])`, 'bad-shape');
+    throw new Bert4tfjsError(
+      `performer: ${why} (q [${q.shape}], k [${k.shape}], v [${v.shape}]; expected [batch, heads, length, head size])`,
+      'bad-shape',
+    );
   };
   if (q.rank !== 4 || k.rank !== 4 || v.rank !== 4) bad('q, k and v must have rank 4');
-  if (q.shape[0] !== k.shape[0] || k.shape[0] !== v.shape[0] || q.shape[1] !== k.shape[1] || k.shape[1] !== v.shape[1]) {
+  if (
+    q.shape[0] !== k.shape[0] ||
+    k.shape[0] !== v.shape[0] ||
+    q.shape[1] !== k.shape[1] ||
+    k.shape[1] !== v.shape[1]
+  ) {
     bad('batch and head dimensions differ');
   }
   if (q.shape[3] !== k.shape[3]) bad('q and k head sizes differ');
@@ -67,11 +81,15 @@ export function favorAttention(inputs: FavorInputs, projection: tf.Tensor, optio
   checkKeyMask(inputs.keyMask, k.shape[0] as number, k.shape[2] as number);
   const kernel = options.kernel ?? 'softmax';
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
-  if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new Bert4tfjsError(`performer: chunkSize must be an integer >= 1, got ${chunkSize}`, 'bad-config');
+  if (!Number.isInteger(chunkSize) || chunkSize < 1)
+    throw new Bert4tfjsError(`performer: chunkSize must be an integer >= 1, got ${chunkSize}`, 'bad-config');
   const scale = inputs.scale ?? 1 / Math.sqrt(d);
   if (!(scale > 0)) throw new Bert4tfjsError(`performer: scale must be > 0, got ${scale}`, 'bad-config');
   if (inputs.causal && (q.shape[2] as number) > (k.shape[2] as number)) {
-    throw new Bert4tfjsError(`performer: causal attention needs at least as many keys as queries (Lq ${q.shape[2]}, Lk ${k.shape[2]})`, 'unsupported');
+    throw new Bert4tfjsError(
+      `performer: causal attention needs at least as many keys as queries (Lq ${q.shape[2]}, Lk ${k.shape[2]})`,
+      'unsupported',
+    );
   }
   return tf.tidy(() => {
     const projT = tf.transpose(projection);

@@ -22,7 +22,6 @@ export const CAUSAL_DENOMINATOR_EPS = 1e-6;
 /** Added to key logits at padded positions so they never win a stabiliser max. */
 export const PAD_LOGIT = -1e30;
 
-
 /** Throws unless `projection` is a [m, d] matrix for heads of size `d`. */
 export function checkProjection(projection: tf.Tensor, d: number): void {
   if (projection.rank !== 2 || projection.shape[1] !== d || (projection.shape[0] as number) < 1) {
@@ -36,7 +35,10 @@ export function checkProjection(projection: tf.Tensor, d: number): void {
 /** Throws unless `keyMask` is null or [B, Lk]. */
 export function checkKeyMask(keyMask: tf.Tensor | null | undefined, batch: number, lk: number): void {
   if (keyMask && (keyMask.rank !== 2 || keyMask.shape[0] !== batch || keyMask.shape[1] !== lk)) {
-    throw new Bert4tfjsError(`performer: key mask has shape [${keyMask.shape}], expected [${batch}, ${lk}] (batch, key length)`, 'bad-shape');
+    throw new Bert4tfjsError(
+      `performer: key mask has shape [${keyMask.shape}], expected [${batch}, ${lk}] (batch, key length)`,
+      'bad-shape',
+    );
   }
 }
 
@@ -111,7 +113,12 @@ export function softmaxEps(m: number): number {
 }
 
 /** φ(q) parts: softmax m^-1/2 (exp(u − |x~|²/2 − max_f u) + ε) (per-row stabiliser), or relu(u) + ε. */
-export function queryFeatureParts(q: tf.Tensor, projectionT: tf.Tensor, scale: number, kernel: PerformerFeatureKernel): FeatureParts {
+export function queryFeatureParts(
+  q: tf.Tensor,
+  projectionT: tf.Tensor,
+  scale: number,
+  kernel: PerformerFeatureKernel,
+): FeatureParts {
   return tf.tidy(() => {
     const p = projectInputs(q, projectionT, scale);
     if (kernel === 'relu') return { main: tf.relu(p.u), eps: RELU_FEATURE_EPS };
@@ -126,7 +133,11 @@ export function queryFeatureParts(q: tf.Tensor, projectionT: tf.Tensor, scale: n
  * `main` is zero at padded positions; the ε part applies to real positions only.
  */
 export function keyPartsFrom(
-  p: ProjectedInputs, projectionT: tf.Tensor, kernel: PerformerFeatureKernel, mask: tf.Tensor | null, stab?: tf.Tensor | null,
+  p: ProjectedInputs,
+  projectionT: tf.Tensor,
+  kernel: PerformerFeatureKernel,
+  mask: tf.Tensor | null,
+  stab?: tf.Tensor | null,
 ): FeatureParts {
   return tf.tidy(() => {
     if (kernel === 'relu') {
@@ -141,7 +152,12 @@ export function keyPartsFrom(
 
 /** φ(k) parts for keys [B, H, L, d] (see {@link keyPartsFrom}). */
 export function keyFeatureParts(
-  k: tf.Tensor, projectionT: tf.Tensor, scale: number, kernel: PerformerFeatureKernel, mask: tf.Tensor | null, stab?: tf.Tensor | null,
+  k: tf.Tensor,
+  projectionT: tf.Tensor,
+  scale: number,
+  kernel: PerformerFeatureKernel,
+  mask: tf.Tensor | null,
+  stab?: tf.Tensor | null,
 ): FeatureParts {
   return tf.tidy(() => {
     const { main, eps } = keyPartsFrom(projectInputs(k, projectionT, scale), projectionT, kernel, mask, stab);
@@ -150,7 +166,12 @@ export function keyFeatureParts(
 }
 
 /** φ(q) [B, H, L, m] for queries [B, H, L, d] given Wᵀ [d, m] (see {@link queryFeatureParts}). */
-export function queryFeatures(q: tf.Tensor, projectionT: tf.Tensor, scale: number, kernel: PerformerFeatureKernel): tf.Tensor {
+export function queryFeatures(
+  q: tf.Tensor,
+  projectionT: tf.Tensor,
+  scale: number,
+  kernel: PerformerFeatureKernel,
+): tf.Tensor {
   return tf.tidy(() => {
     const { main, eps } = queryFeatureParts(q, projectionT, scale, kernel);
     return tf.add(main, eps);
@@ -159,7 +180,11 @@ export function queryFeatures(q: tf.Tensor, projectionT: tf.Tensor, scale: numbe
 
 /** φ(k) [B, H, L, m] for keys [B, H, L, d], zero at padded positions (see {@link keyFeatureParts}). */
 export function keyFeatures(
-  k: tf.Tensor, projectionT: tf.Tensor, scale: number, kernel: PerformerFeatureKernel, keyMask: tf.Tensor | null,
+  k: tf.Tensor,
+  projectionT: tf.Tensor,
+  scale: number,
+  kernel: PerformerFeatureKernel,
+  keyMask: tf.Tensor | null,
 ): tf.Tensor {
   return tf.tidy(() => {
     const mask = maskForFeatures(keyMask);

@@ -7,13 +7,22 @@ import { PerformerKernel, performerAttentionKernel } from './kernel.ts';
 
 export { createProjection, gaussianStream, mixSeed, orthogonalRandomFeatures, orthonormalBlock } from './projection.ts';
 export {
-  CAUSAL_DENOMINATOR_EPS, RELU_FEATURE_EPS, SOFTMAX_FEATURE_EPS, keyFeatures, queryFeatures, type PerformerFeatureKernel,
+  CAUSAL_DENOMINATOR_EPS,
+  RELU_FEATURE_EPS,
+  SOFTMAX_FEATURE_EPS,
+  keyFeatures,
+  queryFeatures,
+  type PerformerFeatureKernel,
 } from './features.ts';
 export { causalFavor, type CausalFavorOptions, type CausalStabilizer } from './causal.ts';
 export { DEFAULT_CHUNK_SIZE, checkFavorInputs, favorAttention, type FavorInputs, type FavorOptions } from './favor.ts';
 export {
-  DEFAULT_PERFORMER_FEATURES, PerformerKernel, performerAttentionKernel, resolvePerformerOption,
-  type PerformerAttentionOption, type ResolvedPerformerOption,
+  DEFAULT_PERFORMER_FEATURES,
+  PerformerKernel,
+  performerAttentionKernel,
+  resolvePerformerOption,
+  type PerformerAttentionOption,
+  type ResolvedPerformerOption,
 } from './kernel.ts';
 
 /** The PerformerKernel behind a MultiHeadAttention layer built with performer attention, else null. */

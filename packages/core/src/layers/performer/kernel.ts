@@ -47,7 +47,8 @@ export function resolvePerformerOption(option: AttentionOption | PerformerAttent
   const unknown = Object.keys(o).filter((key) => !KNOWN_KEYS.has(key));
   if (unknown.length) bad(`unknown option(s) ${unknown.join(', ')} (known: ${[...KNOWN_KEYS].join(', ')})`);
   const features = o.features ?? DEFAULT_PERFORMER_FEATURES;
-  if (typeof features !== 'number' || !Number.isInteger(features) || features < 1) bad(`features must be an integer >= 1, got ${String(features)}`);
+  if (typeof features !== 'number' || !Number.isInteger(features) || features < 1)
+    bad(`features must be an integer >= 1, got ${String(features)}`);
   const kernel = o.kernel ?? 'softmax';
   if (kernel !== 'softmax' && kernel !== 'relu') bad(`kernel must be 'softmax' or 'relu', got '${String(kernel)}'`);
   const redraw = o.redraw ?? 'never';
@@ -57,12 +58,19 @@ export function resolvePerformerOption(option: AttentionOption | PerformerAttent
   const seed = o.seed ?? 0;
   if (typeof seed !== 'number' || !Number.isFinite(seed)) bad(`seed must be a finite number, got ${String(seed)}`);
   const causalStabilizer = o.causalStabilizer ?? 'prefix';
-  if (causalStabilizer !== 'prefix' && causalStabilizer !== 'global') bad(`causalStabilizer must be 'prefix' or 'global', got '${String(causalStabilizer)}'`);
+  if (causalStabilizer !== 'prefix' && causalStabilizer !== 'global')
+    bad(`causalStabilizer must be 'prefix' or 'global', got '${String(causalStabilizer)}'`);
   const chunkSize = o.chunkSize ?? DEFAULT_CHUNK_SIZE;
-  if (typeof chunkSize !== 'number' || !Number.isInteger(chunkSize) || chunkSize < 1) bad(`chunkSize must be an integer >= 1, got ${String(chunkSize)}`);
+  if (typeof chunkSize !== 'number' || !Number.isInteger(chunkSize) || chunkSize < 1)
+    bad(`chunkSize must be an integer >= 1, got ${String(chunkSize)}`);
   return {
-    type: 'performer', features: features as number, kernel: kernel as PerformerFeatureKernel, redraw: redraw as 'never' | number,
-    seed: seed as number, causalStabilizer: causalStabilizer as CausalStabilizer, chunkSize: chunkSize as number,
+    type: 'performer',
+    features: features as number,
+    kernel: kernel as PerformerFeatureKernel,
+    redraw: redraw as 'never' | number,
+    seed: seed as number,
+    causalStabilizer: causalStabilizer as CausalStabilizer,
+    chunkSize: chunkSize as number,
   };
 }
 
@@ -81,14 +89,16 @@ export class PerformerKernel {
 
   constructor(option: AttentionOption | PerformerAttentionOption, headSize: number, scope = '') {
     this.options = resolvePerformerOption(option);
-    if (!Number.isInteger(headSize) || headSize < 1) throw new Bert4tfjsError(`performer attention: head size must be an integer >= 1, got ${headSize}`, 'bad-config');
+    if (!Number.isInteger(headSize) || headSize < 1)
+      throw new Bert4tfjsError(`performer attention: head size must be an integer >= 1, got ${headSize}`, 'bad-config');
     this.headSize = headSize;
     this.scope = scope;
   }
 
   /** The projection in use [m, d], drawn on first access (owned by the kernel: do not dispose). */
   get projection(): tf.Tensor2D {
-    if (!this.matrix) this.matrix = tf.keep(createProjection(this.options.features, this.headSize, this.seedOf(this.drawIndex)));
+    if (!this.matrix)
+      this.matrix = tf.keep(createProjection(this.options.features, this.headSize, this.seedOf(this.drawIndex)));
     return this.matrix;
   }
 
@@ -115,10 +125,16 @@ export class PerformerKernel {
   /** The AttentionKernel contract; additive biases cannot be linearised, so they are refused. */
   call(inputs: AttentionKernelInputs): tf.Tensor {
     if (inputs.bias) {
-      throw new Bert4tfjsError('performer attention cannot apply an additive attention bias (e.g. T5 relative positions): use softmax attention for that model', 'unsupported');
+      throw new Bert4tfjsError(
+        'performer attention cannot apply an additive attention bias (e.g. T5 relative positions): use softmax attention for that model',
+        'unsupported',
+      );
     }
     if (inputs.q.shape[3] !== this.headSize) {
-      throw new Bert4tfjsError(`performer attention: head size ${inputs.q.shape[3]} does not match the projection's ${this.headSize}`, 'bad-shape');
+      throw new Bert4tfjsError(
+        `performer attention: head size ${inputs.q.shape[3]} does not match the projection's ${this.headSize}`,
+        'bad-shape',
+      );
     }
     if (inputs.training && this.options.redraw !== 'never') {
       if (this.trainingCalls > 0 && this.trainingCalls % this.options.redraw === 0) this.redrawProjection();
@@ -128,7 +144,11 @@ export class PerformerKernel {
     return favorAttention(
       { q: inputs.q, k: inputs.k, v: inputs.v, keyMask: inputs.keyMask, causal: inputs.causal, scale: inputs.scale },
       this.projection,
-      { kernel: this.options.kernel, causalStabilizer: this.options.causalStabilizer, chunkSize: this.options.chunkSize },
+      {
+        kernel: this.options.kernel,
+        causalStabilizer: this.options.causalStabilizer,
+        chunkSize: this.options.chunkSize,
+      },
     );
   }
 
@@ -145,7 +165,9 @@ export class PerformerKernel {
 
 /** Wraps a {@link PerformerKernel} as an AttentionKernel function (with `dispose` and `performer` attached). */
 export function performerAttentionKernel(kernel: PerformerKernel): AttentionKernel & { performer: PerformerKernel } {
-  const fn = ((inputs: AttentionKernelInputs) => kernel.call(inputs)) as AttentionKernel & { performer: PerformerKernel };
+  const fn = ((inputs: AttentionKernelInputs) => kernel.call(inputs)) as AttentionKernel & {
+    performer: PerformerKernel;
+  };
   fn.dispose = () => kernel.dispose();
   fn.performer = kernel;
   return fn;

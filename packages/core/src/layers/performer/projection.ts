@@ -75,8 +75,10 @@ export function orthonormalBlock(d: number, normal: () => number): Float64Array 
  * truncated), row r multiplied by the norm of an independent Gaussian d-vector (a chi_d sample).
  */
 export function orthogonalRandomFeatures(m: number, d: number, seed: number): Float32Array {
-  if (!Number.isInteger(m) || m < 1) throw new Bert4tfjsError(`performer: features must be an integer >= 1, got ${m}`, 'bad-config');
-  if (!Number.isInteger(d) || d < 1) throw new Bert4tfjsError(`performer: head size must be an integer >= 1, got ${d}`, 'bad-config');
+  if (!Number.isInteger(m) || m < 1)
+    throw new Bert4tfjsError(`performer: features must be an integer >= 1, got ${m}`, 'bad-config');
+  if (!Number.isInteger(d) || d < 1)
+    throw new Bert4tfjsError(`performer: head size must be an integer >= 1, got ${d}`, 'bad-config');
   const normal = gaussianStream(seed);
   const out = new Float32Array(m * d);
   for (let start = 0; start < m; start += d) {

@@ -60,7 +60,12 @@ export class ConditionalLayerNormalization extends tf.layers.Layer {
     const dim = xShape[xShape.length - 1] as number;
     let condDim = cShape[cShape.length - 1] as number;
     if (this.hiddenUnits) {
-      this.hiddenKernel = this.addWeight('hidden_kernel', [condDim, this.hiddenUnits], 'float32', tf.initializers.glorotUniform({}));
+      this.hiddenKernel = this.addWeight(
+        'hidden_kernel',
+        [condDim, this.hiddenUnits],
+        'float32',
+        tf.initializers.glorotUniform({}),
+      );
       condDim = this.hiddenUnits;
     }
     if (this.scale) {
@@ -87,13 +92,15 @@ export class ConditionalLayerNormalization extends tf.layers.Layer {
       let c = condition;
       if (this.hiddenKernel) c = getActivation(this.hiddenActivation)(dense(c, this.hiddenKernel.read()));
       // [B, C'] -> [B, 1, ..., 1, C'] so the per-example shifts broadcast over the token axes.
-      const expand = (t: tf.Tensor) => tf.reshape(t, [t.shape[0], ...Array<number>(x.rank - 2).fill(1), t.shape[1] as number]);
+      const expand = (t: tf.Tensor) =>
+        tf.reshape(t, [t.shape[0], ...Array<number>(x.rank - 2).fill(1), t.shape[1] as number]);
       const axis = x.rank - 1;
       const mean = tf.mean(x, axis, true);
       const centered = tf.sub(x, mean);
       const variance = tf.mean(tf.square(centered), axis, true);
       let y = tf.mul(centered, tf.rsqrt(tf.add(variance, this.epsilon)));
-      if (this.gamma && this.gammaDense) y = tf.mul(y, tf.add(this.gamma.read(), expand(dense(c, this.gammaDense.read()))));
+      if (this.gamma && this.gammaDense)
+        y = tf.mul(y, tf.add(this.gamma.read(), expand(dense(c, this.gammaDense.read()))));
       if (this.beta && this.betaDense) y = tf.add(y, tf.add(this.beta.read(), expand(dense(c, this.betaDense.read()))));
       return y;
     });
@@ -101,8 +108,12 @@ export class ConditionalLayerNormalization extends tf.layers.Layer {
 
   override getConfig(): LayerConfig {
     return {
-      ...super.getConfig(), epsilon: this.epsilon, center: this.center, scale: this.scale,
-      hiddenUnits: this.hiddenUnits, hiddenActivation: this.hiddenActivation,
+      ...super.getConfig(),
+      epsilon: this.epsilon,
+      center: this.center,
+      scale: this.scale,
+      hiddenUnits: this.hiddenUnits,
+      hiddenActivation: this.hiddenActivation,
     };
   }
 }

@@ -26,7 +26,8 @@ export function crfMaskFromScores(scores: tf.Tensor): tf.Tensor {
 }
 
 function checkScores(where: string, scores: tf.Tensor, trans: tf.Tensor): number {
-  if (scores.rank !== 3) throw new Bert4tfjsError(`${where}: scores must be [batch, length, tags], got [${scores.shape}]`, 'bad-shape');
+  if (scores.rank !== 3)
+    throw new Bert4tfjsError(`${where}: scores must be [batch, length, tags], got [${scores.shape}]`, 'bad-shape');
   const t = scores.shape[2];
   if (trans.rank !== 2 || trans.shape[0] !== t || trans.shape[1] !== t) {
     throw new Bert4tfjsError(`${where}: transitions must be [${t}, ${t}], got [${trans.shape}]`, 'bad-shape');
@@ -120,7 +121,9 @@ export function crfViterbi(scores: tf.Tensor, trans: tf.Tensor, mask?: tf.Tensor
   const [b, l] = scores.shape as number[];
   const s = scores.dataSync();
   const tr = trans.dataSync();
-  const m = mask ? tf.tidy(() => tf.cast(mask, 'float32').dataSync()) : tf.tidy(() => crfMaskFromScores(scores).dataSync());
+  const m = mask
+    ? tf.tidy(() => tf.cast(mask, 'float32').dataSync())
+    : tf.tidy(() => crfMaskFromScores(scores).dataSync());
   const out: ViterbiPath[] = [];
   for (let e = 0; e < b; e++) {
     let n = 0;
@@ -139,7 +142,10 @@ export function crfViterbi(scores: tf.Tensor, trans: tf.Tensor, mask?: tf.Tensor
         let best = -Infinity;
         for (let k = 0; k < t; k++) {
           const v = delta[k] + tr[k * t + j];
-          if (v > best) { best = v; arg[j] = k; }
+          if (v > best) {
+            best = v;
+            arg[j] = k;
+          }
         }
         next[j] = best + s[base + i * t + j];
       }

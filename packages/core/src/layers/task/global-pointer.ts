@@ -56,7 +56,8 @@ export function maskSpanLogits(logits: tf.Tensor, mask: tf.Tensor | null, tril: 
 /** Splits `[x]` or `[x, mask]` call inputs. */
 function splitInputs(inputs: tf.Tensor | tf.Tensor[], name: string): { x: tf.Tensor; mask: tf.Tensor | null } {
   const list = Array.isArray(inputs) ? inputs : [inputs];
-  if (list.length < 1 || list.length > 2) throw new Bert4tfjsError(`${name}: expected inputs x or [x, mask]`, 'bad-input');
+  if (list.length < 1 || list.length > 2)
+    throw new Bert4tfjsError(`${name}: expected inputs x or [x, mask]`, 'bad-input');
   return { x: list[0], mask: list[1] ?? null };
 }
 
@@ -82,7 +83,8 @@ abstract class SpanPointerBase extends tf.layers.Layer {
     this.useBias = args.useBias ?? true;
     this.trilMask = args.trilMask ?? true;
     this.initializerRange = args.initializerRange ?? 0.02;
-    if (this.rope && this.headSize % 2 !== 0) throw new Bert4tfjsError(`${this.name}: RoPE needs an even headSize, got ${this.headSize}`, 'bad-config');
+    if (this.rope && this.headSize % 2 !== 0)
+      throw new Bert4tfjsError(`${this.name}: RoPE needs an even headSize, got ${this.headSize}`, 'bad-config');
   }
 
   /** The hidden-state input's shape (first of [x, mask], or x alone). */
@@ -96,8 +98,13 @@ abstract class SpanPointerBase extends tf.layers.Layer {
 
   override getConfig(): LayerConfig {
     return {
-      ...super.getConfig(), heads: this.heads, headSize: this.headSize, rope: this.rope, useBias: this.useBias,
-      trilMask: this.trilMask, initializerRange: this.initializerRange,
+      ...super.getConfig(),
+      heads: this.heads,
+      headSize: this.headSize,
+      rope: this.rope,
+      useBias: this.useBias,
+      trilMask: this.trilMask,
+      initializerRange: this.initializerRange,
     };
   }
 }
@@ -116,7 +123,12 @@ export class GlobalPointer extends SpanPointerBase {
   override build(inputShape: Shape | Shape[]): void {
     const s = this.hiddenShape(inputShape);
     const units = this.heads * 2 * this.headSize;
-    this.kernel = this.addWeight('kernel', [s[s.length - 1] as number, units], 'float32', bertInitializer(this.initializerRange));
+    this.kernel = this.addWeight(
+      'kernel',
+      [s[s.length - 1] as number, units],
+      'float32',
+      bertInitializer(this.initializerRange),
+    );
     if (this.useBias) this.bias = this.addWeight('bias', [units], 'float32', tf.initializers.zeros());
     this.built = true;
   }
@@ -185,7 +197,10 @@ export class EfficientGlobalPointer extends SpanPointerBase {
       }
       const shared = tf.expandDims(tf.div(matMul(q, k, false, true), Math.sqrt(d)), 1);
       // a [B, L, 2H] -> [B, H, 2, L]: unit 2h biases the end n, unit 2h+1 the start m.
-      const a = tf.reshape(tf.transpose(tf.div(dense(p, this.qKernel.read(), this.qBias?.read() ?? null), 2), [0, 2, 1]), [b, h, 2, l]);
+      const a = tf.reshape(
+        tf.transpose(tf.div(dense(p, this.qKernel.read(), this.qBias?.read() ?? null), 2), [0, 2, 1]),
+        [b, h, 2, l],
+      );
       const endBias = tf.reshape(tf.slice(a, [0, 0, 0, 0], [b, h, 1, l]), [b, h, 1, l]);
       const startBias = tf.reshape(tf.slice(a, [0, 0, 1, 0], [b, h, 1, l]), [b, h, l, 1]);
       return maskSpanLogits(tf.add(tf.add(shared, endBias), startBias), mask, this.trilMask);

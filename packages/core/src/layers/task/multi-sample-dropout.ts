@@ -7,7 +7,15 @@ import * as tf from '@tensorflow/tfjs';
 import { Bert4tfjsError } from '../../errors.ts';
 import { getActivation } from '../../ops/activations.ts';
 import { dense } from '../../ops/matmul.ts';
-import { bertInitializer, isTraining, registerLayer, type Kwargs, type LayerArgs, type LayerConfig, type Shape } from '../base.ts';
+import {
+  bertInitializer,
+  isTraining,
+  registerLayer,
+  type Kwargs,
+  type LayerArgs,
+  type LayerConfig,
+  type Shape,
+} from '../base.ts';
 
 /** Options of {@link MultiSampleDropout}. */
 export interface MultiSampleDropoutArgs extends LayerArgs {
@@ -54,13 +62,19 @@ export class MultiSampleDropout extends tf.layers.Layer {
     if (!Number.isInteger(this.samples) || this.samples < 1) {
       throw new Bert4tfjsError(`${this.name}: samples must be a positive integer, got ${this.samples}`, 'bad-config');
     }
-    if (!(this.rate >= 0 && this.rate < 1)) throw new Bert4tfjsError(`${this.name}: rate must be in [0, 1), got ${this.rate}`, 'bad-config');
+    if (!(this.rate >= 0 && this.rate < 1))
+      throw new Bert4tfjsError(`${this.name}: rate must be in [0, 1), got ${this.rate}`, 'bad-config');
     getActivation(this.activation);
   }
 
   override build(inputShape: Shape | Shape[]): void {
     const s = inputShape as Shape;
-    this.kernel = this.addWeight('kernel', [s[s.length - 1] as number, this.units], 'float32', bertInitializer(this.initializerRange));
+    this.kernel = this.addWeight(
+      'kernel',
+      [s[s.length - 1] as number, this.units],
+      'float32',
+      bertInitializer(this.initializerRange),
+    );
     if (this.useBias) this.bias = this.addWeight('bias', [this.units], 'float32', tf.initializers.zeros());
     this.built = true;
   }
@@ -79,15 +93,22 @@ export class MultiSampleDropout extends tf.layers.Layer {
       const first = this.seed === null ? null : this.seed + this.calls * this.samples;
       this.calls++;
       const outs: tf.Tensor[] = [];
-      for (let i = 0; i < this.samples; i++) outs.push(head(tf.dropout(x, this.rate, undefined, first === null ? undefined : first + i)));
+      for (let i = 0; i < this.samples; i++)
+        outs.push(head(tf.dropout(x, this.rate, undefined, first === null ? undefined : first + i)));
       return tf.div(tf.addN(outs), this.samples);
     });
   }
 
   override getConfig(): LayerConfig {
     return {
-      ...super.getConfig(), units: this.units, samples: this.samples, rate: this.rate, activation: this.activation,
-      useBias: this.useBias, initializerRange: this.initializerRange, seed: this.seed,
+      ...super.getConfig(),
+      units: this.units,
+      samples: this.samples,
+      rate: this.rate,
+      activation: this.activation,
+      useBias: this.useBias,
+      initializerRange: this.initializerRange,
+      seed: this.seed,
     };
   }
 }

@@ -27,7 +27,10 @@ export class MaskedPooling extends tf.layers.Layer {
     super(args);
     this.mode = args.mode ?? 'mean';
     if (!MODES.includes(this.mode)) {
-      throw new Bert4tfjsError(`${this.name}: unknown pooling '${this.mode as string}' (expected ${MODES.join(', ')})`, 'bad-config');
+      throw new Bert4tfjsError(
+        `${this.name}: unknown pooling '${this.mode as string}' (expected ${MODES.join(', ')})`,
+        'bad-config',
+      );
     }
   }
 
@@ -40,10 +43,14 @@ export class MaskedPooling extends tf.layers.Layer {
     return tf.tidy(() => {
       const list = Array.isArray(inputs) ? inputs : [inputs];
       const want = this.mode === 'first-last-avg' ? 3 : 2;
-      if (this.mode === 'cls' && list.length === 1) return poolHidden('cls', list[0], tf.ones(list[0].shape.slice(0, 2)));
+      if (this.mode === 'cls' && list.length === 1)
+        return poolHidden('cls', list[0], tf.ones(list[0].shape.slice(0, 2)));
       if (list.length !== want) {
         const form = want === 3 ? '[first, last, mask]' : '[hidden, mask]';
-        throw new Bert4tfjsError(`${this.name}: pooling '${this.mode}' takes ${form}, got ${list.length} input(s)`, 'bad-input');
+        throw new Bert4tfjsError(
+          `${this.name}: pooling '${this.mode}' takes ${form}, got ${list.length} input(s)`,
+          'bad-input',
+        );
       }
       if (want === 3) return poolHidden(this.mode, list[1], list[2], list[0]);
       return poolHidden(this.mode, list[0], list[1]);

@@ -12,7 +12,7 @@ export function ropeAngles(length: number, dim: number): Float32Array {
   const half = dim / 2;
   const out = new Float32Array(length * half);
   for (let p = 0; p < length; p++) {
-    for (let i = 0; i < half; i++) out[p * half + i] = p * Math.pow(10000, (-2 * i) / dim);
+    for (let i = 0; i < half; i++) out[p * half + i] = p * 10000 ** ((-2 * i) / dim);
   }
   return out;
 }
@@ -37,7 +37,10 @@ export function applyRope(x: tf.Tensor): tf.Tensor {
     const size = [...pairs.shape.slice(0, -1), 1];
     const even = tf.slice(pairs, begin, size);
     const odd = tf.slice(pairs, [...begin.slice(0, -1), 1], size);
-    const rotated = tf.concat([tf.sub(tf.mul(even, cos), tf.mul(odd, sin)), tf.add(tf.mul(odd, cos), tf.mul(even, sin))], -1);
+    const rotated = tf.concat(
+      [tf.sub(tf.mul(even, cos), tf.mul(odd, sin)), tf.add(tf.mul(odd, cos), tf.mul(even, sin))],
+      -1,
+    );
     return tf.reshape(rotated, shape);
   });
 }

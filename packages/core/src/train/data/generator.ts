@@ -60,23 +60,38 @@ export class DataGenerator<T, B = T[]> implements BatchSource<B> {
     const where = 'DataGenerator';
     checkOptionNames(where, options, OPTION_NAMES);
     if (options === undefined) throw new Bert4tfjsError(`${where}: options { batchSize } are required`, 'bad-argument');
-    if (!Array.isArray(data)) throw new Bert4tfjsError(`${where}: data must be an array of examples, got ${describe(data)}`, 'bad-argument');
+    if (!Array.isArray(data))
+      throw new Bert4tfjsError(`${where}: data must be an array of examples, got ${describe(data)}`, 'bad-argument');
     this.batchSize = checkNumber(where, 'batchSize', options.batchSize, { min: 1, integer: true });
     this.seed = checkNumber(where, 'seed', options.seed ?? 0, { integer: true });
     this.bucketWindow = checkNumber(where, 'bucketWindow', options.bucketWindow ?? 100, { min: 1, integer: true });
     this.shuffle = options.shuffle ?? true;
     this.dropRemainder = options.dropRemainder ?? false;
     this.collate = options.collate ?? ((xs: T[]) => xs as unknown as B);
-    if (data.length === 0) throw new Bert4tfjsError(`${where}: the dataset is empty (0 examples); there is nothing to train on`, 'empty-dataset');
+    if (data.length === 0)
+      throw new Bert4tfjsError(
+        `${where}: the dataset is empty (0 examples); there is nothing to train on`,
+        'empty-dataset',
+      );
     if (this.dropRemainder && data.length < this.batchSize) {
-      throw new Bert4tfjsError(`${where}: ${data.length} examples make no full batch of ${this.batchSize} and dropRemainder is set; the epoch would be empty`, 'empty-dataset');
+      throw new Bert4tfjsError(
+        `${where}: ${data.length} examples make no full batch of ${this.batchSize} and dropRemainder is set; the epoch would be empty`,
+        'empty-dataset',
+      );
     }
     this.data = data;
-    this.lengths = options.bucketBy === undefined ? null : data.map((x, i) => {
-      const n = options.bucketBy!(x);
-      if (typeof n !== 'number' || !Number.isFinite(n)) throw new Bert4tfjsError(`${where}: bucketBy returned ${describe(n)} for example ${i}; expected a finite number`, 'bad-argument');
-      return n;
-    });
+    this.lengths =
+      options.bucketBy === undefined
+        ? null
+        : data.map((x, i) => {
+            const n = options.bucketBy!(x);
+            if (typeof n !== 'number' || !Number.isFinite(n))
+              throw new Bert4tfjsError(
+                `${where}: bucketBy returned ${describe(n)} for example ${i}; expected a finite number`,
+                'bad-argument',
+              );
+            return n;
+          });
   }
 
   /** Number of examples. */
@@ -110,7 +125,11 @@ export class DataGenerator<T, B = T[]> implements BatchSource<B> {
       batches = [];
       for (let w = 0; w < order.length; w += window) {
         // Stable sort by length; ties keep the shuffled order.
-        const chunk = order.slice(w, w + window).map((i, pos) => [i, pos]).sort((a, b) => lengths[a[0]] - lengths[b[0]] || a[1] - b[1]).map((p) => p[0]);
+        const chunk = order
+          .slice(w, w + window)
+          .map((i, pos) => [i, pos])
+          .sort((a, b) => lengths[a[0]] - lengths[b[0]] || a[1] - b[1])
+          .map((p) => p[0]);
         batches.push(...cut(chunk, this.batchSize));
       }
       // The short batch, if any, is the last one: keep it last so dropRemainder can drop it.
@@ -149,8 +168,13 @@ export class DataGenerator<T, B = T[]> implements BatchSource<B> {
 
   fingerprint(): Record<string, number | string | boolean> {
     return {
-      size: this.data.length, batchSize: this.batchSize, shuffle: this.shuffle, seed: this.seed,
-      bucketing: this.lengths !== null, bucketWindow: this.bucketWindow, dropRemainder: this.dropRemainder,
+      size: this.data.length,
+      batchSize: this.batchSize,
+      shuffle: this.shuffle,
+      seed: this.seed,
+      bucketing: this.lengths !== null,
+      bucketWindow: this.bucketWindow,
+      dropRemainder: this.dropRemainder,
     };
   }
 }

@@ -28,21 +28,28 @@ const OPTION_NAMES = ['length', 'value', 'padding', 'truncating'];
  * @example sequencePadding([[1, 2, 3], [4]]) // [[1, 2, 3], [4, 0, 0]]
  * @example sequencePadding([[1, 2, 3], [4]], { length: 2, padding: 'pre', truncating: 'pre' }) // [[2, 3], [0, 4]]
  */
-export function sequencePadding<T = number>(seqs: readonly (readonly T[])[], options: SequencePaddingOptions<T> = {}): T[][] {
+export function sequencePadding<T = number>(
+  seqs: readonly (readonly T[])[],
+  options: SequencePaddingOptions<T> = {},
+): T[][] {
   const where = 'sequencePadding';
   checkOptionNames(where, options, OPTION_NAMES);
-  if (!Array.isArray(seqs)) throw new Bert4tfjsError(`${where}: expected an array of sequences, got ${describe(seqs)}`, 'bad-argument');
+  if (!Array.isArray(seqs))
+    throw new Bert4tfjsError(`${where}: expected an array of sequences, got ${describe(seqs)}`, 'bad-argument');
   seqs.forEach((s, i) => {
-    if (!Array.isArray(s)) throw new Bert4tfjsError(`${where}: sequence ${i} is not an array (got ${describe(s)})`, 'bad-argument');
+    if (!Array.isArray(s))
+      throw new Bert4tfjsError(`${where}: sequence ${i} is not an array (got ${describe(s)})`, 'bad-argument');
   });
-  const length = options.length === undefined
-    ? seqs.reduce((m, s) => Math.max(m, s.length), 0)
-    : checkNumber(where, 'length', options.length, { min: 0, integer: true });
+  const length =
+    options.length === undefined
+      ? seqs.reduce((m, s) => Math.max(m, s.length), 0)
+      : checkNumber(where, 'length', options.length, { min: 0, integer: true });
   const padding = side(where, 'padding', options.padding);
   const truncating = side(where, 'truncating', options.truncating);
   const value = (options.value ?? 0) as T;
   return seqs.map((s) => {
-    const kept = s.length <= length ? s.slice() : truncating === 'post' ? s.slice(0, length) : s.slice(s.length - length);
+    const kept =
+      s.length <= length ? s.slice() : truncating === 'post' ? s.slice(0, length) : s.slice(s.length - length);
     const fill = new Array<T>(length - kept.length).fill(value);
     return padding === 'post' ? kept.concat(fill) : fill.concat(kept);
   });
@@ -50,6 +57,7 @@ export function sequencePadding<T = number>(seqs: readonly (readonly T[])[], opt
 
 function side(where: string, name: string, v: unknown): PadSide {
   if (v === undefined) return 'post';
-  if (v !== 'post' && v !== 'pre') throw new Bert4tfjsError(`${where}: option '${name}' must be 'post' or 'pre', got ${describe(v)}`, 'bad-argument');
+  if (v !== 'post' && v !== 'pre')
+    throw new Bert4tfjsError(`${where}: option '${name}' must be 'post' or 'pre', got ${describe(v)}`, 'bad-argument');
   return v;
 }

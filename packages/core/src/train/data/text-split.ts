@@ -20,9 +20,15 @@ export interface TextSplitOptions {
  * a part still too long is split by the next separator, recursively. A part with no separator left is
  * cut every `maxLen` characters. Without `strip`, `pieces.join('') === text`.
  */
-export function textSplit(text: string, maxLen: number, separators: readonly string[] = DEFAULT_SEPARATORS, options: TextSplitOptions = {}): string[] {
+export function textSplit(
+  text: string,
+  maxLen: number,
+  separators: readonly string[] = DEFAULT_SEPARATORS,
+  options: TextSplitOptions = {},
+): string[] {
   const where = 'textSplit';
-  if (typeof text !== 'string') throw new Bert4tfjsError(`${where}: text must be a string, got ${describe(text)}`, 'bad-argument');
+  if (typeof text !== 'string')
+    throw new Bert4tfjsError(`${where}: text must be a string, got ${describe(text)}`, 'bad-argument');
   checkNumber(where, 'maxLen', maxLen, { min: 1, integer: true });
   checkOptionNames(where, options, ['strip']);
   if (!Array.isArray(separators) || separators.some((s) => typeof s !== 'string' || s === '')) {
@@ -47,7 +53,10 @@ function splitRec(text: string, maxLen: number, seps: readonly string[]): string
   }
   const [sep, ...rest] = seps;
   // Parts keep their separator at the end so nothing is lost.
-  const parts = text.split(sep).map((p, i, all) => (i < all.length - 1 ? p + sep : p)).filter((p) => p !== '');
+  const parts = text
+    .split(sep)
+    .map((p, i, all) => (i < all.length - 1 ? p + sep : p))
+    .filter((p) => p !== '');
   if (parts.length <= 1) return splitRec(text, maxLen, rest);
   const out: string[] = [];
   let current = '';

@@ -5,14 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Bert4tfjsError } from '../../errors.ts';
-import {
-  checkClassIds,
-  checkNumber,
-  checkOptionNames,
-  checkProbabilities,
-  checkTensor,
-  describe,
-} from './checks.ts';
+import { checkClassIds, checkNumber, checkOptionNames, checkProbabilities, checkTensor, describe } from './checks.ts';
 
 /** Labels/logits/mask options every classification loss accepts. */
 export interface ClassificationLabelOptions {
@@ -82,14 +75,20 @@ export function focalLoss(labels: tf.Tensor, logits: tf.Tensor, options: FocalLo
   checkOptionNames(where, options, [...LABEL_OPTIONS, 'gamma', 'alpha', 'sigmoid']);
   const sigmoid = options.sigmoid ?? false;
   if (sigmoid && options.sparse === true) {
-    throw new Bert4tfjsError(`${where}: option 'sparse' cannot be true with 'sigmoid': labels must be 0/1 per class`, 'bad-argument');
+    throw new Bert4tfjsError(
+      `${where}: option 'sparse' cannot be true with 'sigmoid': labels must be 0/1 per class`,
+      'bad-argument',
+    );
   }
   const prepared = prepareLabels(where, labels, logits, sigmoid ? { ...options, sparse: false } : options);
   const gamma = checkNumber(where, 'gamma', options.gamma ?? 2, { min: 0 });
   const numClasses = logits.shape[logits.rank - 1];
   const alpha = options.alpha;
   if (sigmoid && alpha !== undefined && (typeof alpha !== 'number' || !(alpha >= 0 && alpha <= 1))) {
-    throw new Bert4tfjsError(`${where}: option 'alpha' must be a number in [0, 1] with 'sigmoid', got ${describe(alpha)}`, 'bad-argument');
+    throw new Bert4tfjsError(
+      `${where}: option 'alpha' must be a number in [0, 1] with 'sigmoid', got ${describe(alpha)}`,
+      'bad-argument',
+    );
   }
   if (!sigmoid && alpha !== undefined) {
     if (Array.isArray(alpha)) {
@@ -112,7 +111,10 @@ export function focalLoss(labels: tf.Tensor, logits: tf.Tensor, options: FocalLo
       const logNotP = tf.softplus(logits).neg(); // log(1 − σ(z))
       const aPos = alpha === undefined ? 1 : (alpha as number);
       const aNeg = alpha === undefined ? 1 : 1 - (alpha as number);
-      const pos = y.mul(aPos).mul(tf.pow(tf.sub(1, p), gamma)).mul(logP);
+      const pos = y
+        .mul(aPos)
+        .mul(tf.pow(tf.sub(1, p), gamma))
+        .mul(logP);
       const neg = tf.sub(1, y).mul(aNeg).mul(tf.pow(p, gamma)).mul(logNotP);
       perPosition = pos.add(neg).sum(-1).neg();
     } else {
@@ -131,7 +133,11 @@ export function focalLoss(labels: tf.Tensor, logits: tf.Tensor, options: FocalLo
  * crossEntropy(labels, z + τ·log π) — the rare classes need a larger margin to win during training;
  * predict with the raw logits.
  */
-export function logitAdjustedCrossEntropy(labels: tf.Tensor, logits: tf.Tensor, options: LogitAdjustedOptions): tf.Scalar {
+export function logitAdjustedCrossEntropy(
+  labels: tf.Tensor,
+  logits: tf.Tensor,
+  options: LogitAdjustedOptions,
+): tf.Scalar {
   const where = 'logitAdjustedCrossEntropy';
   checkOptionNames(where, options, [...LABEL_OPTIONS, 'labelSmoothing', 'priors', 'tau']);
   if (options === undefined || options.priors === undefined) {
@@ -161,7 +167,12 @@ interface PreparedLabels {
 }
 
 /** Validates labels, logits and mask together and returns how to build the dense targets. */
-function prepareLabels(where: string, labels: tf.Tensor, logits: tf.Tensor, options: ClassificationLabelOptions): PreparedLabels {
+function prepareLabels(
+  where: string,
+  labels: tf.Tensor,
+  logits: tf.Tensor,
+  options: ClassificationLabelOptions,
+): PreparedLabels {
   checkTensor(where, 'labels', labels);
   checkTensor(where, 'logits', logits);
   if (logits.rank < 1) throw new Bert4tfjsError(`${where}: 'logits' must have a class axis, got a scalar`, 'bad-shape');

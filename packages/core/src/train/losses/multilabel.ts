@@ -61,11 +61,18 @@ export function sparseMultilabelCategoricalCrossentropy(
       );
     }
     lists = positives.map((row, r) => {
-      if (!Array.isArray(row)) throw new Bert4tfjsError(`${where}: 'positives[${r}]' must be an array of class ids, got ${describe(row)}`, 'bad-label');
+      if (!Array.isArray(row))
+        throw new Bert4tfjsError(
+          `${where}: 'positives[${r}]' must be an array of class ids, got ${describe(row)}`,
+          'bad-label',
+        );
       return [...row];
     });
   } else {
-    throw new Bert4tfjsError(`${where}: 'positives' must be a tf.Tensor or an array of id lists, got ${describe(positives)}`, 'bad-argument');
+    throw new Bert4tfjsError(
+      `${where}: 'positives' must be a tf.Tensor or an array of id lists, got ${describe(positives)}`,
+      'bad-argument',
+    );
   }
   // The labels need no gradient, so the dense indicator is built in JS: no gather, hence no
   // gather-gradient (missing on wasm), and memory stays the size of yPred.

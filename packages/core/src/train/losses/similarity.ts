@@ -54,7 +54,8 @@ export function inBatchContrastiveLoss(a: tf.Tensor, b?: tf.Tensor, options: Con
   const where = 'inBatchContrastiveLoss';
   checkOptionNames(where, options, ['scale']);
   checkTensor(where, 'a', a);
-  if (a.rank !== 2) throw new Bert4tfjsError(`${where}: 'a' must be 2-D [batch, dim], got shape [${a.shape}]`, 'bad-shape');
+  if (a.rank !== 2)
+    throw new Bert4tfjsError(`${where}: 'a' must be 2-D [batch, dim], got shape [${a.shape}]`, 'bad-shape');
   if (b !== undefined) {
     checkTensor(where, 'b', b);
     checkSameShape(where, 'a', a, 'b', b);

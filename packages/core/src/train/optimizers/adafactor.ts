@@ -66,16 +66,23 @@ export class Adafactor extends BaseOptimizer {
     super(where, options, 1);
     this.relativeStep = options.learningRate === undefined;
     this.beta1 = checkNumber(where, 'beta1', options.beta1 ?? 0, { min: 0, max: 1, maxExclusive: true });
-    this.beta2 = options.beta2 === undefined ? undefined : checkNumber(where, 'beta2', options.beta2, { min: 0, max: 1, maxExclusive: true });
+    this.beta2 =
+      options.beta2 === undefined
+        ? undefined
+        : checkNumber(where, 'beta2', options.beta2, { min: 0, max: 1, maxExclusive: true });
     this.epsilon1 = checkNumber(where, 'epsilon1', options.epsilon1 ?? 1e-30, { min: 0 });
     this.epsilon2 = checkNumber(where, 'epsilon2', options.epsilon2 ?? 1e-3, { min: 0 });
     const clip = options.clippingThreshold === undefined ? 1 : options.clippingThreshold;
     if (clip !== null) checkNumber(where, 'clippingThreshold', clip, { min: 0, minExclusive: true });
     this.clippingThreshold = clip;
     const mps = options.multiplyByParameterScale ?? true;
-    if (typeof mps !== 'boolean') throw new Bert4tfjsError(`${where}: option 'multiplyByParameterScale' must be a boolean`, 'bad-argument');
+    if (typeof mps !== 'boolean')
+      throw new Bert4tfjsError(`${where}: option 'multiplyByParameterScale' must be a boolean`, 'bad-argument');
     this.multiplyByParameterScale = mps;
-    this.minDimSizeToFactor = checkNumber(where, 'minDimSizeToFactor', options.minDimSizeToFactor ?? 128, { min: 1, integer: true });
+    this.minDimSizeToFactor = checkNumber(where, 'minDimSizeToFactor', options.minDimSizeToFactor ?? 128, {
+      min: 1,
+      integer: true,
+    });
   }
 
   override learningRateAt(step: number): number {

@@ -55,7 +55,13 @@ export class Adam extends BaseOptimizer {
   }
 
   override getConfig(): OptimizerConfig {
-    return { ...super.getConfig(), beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, biasCorrection: this.biasCorrection };
+    return {
+      ...super.getConfig(),
+      beta1: this.beta1,
+      beta2: this.beta2,
+      epsilon: this.epsilon,
+      biasCorrection: this.biasCorrection,
+    };
   }
 }
 

@@ -52,7 +52,13 @@ export class Adax extends BaseOptimizer {
   }
 
   override getConfig(): OptimizerConfig {
-    return { ...super.getConfig(), beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, biasCorrection: this.biasCorrection };
+    return {
+      ...super.getConfig(),
+      beta1: this.beta1,
+      beta2: this.beta2,
+      epsilon: this.epsilon,
+      biasCorrection: this.biasCorrection,
+    };
   }
 }
 

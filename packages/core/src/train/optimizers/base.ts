@@ -51,7 +51,10 @@ export abstract class BaseOptimizer implements DeltaOptimizer {
     defaultLearningRate: number,
   ) {
     this.slots = new Slots(kind);
-    this.learningRate = checkNumber(kind, 'learningRate', options.learningRate ?? defaultLearningRate, { min: 0, minExclusive: true });
+    this.learningRate = checkNumber(kind, 'learningRate', options.learningRate ?? defaultLearningRate, {
+      min: 0,
+      minExclusive: true,
+    });
     this.schedule = checkSchedule(kind, options.schedule);
   }
 
@@ -161,12 +164,19 @@ export function compilePatterns(where: string, option: string, patterns: unknown
   return patterns.map((p, i) => {
     if (p instanceof RegExp) return new RegExp(p.source, p.flags.replace('g', ''));
     if (typeof p !== 'string' || p === '') {
-      throw new Bert4tfjsError(`${where}: option '${option}'[${i}] must be a non-empty string or a RegExp`, 'bad-argument');
+      throw new Bert4tfjsError(
+        `${where}: option '${option}'[${i}] must be a non-empty string or a RegExp`,
+        'bad-argument',
+      );
     }
     try {
       return new RegExp(p);
     } catch (e) {
-      throw new Bert4tfjsError(`${where}: option '${option}'[${i}] '${p}' is not a valid regular expression`, 'bad-argument', { cause: e });
+      throw new Bert4tfjsError(
+        `${where}: option '${option}'[${i}] '${p}' is not a valid regular expression`,
+        'bad-argument',
+        { cause: e },
+      );
     }
   });
 }

@@ -37,7 +37,10 @@ export class ExponentialMovingAverage extends StepExtension {
 
   applyGradients(gradients: Gradients, variables: Variables): void {
     if (this.applied) {
-      throw new Bert4tfjsError('ema.applyGradients: the averaged weights are swapped in; call restore() before training on', 'bad-state');
+      throw new Bert4tfjsError(
+        'ema.applyGradients: the averaged weights are swapped in; call restore() before training on',
+        'bad-state',
+      );
     }
     const pairs = pairGradients('ema.applyGradients', gradients, variables);
     for (const [name, , variable] of pairs) {
@@ -60,12 +63,19 @@ export class ExponentialMovingAverage extends StepExtension {
    * `variables` is only needed after setState() on a fresh optimizer, before any training step.
    */
   apply(variables?: Variables): void {
-    if (this.applied) throw new Bert4tfjsError('ema.apply: the averaged weights are already swapped in; call restore() first', 'bad-state');
+    if (this.applied)
+      throw new Bert4tfjsError(
+        'ema.apply: the averaged weights are already swapped in; call restore() first',
+        'bad-state',
+      );
     if (variables !== undefined) for (const [name, v] of toMap(variables)) this.variables.set(name, v);
     const averages = this.slots.entries('average');
     for (const [name] of averages) {
       if (!this.variables.has(name)) {
-        throw new Bert4tfjsError(`ema.apply: no variable known for averaged weight '${name}'; pass the variables: ema.apply(vars)`, 'bad-argument');
+        throw new Bert4tfjsError(
+          `ema.apply: no variable known for averaged weight '${name}'; pass the variables: ema.apply(vars)`,
+          'bad-argument',
+        );
       }
     }
     const backups = new Map<string, tf.Tensor>();
@@ -79,7 +89,8 @@ export class ExponentialMovingAverage extends StepExtension {
 
   /** Puts back the exact weights that apply() replaced. */
   restore(): void {
-    if (this.backups === null) throw new Bert4tfjsError('ema.restore: nothing to restore; call apply() first', 'bad-state');
+    if (this.backups === null)
+      throw new Bert4tfjsError('ema.restore: nothing to restore; call apply() first', 'bad-state');
     for (const [name, backup] of this.backups) {
       this.variables.get(name)!.assign(backup);
       backup.dispose();

@@ -41,7 +41,8 @@ export class LayerAdaptation extends DeltaExtension {
     }
     this.exclude = compilePatterns(where, 'exclude', options.exclude ?? []);
     const eps = options.epsilon ?? 1e-7;
-    if (typeof eps !== 'number' || !(eps >= 0)) throw new Bert4tfjsError(`${where}: option 'epsilon' must be a number >= 0`, 'bad-argument');
+    if (typeof eps !== 'number' || !(eps >= 0))
+      throw new Bert4tfjsError(`${where}: option 'epsilon' must be a number >= 0`, 'bad-argument');
     this.epsilon = eps;
   }
 
@@ -56,11 +57,19 @@ export class LayerAdaptation extends DeltaExtension {
   }
 
   getConfig(): OptimizerConfig {
-    return { kind: this.kind, exclude: patternSources(this.exclude), epsilon: this.epsilon, inner: this.inner.getConfig() };
+    return {
+      kind: this.kind,
+      exclude: patternSources(this.exclude),
+      epsilon: this.epsilon,
+      inner: this.inner.getConfig(),
+    };
   }
 }
 
 /** Adds the LAMB trust ratio ‖w‖ / ‖update‖ to `optimizer` (a base optimizer or per-variable extension). */
-export function extendWithLayerAdaptation(optimizer: DeltaOptimizer, options: LayerAdaptationOptions = {}): LayerAdaptation {
+export function extendWithLayerAdaptation(
+  optimizer: DeltaOptimizer,
+  options: LayerAdaptationOptions = {},
+): LayerAdaptation {
   return new LayerAdaptation(optimizer, options);
 }

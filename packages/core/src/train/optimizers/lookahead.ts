@@ -29,7 +29,11 @@ export class Lookahead extends StepExtension {
     checkOptionNames('extendWithLookahead', options, ['k', 'alpha']);
     super('lookahead', inner);
     this.k = checkNumber('extendWithLookahead', 'k', options.k ?? 5, { min: 1, integer: true });
-    this.alpha = checkNumber('extendWithLookahead', 'alpha', options.alpha ?? 0.5, { min: 0, max: 1, minExclusive: true });
+    this.alpha = checkNumber('extendWithLookahead', 'alpha', options.alpha ?? 0.5, {
+      min: 0,
+      max: 1,
+      minExclusive: true,
+    });
   }
 
   applyGradients(gradients: Gradients, variables: Variables): void {

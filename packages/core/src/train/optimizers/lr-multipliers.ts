@@ -20,16 +20,26 @@ export class LrMultipliers extends DeltaExtension {
   constructor(inner: DeltaOptimizer, multipliers: Readonly<Record<string, number>>) {
     super('lrMultipliers', requireDeltaOptimizer('extendWithLrMultipliers', inner));
     if (multipliers === null || typeof multipliers !== 'object' || Array.isArray(multipliers)) {
-      throw new Bert4tfjsError(`extendWithLrMultipliers: expected { pattern: multiplier }, got ${describe(multipliers)}`, 'bad-argument');
+      throw new Bert4tfjsError(
+        `extendWithLrMultipliers: expected { pattern: multiplier }, got ${describe(multipliers)}`,
+        'bad-argument',
+      );
     }
     this.rules = Object.entries(multipliers).map(([pattern, m]) => {
       if (typeof m !== 'number' || !Number.isFinite(m) || m < 0) {
-        throw new Bert4tfjsError(`extendWithLrMultipliers: multiplier for '${pattern}' must be a finite number >= 0, got ${describe(m)}`, 'bad-argument');
+        throw new Bert4tfjsError(
+          `extendWithLrMultipliers: multiplier for '${pattern}' must be a finite number >= 0, got ${describe(m)}`,
+          'bad-argument',
+        );
       }
       try {
         return [new RegExp(pattern), m] as [RegExp, number];
       } catch (e) {
-        throw new Bert4tfjsError(`extendWithLrMultipliers: '${pattern}' is not a valid regular expression`, 'bad-argument', { cause: e });
+        throw new Bert4tfjsError(
+          `extendWithLrMultipliers: '${pattern}' is not a valid regular expression`,
+          'bad-argument',
+          { cause: e },
+        );
       }
     });
   }
@@ -50,6 +60,9 @@ export class LrMultipliers extends DeltaExtension {
 }
 
 /** Scales the learning rate per variable: `{ pattern: multiplier }`, matching multipliers multiply. */
-export function extendWithLrMultipliers(optimizer: DeltaOptimizer, multipliers: Readonly<Record<string, number>>): LrMultipliers {
+export function extendWithLrMultipliers(
+  optimizer: DeltaOptimizer,
+  multipliers: Readonly<Record<string, number>>,
+): LrMultipliers {
   return new LrMultipliers(optimizer, multipliers);
 }

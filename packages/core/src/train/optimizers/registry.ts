@@ -22,7 +22,7 @@ import { WeightDecay } from './weight-decay.ts';
  */
 export function optimizerFromConfig(config: OptimizerConfig, options: { schedule?: ScheduleLike } = {}): Optimizer {
   if (config === null || typeof config !== 'object' || typeof config.kind !== 'string') {
-    throw new Bert4tfjsError('optimizerFromConfig: expected an object with a string \'kind\'', 'bad-config');
+    throw new Bert4tfjsError("optimizerFromConfig: expected an object with a string 'kind'", 'bad-config');
   }
   const { kind, inner, schedule, ...rest } = config;
   const innerOpt = (): Optimizer => optimizerFromConfig(inner as OptimizerConfig, options);
@@ -40,11 +40,20 @@ export function optimizerFromConfig(config: OptimizerConfig, options: { schedule
     case 'adafactor':
       return new Adafactor(base());
     case 'weightDecay':
-      return new WeightDecay(requireDeltaOptimizer(kind, innerOpt()), { rate: rest.rate as number, exclude: rest.exclude as string[] });
+      return new WeightDecay(requireDeltaOptimizer(kind, innerOpt()), {
+        rate: rest.rate as number,
+        exclude: rest.exclude as string[],
+      });
     case 'layerAdaptation':
-      return new LayerAdaptation(requireDeltaOptimizer(kind, innerOpt()), { exclude: rest.exclude as string[], epsilon: rest.epsilon as number });
+      return new LayerAdaptation(requireDeltaOptimizer(kind, innerOpt()), {
+        exclude: rest.exclude as string[],
+        epsilon: rest.epsilon as number,
+      });
     case 'lrMultipliers':
-      return new LrMultipliers(requireDeltaOptimizer(kind, innerOpt()), Object.fromEntries(rest.multipliers as [string, number][]));
+      return new LrMultipliers(
+        requireDeltaOptimizer(kind, innerOpt()),
+        Object.fromEntries(rest.multipliers as [string, number][]),
+      );
     case 'accumulation':
       return new GradientAccumulation(innerOpt(), rest.steps as number);
     case 'lookahead':

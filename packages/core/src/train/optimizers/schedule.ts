@@ -28,15 +28,23 @@ export type ScheduleLike = Schedule | ((t: number) => number);
  * in an object, JS lists integer keys in ascending order whatever order they were written in).
  * @example piecewiseLinear({ 0: 0, 1000: 1, 10000: 0.1 }) // warm up over 1000 steps, then decay to 0.1
  */
-export function piecewiseLinear(points: Readonly<Record<string, number>> | readonly (readonly [number, number])[]): Schedule {
+export function piecewiseLinear(
+  points: Readonly<Record<string, number>> | readonly (readonly [number, number])[],
+): Schedule {
   const where = 'piecewiseLinear';
   if (points === null || typeof points !== 'object') {
-    throw new Bert4tfjsError(`${where}: expected an object { step: value } or [step, value] pairs, got ${describe(points)}`, 'bad-schedule');
+    throw new Bert4tfjsError(
+      `${where}: expected an object { step: value } or [step, value] pairs, got ${describe(points)}`,
+      'bad-schedule',
+    );
   }
   const raw: [unknown, unknown][] = Array.isArray(points)
     ? points.map((p, i) => {
         if (!Array.isArray(p) || p.length !== 2) {
-          throw new Bert4tfjsError(`${where}: entry ${i} must be a [step, value] pair, got ${describe(p)}`, 'bad-schedule');
+          throw new Bert4tfjsError(
+            `${where}: entry ${i} must be a [step, value] pair, got ${describe(p)}`,
+            'bad-schedule',
+          );
         }
         return [p[0], p[1]] as [unknown, unknown];
       })
@@ -45,15 +53,25 @@ export function piecewiseLinear(points: Readonly<Record<string, number>> | reado
   const table: [number, number][] = [];
   raw.forEach(([step, value], i) => {
     if (typeof step !== 'number' || !Number.isFinite(step)) {
-      throw new Bert4tfjsError(`${where}: step of entry ${i} is not a finite number (${describe(Array.isArray(points) ? step : Object.keys(points)[i])})`, 'bad-schedule');
+      throw new Bert4tfjsError(
+        `${where}: step of entry ${i} is not a finite number (${describe(Array.isArray(points) ? step : Object.keys(points)[i])})`,
+        'bad-schedule',
+      );
     }
-    if (step < 0) throw new Bert4tfjsError(`${where}: step ${step} is negative; steps count updates from 0`, 'bad-schedule');
+    if (step < 0)
+      throw new Bert4tfjsError(`${where}: step ${step} is negative; steps count updates from 0`, 'bad-schedule');
     if (typeof value !== 'number' || !Number.isFinite(value)) {
-      throw new Bert4tfjsError(`${where}: value at step ${step} must be a finite number, got ${describe(value)}`, 'bad-schedule');
+      throw new Bert4tfjsError(
+        `${where}: value at step ${step} must be a finite number, got ${describe(value)}`,
+        'bad-schedule',
+      );
     }
     const prev = table[table.length - 1];
     if (prev !== undefined && step <= prev[0]) {
-      throw new Bert4tfjsError(`${where}: steps must increase strictly, but ${step} comes after ${prev[0]}`, 'bad-schedule');
+      throw new Bert4tfjsError(
+        `${where}: steps must increase strictly, but ${step} comes after ${prev[0]}`,
+        'bad-schedule',
+      );
     }
     table.push([step, value]);
   });
@@ -85,7 +103,13 @@ export interface WarmupDecayOptions {
 /** Linear warm-up 0 -> 1 over `warmupSteps`, then linear decay to `end` at `totalSteps` (BERT's schedule). */
 export function warmupLinearDecay(options: WarmupDecayOptions): Schedule {
   const { warmupSteps, totalSteps, end } = checkWarmup('warmupLinearDecay', options);
-  const points: [number, number][] = warmupSteps > 0 ? [[0, 0], [warmupSteps, 1]] : [[0, 1]];
+  const points: [number, number][] =
+    warmupSteps > 0
+      ? [
+          [0, 0],
+          [warmupSteps, 1],
+        ]
+      : [[0, 1]];
   if (totalSteps > warmupSteps) points.push([totalSteps, end]);
   return piecewiseLinear(points);
 }
@@ -114,7 +138,10 @@ export function scheduleFromConfig(config: ScheduleConfig): Schedule {
         end: config.end as number,
       });
     case 'custom':
-      throw new Bert4tfjsError('scheduleFromConfig: a custom schedule function was saved; pass it again when rebuilding', 'bad-schedule');
+      throw new Bert4tfjsError(
+        'scheduleFromConfig: a custom schedule function was saved; pass it again when rebuilding',
+        'bad-schedule',
+      );
     default:
       throw new Bert4tfjsError(`scheduleFromConfig: unknown schedule kind '${String(config.kind)}'`, 'bad-schedule');
   }
@@ -130,7 +157,10 @@ export function scheduleConfig(schedule: ScheduleLike | undefined): ScheduleConf
 export function checkSchedule(where: string, schedule: unknown): ScheduleLike | undefined {
   if (schedule === undefined) return undefined;
   if (typeof schedule !== 'function') {
-    throw new Bert4tfjsError(`${where}: option 'schedule' must be a function t -> multiplier (e.g. piecewiseLinear(...)), got ${describe(schedule)}`, 'bad-argument');
+    throw new Bert4tfjsError(
+      `${where}: option 'schedule' must be a function t -> multiplier (e.g. piecewiseLinear(...)), got ${describe(schedule)}`,
+      'bad-argument',
+    );
   }
   return schedule as ScheduleLike;
 }
@@ -140,7 +170,10 @@ export function evaluateSchedule(schedule: ScheduleLike | undefined, t: number):
   if (schedule === undefined) return 1;
   const m = schedule(t);
   if (typeof m !== 'number' || !Number.isFinite(m) || m < 0) {
-    throw new Bert4tfjsError(`schedule: returned ${describe(m)} at t = ${t}; multipliers must be finite numbers >= 0`, 'bad-schedule');
+    throw new Bert4tfjsError(
+      `schedule: returned ${describe(m)} at t = ${t}; multipliers must be finite numbers >= 0`,
+      'bad-schedule',
+    );
   }
   return m;
 }
@@ -151,7 +184,8 @@ function withConfig(fn: (t: number) => number, config: ScheduleConfig): Schedule
 
 function checkWarmup(where: string, options: WarmupDecayOptions): Required<WarmupDecayOptions> {
   checkOptionNames(where, options, ['warmupSteps', 'totalSteps', 'end']);
-  if (options === undefined) throw new Bert4tfjsError(`${where}: options { warmupSteps, totalSteps } are required`, 'bad-schedule');
+  if (options === undefined)
+    throw new Bert4tfjsError(`${where}: options { warmupSteps, totalSteps } are required`, 'bad-schedule');
   const warmupSteps = checkNumber(where, 'warmupSteps', options.warmupSteps, { min: 0 });
   const totalSteps = checkNumber(where, 'totalSteps', options.totalSteps, { min: warmupSteps });
   const end = checkNumber(where, 'end', options.end ?? 0, { min: 0 });

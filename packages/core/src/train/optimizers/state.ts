@@ -16,7 +16,10 @@ export class Slots {
   /** The slot `slot` of variable `name`, created non-trainable from `init()` on first use. */
   get(slot: string, name: string, init: () => tf.Tensor): tf.Variable {
     let bySlot = this.table.get(slot);
-    if (bySlot === undefined) this.table.set(slot, (bySlot = new Map()));
+    if (bySlot === undefined) {
+      bySlot = new Map();
+      this.table.set(slot, bySlot);
+    }
     let v = bySlot.get(name);
     if (v === undefined) {
       // Non-trainable: tf.variableGrads() without a list must not differentiate optimizer state.
@@ -99,7 +102,10 @@ export function checkNoLeftovers(owner: string, rest: ReadonlyMap<string, tf.Ten
 export function counter(owner: string, counters: ReadonlyMap<string, number>, name: string): number {
   const value = counters.get(name);
   if (value === undefined || !Number.isInteger(value) || value < 0) {
-    throw new Bert4tfjsError(`setState: missing or invalid counter '${owner}/${name}' (a non-negative integer)`, 'bad-state');
+    throw new Bert4tfjsError(
+      `setState: missing or invalid counter '${owner}/${name}' (a non-negative integer)`,
+      'bad-state',
+    );
   }
   return value;
 }
@@ -113,7 +119,11 @@ export function toMap<T extends tf.Tensor>(m: TensorMapLike<T>): ReadonlyMap<str
  * Pairs every gradient with its variable, checking names and shapes first so a bad call changes nothing.
  * Variables without a gradient are skipped (frozen or unused this step).
  */
-export function pairGradients(where: string, gradients: Gradients, variables: Variables): [string, tf.Tensor, tf.Variable][] {
+export function pairGradients(
+  where: string,
+  gradients: Gradients,
+  variables: Variables,
+): [string, tf.Tensor, tf.Variable][] {
   const grads = toMap(gradients);
   const vars = toMap(variables);
   const pairs: [string, tf.Tensor, tf.Variable][] = [];
@@ -121,11 +131,18 @@ export function pairGradients(where: string, gradients: Gradients, variables: Va
     const variable = vars.get(name);
     if (variable === undefined) {
       const known = [...vars.keys()].slice(0, 8).join(', ');
-      throw new Bert4tfjsError(`${where}: gradient '${name}' has no variable of that name (variables: ${known}${vars.size > 8 ? ', ...' : ''})`, 'bad-argument');
+      throw new Bert4tfjsError(
+        `${where}: gradient '${name}' has no variable of that name (variables: ${known}${vars.size > 8 ? ', ...' : ''})`,
+        'bad-argument',
+      );
     }
-    if (!(grad instanceof tf.Tensor)) throw new Bert4tfjsError(`${where}: gradient '${name}' must be a tf.Tensor`, 'bad-argument');
+    if (!(grad instanceof tf.Tensor))
+      throw new Bert4tfjsError(`${where}: gradient '${name}' must be a tf.Tensor`, 'bad-argument');
     if (!tf.util.arraysEqual(grad.shape, variable.shape)) {
-      throw new Bert4tfjsError(`${where}: gradient '${name}' has shape [${grad.shape}] but its variable has [${variable.shape}]`, 'bad-shape');
+      throw new Bert4tfjsError(
+        `${where}: gradient '${name}' has shape [${grad.shape}] but its variable has [${variable.shape}]`,
+        'bad-shape',
+      );
     }
     pairs.push([name, grad, variable]);
   }

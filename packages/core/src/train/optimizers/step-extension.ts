@@ -19,8 +19,16 @@ export abstract class StepExtension implements Optimizer {
     counterNames: readonly string[] = [],
   ) {
     const o = inner as Partial<Optimizer> | null;
-    if (o === null || typeof o !== 'object' || typeof o.applyGradients !== 'function' || typeof o.getState !== 'function') {
-      throw new Bert4tfjsError(`${kind}: expected an optimizer to wrap (e.g. adam()), got ${String(inner)}`, 'bad-argument');
+    if (
+      o === null ||
+      typeof o !== 'object' ||
+      typeof o.applyGradients !== 'function' ||
+      typeof o.getState !== 'function'
+    ) {
+      throw new Bert4tfjsError(
+        `${kind}: expected an optimizer to wrap (e.g. adam()), got ${String(inner)}`,
+        'bad-argument',
+      );
     }
     this.slots = new Slots(kind);
     for (const c of counterNames) this.counters.set(c, 0);

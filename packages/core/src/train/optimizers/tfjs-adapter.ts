@@ -30,13 +30,16 @@ export class TfjsOptimizerAdapter extends tf.Optimizer {
   /** Looks every gradient's variable up by name in the tfjs engine, then steps the wrapped optimizer. */
   override applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
     const grads = new Map<string, tf.Tensor>(
-      Array.isArray(variableGradients) ? variableGradients.map((g) => [g.name, g.tensor] as const) : Object.entries(variableGradients),
+      Array.isArray(variableGradients)
+        ? variableGradients.map((g) => [g.name, g.tensor] as const)
+        : Object.entries(variableGradients),
     );
     const registered = tf.engine().registeredVariables;
     const vars = new Map<string, tf.Variable>();
     for (const name of grads.keys()) {
       const v = registered[name];
-      if (v === undefined) throw new Bert4tfjsError(`TfjsOptimizerAdapter: no registered variable named '${name}'`, 'bad-argument');
+      if (v === undefined)
+        throw new Bert4tfjsError(`TfjsOptimizerAdapter: no registered variable named '${name}'`, 'bad-argument');
       vars.set(name, v);
     }
     this.optimizer.applyGradients(grads, vars);
@@ -69,7 +72,10 @@ export class TfjsOptimizerAdapter extends tf.Optimizer {
   ): T {
     const encoded = config.bert4tfjs;
     if (typeof encoded !== 'string') {
-      throw new Bert4tfjsError(`${TfjsOptimizerAdapter.className}.fromConfig: missing the 'bert4tfjs' config string`, 'bad-config');
+      throw new Bert4tfjsError(
+        `${TfjsOptimizerAdapter.className}.fromConfig: missing the 'bert4tfjs' config string`,
+        'bad-config',
+      );
     }
     const inner = JSON.parse(Buffer.from(encoded, 'base64').toString('utf8')) as OptimizerConfig;
     return new (cls as unknown as new (o: Optimizer) => T)(optimizerFromConfig(inner));

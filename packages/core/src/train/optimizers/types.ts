@@ -70,5 +70,7 @@ export interface DeltaOptimizer extends Optimizer {
 /** True when `opt` exposes per-variable deltas. */
 export function isDeltaOptimizer(opt: Optimizer): opt is DeltaOptimizer {
   const o = opt as Partial<DeltaOptimizer>;
-  return typeof o.computeDelta === 'function' && typeof o.learningRateAt === 'function' && typeof o.endStep === 'function';
+  return (
+    typeof o.computeDelta === 'function' && typeof o.learningRateAt === 'function' && typeof o.endStep === 'function'
+  );
 }

@@ -63,5 +63,8 @@ export interface AdamWOptions extends AdamOptions {
 export function adamW(options: AdamWOptions = {}): WeightDecay {
   checkOptionNames('adamW', options, [...ADAM_OPTION_NAMES, 'weightDecay', 'excludeFromWeightDecay']);
   const { weightDecay, excludeFromWeightDecay, ...adamOptions } = options;
-  return new WeightDecay(adam(adamOptions), { rate: weightDecay ?? 0.01, exclude: excludeFromWeightDecay ?? DEFAULT_WEIGHT_DECAY_EXCLUDE });
+  return new WeightDecay(adam(adamOptions), {
+    rate: weightDecay ?? 0.01,
+    exclude: excludeFromWeightDecay ?? DEFAULT_WEIGHT_DECAY_EXCLUDE,
+  });
 }

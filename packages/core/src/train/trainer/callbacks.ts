@@ -79,20 +79,33 @@ export class EarlyStopping implements TrainerCallback {
     const where = 'EarlyStopping';
     checkOptionNames(where, options, ['monitor', 'patience', 'mode', 'minDelta']);
     this.monitor = options.monitor ?? 'val_loss';
-    if (typeof this.monitor !== 'string' || this.monitor === '') throw new Bert4tfjsError(`${where}: option 'monitor' must be a metric name, got ${describe(this.monitor)}`, 'bad-argument');
+    if (typeof this.monitor !== 'string' || this.monitor === '')
+      throw new Bert4tfjsError(
+        `${where}: option 'monitor' must be a metric name, got ${describe(this.monitor)}`,
+        'bad-argument',
+      );
     this.patience = checkNumber(where, 'patience', options.patience ?? 3, { min: 0, integer: true });
     this.minDelta = checkNumber(where, 'minDelta', options.minDelta ?? 0, { min: 0 });
     const mode = options.mode ?? 'auto';
-    if (mode !== 'min' && mode !== 'max' && mode !== 'auto') throw new Bert4tfjsError(`${where}: option 'mode' must be 'min', 'max' or 'auto', got ${describe(mode)}`, 'bad-argument');
+    if (mode !== 'min' && mode !== 'max' && mode !== 'auto')
+      throw new Bert4tfjsError(
+        `${where}: option 'mode' must be 'min', 'max' or 'auto', got ${describe(mode)}`,
+        'bad-argument',
+      );
     this.mode = mode !== 'auto' ? mode : /acc|f1|auc|precision|recall/i.test(this.monitor) ? 'max' : 'min';
   }
 
   onEvaluate(metrics: Record<string, number>, ctx: CallbackContext): void {
     const value = metrics[this.monitor];
     if (typeof value !== 'number') {
-      throw new Bert4tfjsError(`EarlyStopping: metric '${this.monitor}' is not among the evaluation's metrics (${Object.keys(metrics).join(', ') || 'none'})`, 'bad-argument');
+      throw new Bert4tfjsError(
+        `EarlyStopping: metric '${this.monitor}' is not among the evaluation's metrics (${Object.keys(metrics).join(', ') || 'none'})`,
+        'bad-argument',
+      );
     }
-    const better = this.best === null || (this.mode === 'min' ? value < this.best - this.minDelta : value > this.best + this.minDelta);
+    const better =
+      this.best === null ||
+      (this.mode === 'min' ? value < this.best - this.minDelta : value > this.best + this.minDelta);
     if (better) {
       this.best = value;
       this.bestStep = ctx.step;
@@ -101,7 +114,9 @@ export class EarlyStopping implements TrainerCallback {
     }
     this.wait++;
     if (this.wait >= this.patience) {
-      ctx.stop(`early stopping: ${this.monitor} has not improved for ${this.wait} evaluations (best ${this.best} at step ${this.bestStep})`);
+      ctx.stop(
+        `early stopping: ${this.monitor} has not improved for ${this.wait} evaluations (best ${this.best} at step ${this.bestStep})`,
+      );
     }
   }
 

@@ -75,7 +75,8 @@ async function toRaw(tensors: Iterable<[string, tf.Tensor]>): Promise<NamedTenso
   for (const [key, t] of tensors) {
     const data = await t.data();
     if (t.dtype === 'float32') out.set(key, float32ToRaw(data as Float32Array, t.shape.slice()));
-    else if (t.dtype === 'int32' || t.dtype === 'bool') out.set(key, intToRaw(data as Int32Array, t.shape.slice(), 'I32'));
+    else if (t.dtype === 'int32' || t.dtype === 'bool')
+      out.set(key, intToRaw(data as Int32Array, t.shape.slice(), 'I32'));
     else throw new Bert4tfjsError(`checkpoint: cannot save '${key}' of dtype ${t.dtype}`, 'bad-argument');
   }
   return out;
@@ -91,12 +92,16 @@ export async function saveCheckpoint(
   const path = join(dir, checkpointName(state.step));
   const w = await toRaw(weights);
   const o = await toRaw(optimizerState);
-  await writeDirAtomic(path, (tmp) => {
-    writeSafetensors(join(tmp, WEIGHTS), w, { format: CHECKPOINT_FORMAT });
-    writeSafetensors(join(tmp, OPTIMIZER), o, { format: CHECKPOINT_FORMAT });
-    // Written last: its presence marks the directory complete (the rename already guarantees it).
-    writeFileSync(join(tmp, STATE), JSON.stringify(state, null, 2) + '\n');
-  }, { force: true });
+  await writeDirAtomic(
+    path,
+    (tmp) => {
+      writeSafetensors(join(tmp, WEIGHTS), w, { format: CHECKPOINT_FORMAT });
+      writeSafetensors(join(tmp, OPTIMIZER), o, { format: CHECKPOINT_FORMAT });
+      // Written last: its presence marks the directory complete (the rename already guarantees it).
+      writeFileSync(join(tmp, STATE), `${JSON.stringify(state, null, 2)}\n`);
+    },
+    { force: true },
+  );
   return { path, step: state.step };
 }
 
@@ -142,7 +147,8 @@ function fromRaw(raw: NamedTensors, file: string): Map<string, tf.Tensor> {
   const out = new Map<string, tf.Tensor>();
   for (const [key, t] of raw) {
     if (t.dtype === 'I32' || t.dtype === 'I64') out.set(key, tf.tensor(rawToInt32(t, key), t.shape, 'int32'));
-    else if (t.dtype === 'F32' || t.dtype === 'F16' || t.dtype === 'BF16') out.set(key, tf.tensor(rawToFloat32(t, key), t.shape, 'float32'));
+    else if (t.dtype === 'F32' || t.dtype === 'F16' || t.dtype === 'BF16')
+      out.set(key, tf.tensor(rawToFloat32(t, key), t.shape, 'float32'));
     else {
       tf.dispose([...out.values()]);
       throw new Bert4tfjsError(`${file}: tensor '${key}' has unsupported dtype ${t.dtype}`, 'bad-file');
@@ -154,7 +160,8 @@ function fromRaw(raw: NamedTensors, file: string): Map<string, tf.Tensor> {
 /** Reads a checkpoint directory written by {@link saveCheckpoint}. */
 export function loadCheckpoint(path: string): LoadedCheckpoint {
   const stateFile = join(path, STATE);
-  if (!existsSync(stateFile)) throw new Bert4tfjsError(`${path}: not a trainer checkpoint (no ${STATE})`, 'missing-file');
+  if (!existsSync(stateFile))
+    throw new Bert4tfjsError(`${path}: not a trainer checkpoint (no ${STATE})`, 'missing-file');
   let state: TrainerState;
   try {
     state = JSON.parse(readFileSync(stateFile, 'utf8')) as TrainerState;
@@ -162,7 +169,10 @@ export function loadCheckpoint(path: string): LoadedCheckpoint {
     throw new Bert4tfjsError(`${stateFile}: not valid JSON`, 'bad-file', { cause: e });
   }
   if (state.format !== CHECKPOINT_FORMAT || !Number.isInteger(state.step)) {
-    throw new Bert4tfjsError(`${stateFile}: not a ${CHECKPOINT_FORMAT} (format ${JSON.stringify(state.format)})`, 'bad-file');
+    throw new Bert4tfjsError(
+      `${stateFile}: not a ${CHECKPOINT_FORMAT} (format ${JSON.stringify(state.format)})`,
+      'bad-file',
+    );
   }
   const weights = fromRaw(readSafetensors(join(path, WEIGHTS)), join(path, WEIGHTS));
   try {

@@ -20,7 +20,11 @@ export interface BatchGradients {
   gradNorm: number;
 }
 
-function lossAndGrads(target: TrainTarget, batch: TensorBatch, training: boolean): { value: tf.Scalar; grads: Map<string, tf.Tensor> } {
+function lossAndGrads(
+  target: TrainTarget,
+  batch: TensorBatch,
+  training: boolean,
+): { value: tf.Scalar; grads: Map<string, tf.Tensor> } {
   const vars = [...target.trainable.values()];
   const keyOf = new Map([...target.trainable].map(([k, v]) => [v.name, k]));
   let result: { value: tf.Scalar; grads: tf.NamedTensorMap };
@@ -28,7 +32,10 @@ function lossAndGrads(target: TrainTarget, batch: TensorBatch, training: boolean
     result = tf.variableGrads(() => {
       const loss = target.loss(batch, training);
       if (!(loss instanceof tf.Tensor) || loss.rank !== 0) {
-        throw new Bert4tfjsError(`Trainer: the loss must return a scalar tf.Tensor, got ${loss instanceof tf.Tensor ? `shape [${loss.shape}]` : typeof loss}`, 'bad-loss');
+        throw new Bert4tfjsError(
+          `Trainer: the loss must return a scalar tf.Tensor, got ${loss instanceof tf.Tensor ? `shape [${loss.shape}]` : typeof loss}`,
+          'bad-loss',
+        );
       }
       return loss;
     }, vars);
@@ -79,7 +86,10 @@ export function batchGradients(target: TrainTarget, batch: TensorBatch, sizes: r
         // One variable at a time, so only one extra gradient-sized tensor is alive at once.
         for (const [k, g] of grads) {
           const old = prev.get(k);
-          prev.set(k, tf.tidy(() => (old === undefined ? g.mul(w) : old.add(g.mul(w)))));
+          prev.set(
+            k,
+            tf.tidy(() => (old === undefined ? g.mul(w) : old.add(g.mul(w)))),
+          );
           old?.dispose();
           g.dispose();
         }
@@ -93,7 +103,16 @@ export function batchGradients(target: TrainTarget, batch: TensorBatch, sizes: r
     throw e;
   }
   const grads = acc ?? new Map<string, tf.Tensor>();
-  const gradNorm = grads.size === 0 ? 0 : tf.tidy(() => tf.addN([...grads.values()].map((g) => g.square().sum())).sqrt().dataSync()[0]);
+  const gradNorm =
+    grads.size === 0
+      ? 0
+      : tf.tidy(
+          () =>
+            tf
+              .addN([...grads.values()].map((g) => g.square().sum()))
+              .sqrt()
+              .dataSync()[0],
+        );
   return { loss, grads, gradNorm };
 }
 

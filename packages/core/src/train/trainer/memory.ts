@@ -88,7 +88,10 @@ export function chooseMicroBatch(q: MicroBatchQuery): MicroBatchPlan {
   const room = q.budgetBytes - q.fixedBytes - (q.batchSize > 1 ? q.accumulatorBytes : 0);
   const maxMicro = per > 0 ? Math.floor(room / per) : q.batchSize;
   if (q.allowSplit === false) {
-    const hint = maxMicro >= 1 ? `a batch of ${Math.min(maxMicro, q.batchSize - 1)} would fit; allow automatic micro-batching or lower the batch size` : `not even one example fits`;
+    const hint =
+      maxMicro >= 1
+        ? `a batch of ${Math.min(maxMicro, q.batchSize - 1)} would fit; allow automatic micro-batching or lower the batch size`
+        : `not even one example fits`;
     throw new Bert4tfjsError(
       `Trainer: a step on ${q.batchSize} x ${q.seqLen} needs about ${gib(whole)}, over the memory budget of ${gib(q.budgetBytes)}; ${hint}`,
       'does-not-fit',
@@ -98,7 +101,8 @@ export function chooseMicroBatch(q: MicroBatchQuery): MicroBatchPlan {
     const parts = `fixed ${gib(q.fixedBytes + q.accumulatorBytes)} (weights, optimizer slots, gradients) + ${gib(per)} per example`;
     let hint: string;
     if (q.fixedBytes + q.accumulatorBytes >= q.budgetBytes) {
-      hint = 'the weights, optimizer state and gradients alone exceed it: freeze layers, use a smaller model or an optimizer with fewer slots';
+      hint =
+        'the weights, optimizer state and gradients alone exceed it: freeze layers, use a smaller model or an optimizer with fewer slots';
     } else {
       let lo = 0;
       let hi = q.seqLen;
@@ -108,7 +112,10 @@ export function chooseMicroBatch(q: MicroBatchQuery): MicroBatchPlan {
         if (q.fixedBytes + q.accumulatorBytes + q.perExample(mid) <= q.budgetBytes) lo = mid;
         else hi = mid - 1;
       }
-      hint = lo >= 1 ? `sequences of up to about ${lo} tokens would fit one example per micro-batch; shorten them (e.g. textSplit) or raise memoryBudget` : 'shorten the sequences or raise memoryBudget';
+      hint =
+        lo >= 1
+          ? `sequences of up to about ${lo} tokens would fit one example per micro-batch; shorten them (e.g. textSplit) or raise memoryBudget`
+          : 'shorten the sequences or raise memoryBudget';
     }
     throw new Bert4tfjsError(
       `Trainer: one example of length ${q.seqLen} needs about ${gib(q.fixedBytes + q.accumulatorBytes + per)} (${parts}), over the memory budget of ${gib(q.budgetBytes)}; ${hint}`,

@@ -3,7 +3,17 @@
  * being written. Readers skip a torn last line; after a resume the same step may appear twice, and the
  * later line wins.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 
 /** One line of the log (numbers that are not finite are written as null). */
@@ -26,7 +36,10 @@ export class MetricsLog {
   /** Appends one record as a line. */
   write(record: MetricsRecord): void {
     if (this.#fd === null) throw new Error(`MetricsLog(${this.path}): closed`);
-    writeSync(this.#fd, JSON.stringify(record, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)) + '\n');
+    writeSync(
+      this.#fd,
+      `${JSON.stringify(record, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v))}\n`,
+    );
   }
 
   /** Forces what was written to disk (called at checkpoints). */

@@ -11,10 +11,19 @@ export function batchSizeOf(batch: TensorBatch): number {
   if (entries.length === 0) throw new Bert4tfjsError('Trainer: a batch has no tensors', 'bad-input');
   let n: number | null = null;
   for (const [k, t] of entries) {
-    if (!(t instanceof tf.Tensor)) throw new Bert4tfjsError(`Trainer: batch entry '${k}' is not a tf.Tensor (use toTensorBatch in the generator's collate)`, 'bad-input');
-    if (t.rank === 0) throw new Bert4tfjsError(`Trainer: batch entry '${k}' is a scalar; every entry needs the batch on axis 0`, 'bad-shape');
+    if (!(t instanceof tf.Tensor))
+      throw new Bert4tfjsError(
+        `Trainer: batch entry '${k}' is not a tf.Tensor (use toTensorBatch in the generator's collate)`,
+        'bad-input',
+      );
+    if (t.rank === 0)
+      throw new Bert4tfjsError(
+        `Trainer: batch entry '${k}' is a scalar; every entry needs the batch on axis 0`,
+        'bad-shape',
+      );
     if (n === null) n = t.shape[0];
-    else if (t.shape[0] !== n) throw new Bert4tfjsError(`Trainer: batch entry '${k}' has ${t.shape[0]} rows but others have ${n}`, 'bad-shape');
+    else if (t.shape[0] !== n)
+      throw new Bert4tfjsError(`Trainer: batch entry '${k}' has ${t.shape[0]} rows but others have ${n}`, 'bad-shape');
   }
   if (n === 0) throw new Bert4tfjsError('Trainer: a batch has 0 examples', 'empty-dataset');
   return n!;
@@ -22,7 +31,7 @@ export function batchSizeOf(batch: TensorBatch): number {
 
 /** The sequence length of a batch: axis 1 of `key` (default input_ids, else the first tensor of rank >= 2), or 1. */
 export function seqLenOf(batch: TensorBatch, key?: string): number {
-  const t = key !== undefined ? batch[key] : batch.input_ids ?? Object.values(batch).find((x) => x.rank >= 2);
+  const t = key !== undefined ? batch[key] : (batch.input_ids ?? Object.values(batch).find((x) => x.rank >= 2));
   return t !== undefined && t.rank >= 2 ? (t.shape[1] ?? 1) : 1;
 }
 

@@ -85,12 +85,31 @@ export interface FitResult {
 }
 
 export const TRAINER_OPTION_NAMES = [
-  'model', 'loss', 'inputs', 'variables', 'lossFn', 'optimizer', 'memoryBudget', 'microBatch', 'optimizerSlots',
-  'progress', 'countTokens', 'lengthKey',
+  'model',
+  'loss',
+  'inputs',
+  'variables',
+  'lossFn',
+  'optimizer',
+  'memoryBudget',
+  'microBatch',
+  'optimizerSlots',
+  'progress',
+  'countTokens',
+  'lengthKey',
 ];
 export const FIT_OPTION_NAMES = [
-  'epochs', 'stepsPerEpoch', 'maxSteps', 'callbacks', 'evaluate', 'evalEvery', 'checkpointDir', 'checkpointEvery',
-  'keepCheckpoints', 'resume', 'metricsPath',
+  'epochs',
+  'stepsPerEpoch',
+  'maxSteps',
+  'callbacks',
+  'evaluate',
+  'evalEvery',
+  'checkpointDir',
+  'checkpointEvery',
+  'keepCheckpoints',
+  'resume',
+  'metricsPath',
 ];
 
 /** Checks the constructor options (shape and values, not the model). */
@@ -103,15 +122,25 @@ export function checkTrainerOptions(o: TrainerOptions): void {
   if (hasModel === hasVars) {
     throw new Bert4tfjsError(`${where}: give either { model, loss } or { variables, lossFn }`, 'bad-argument');
   }
-  if (hasModel && o.lossFn !== undefined) throw new Bert4tfjsError(`${where}: with a model, pass 'loss' (outputs, batch) => scalar, not 'lossFn'`, 'bad-argument');
-  if (!hasModel && (o.loss !== undefined || o.inputs !== undefined)) throw new Bert4tfjsError(`${where}: 'loss' and 'inputs' go with 'model'; without one use 'lossFn'`, 'bad-argument');
+  if (hasModel && o.lossFn !== undefined)
+    throw new Bert4tfjsError(
+      `${where}: with a model, pass 'loss' (outputs, batch) => scalar, not 'lossFn'`,
+      'bad-argument',
+    );
+  if (!hasModel && (o.loss !== undefined || o.inputs !== undefined))
+    throw new Bert4tfjsError(`${where}: 'loss' and 'inputs' go with 'model'; without one use 'lossFn'`, 'bad-argument');
   const opt = o.optimizer as Partial<Optimizer> | undefined;
   if (!opt || typeof opt.applyGradients !== 'function' || typeof opt.getState !== 'function') {
-    throw new Bert4tfjsError(`${where}: option 'optimizer' must be one of ours (adam(), adamW(), ...), got ${describe(o.optimizer)}`, 'bad-argument');
+    throw new Bert4tfjsError(
+      `${where}: option 'optimizer' must be one of ours (adam(), adamW(), ...), got ${describe(o.optimizer)}`,
+      'bad-argument',
+    );
   }
-  if (o.memoryBudget !== undefined && o.memoryBudget !== Infinity) checkNumber(where, 'memoryBudget', o.memoryBudget, { min: 0, minExclusive: true });
+  if (o.memoryBudget !== undefined && o.memoryBudget !== Infinity)
+    checkNumber(where, 'memoryBudget', o.memoryBudget, { min: 0, minExclusive: true });
   const mb = o.microBatch;
-  if (mb !== undefined && mb !== 'auto' && mb !== 'off') checkNumber(where, 'microBatch', mb, { min: 1, integer: true });
+  if (mb !== undefined && mb !== 'auto' && mb !== 'off')
+    checkNumber(where, 'microBatch', mb, { min: 1, integer: true });
   if (o.optimizerSlots !== undefined) checkNumber(where, 'optimizerSlots', o.optimizerSlots, { min: 0 });
 }
 
@@ -124,17 +153,32 @@ export function checkFitOptions(o: FitOptions): Required<Pick<FitOptions, 'epoch
   for (const k of ['stepsPerEpoch', 'maxSteps', 'evalEvery', 'checkpointEvery'] as const) {
     if (o[k] !== undefined) checkNumber(where, k, o[k], { min: 1, integer: true });
   }
-  if (o.evalEvery !== undefined && o.evaluate === undefined) throw new Bert4tfjsError(`${where}: 'evalEvery' needs an 'evaluate' function`, 'bad-argument');
-  if (o.evaluate !== undefined && typeof o.evaluate !== 'function') throw new Bert4tfjsError(`${where}: 'evaluate' must be a function, got ${describe(o.evaluate)}`, 'bad-argument');
-  if ((o.checkpointEvery !== undefined || (o.resume !== undefined && o.resume !== false && typeof o.resume !== 'string')) && o.checkpointDir === undefined) {
-    throw new Bert4tfjsError(`${where}: 'checkpointEvery' and 'resume: true/auto' need 'checkpointDir'`, 'bad-argument');
+  if (o.evalEvery !== undefined && o.evaluate === undefined)
+    throw new Bert4tfjsError(`${where}: 'evalEvery' needs an 'evaluate' function`, 'bad-argument');
+  if (o.evaluate !== undefined && typeof o.evaluate !== 'function')
+    throw new Bert4tfjsError(`${where}: 'evaluate' must be a function, got ${describe(o.evaluate)}`, 'bad-argument');
+  if (
+    (o.checkpointEvery !== undefined ||
+      (o.resume !== undefined && o.resume !== false && typeof o.resume !== 'string')) &&
+    o.checkpointDir === undefined
+  ) {
+    throw new Bert4tfjsError(
+      `${where}: 'checkpointEvery' and 'resume: true/auto' need 'checkpointDir'`,
+      'bad-argument',
+    );
   }
-  if (o.callbacks !== undefined && !Array.isArray(o.callbacks)) throw new Bert4tfjsError(`${where}: 'callbacks' must be an array`, 'bad-argument');
+  if (o.callbacks !== undefined && !Array.isArray(o.callbacks))
+    throw new Bert4tfjsError(`${where}: 'callbacks' must be an array`, 'bad-argument');
   const names = new Set<string>();
   for (const cb of o.callbacks ?? []) {
-    if (cb.getState && !cb.name) throw new Bert4tfjsError(`${where}: a callback with getState() needs a 'name' to key its state in checkpoints`, 'bad-argument');
+    if (cb.getState && !cb.name)
+      throw new Bert4tfjsError(
+        `${where}: a callback with getState() needs a 'name' to key its state in checkpoints`,
+        'bad-argument',
+      );
     if (cb.name) {
-      if (names.has(cb.name)) throw new Bert4tfjsError(`${where}: two callbacks are named '${cb.name}'`, 'bad-argument');
+      if (names.has(cb.name))
+        throw new Bert4tfjsError(`${where}: two callbacks are named '${cb.name}'`, 'bad-argument');
       names.add(cb.name);
     }
   }

@@ -16,8 +16,8 @@ interface BufferHooks {
 /** Runs `fn` and returns its result and the peak of new buffer bytes alive at once during it. */
 export function trackPeakBytes<T>(fn: () => T): { result: T; peakBytes: number } {
   const backend = tf.backend() as unknown as BufferHooks;
-  const ownWrite = Object.prototype.hasOwnProperty.call(backend, 'write');
-  const ownDispose = Object.prototype.hasOwnProperty.call(backend, 'disposeData');
+  const ownWrite = Object.hasOwn(backend, 'write');
+  const ownDispose = Object.hasOwn(backend, 'disposeData');
   const write = backend.write;
   const disposeData = backend.disposeData;
   const sizes = new Map<object, number>();

@@ -8,7 +8,14 @@ import * as tf from '@tensorflow/tfjs';
 import { Bert4tfjsError } from '../../errors.ts';
 import type { TensorBatch } from '../data/tensor-batch.ts';
 import { measureStepBytes } from './gradients.ts';
-import { DEFAULT_WASM_BUDGET_BYTES, balancedSizes, chooseMicroBatch, perExampleEstimate, type ActivationSample, type MicroBatchPlan } from './memory.ts';
+import {
+  DEFAULT_WASM_BUDGET_BYTES,
+  balancedSizes,
+  chooseMicroBatch,
+  perExampleEstimate,
+  type ActivationSample,
+  type MicroBatchPlan,
+} from './memory.ts';
 import { variableBytes, type TrainTarget } from './target.ts';
 
 /** How batches are split: 'auto' (fit the budget), 'off' (never split; fail if over budget), or a fixed micro-batch size. */
@@ -22,7 +29,9 @@ export function defaultMemoryBudget(backend: string = tf.getBackend()): number {
 /** True for errors that look like a failed allocation (catchable on cpu, tfjs-node and GPU backends). */
 export function isOutOfMemory(e: unknown): boolean {
   const msg = e instanceof Error ? `${e.name} ${e.message}` : String(e);
-  return /out of memory|\bOOM\b|failed to allocate|allocation failed|cannot allocate|invalid typed array length|array buffer allocation/i.test(msg);
+  return /out of memory|\bOOM\b|failed to allocate|allocation failed|cannot allocate|invalid typed array length|array buffer allocation/i.test(
+    msg,
+  );
 }
 
 /** Plans micro-batches against a memory budget. */
@@ -69,8 +78,12 @@ export class MemoryPlanner {
     }
     if (!this.samples.some((s) => s.seqLen >= seqLen)) await this.measure(batch, n, seqLen);
     const plan = chooseMicroBatch({
-      batchSize: n, seqLen, budgetBytes: this.budgetBytes, fixedBytes: this.fixedBytes(optimizerStarted),
-      accumulatorBytes: this.trainableBytes, perExample: (l) => perExampleEstimate(this.samples, l),
+      batchSize: n,
+      seqLen,
+      budgetBytes: this.budgetBytes,
+      fixedBytes: this.fixedBytes(optimizerStarted),
+      accumulatorBytes: this.trainableBytes,
+      perExample: (l) => perExampleEstimate(this.samples, l),
       allowSplit: this.setting !== 'off',
     });
     return this.capped(plan, n);

@@ -23,10 +23,17 @@ export interface TrainTarget {
 
 /** Builds the target of a tfjs-layers model: inputs fed by name from the batch, `loss` on the outputs. */
 export function modelTarget(model: tf.LayersModel, loss: ModelLossFn, inputs?: readonly string[]): TrainTarget {
-  if (typeof loss !== 'function') throw new Bert4tfjsError(`Trainer: with a model, option 'loss' must be a function (outputs, batch) => scalar, got ${describe(loss)}`, 'bad-argument');
+  if (typeof loss !== 'function')
+    throw new Bert4tfjsError(
+      `Trainer: with a model, option 'loss' must be a function (outputs, batch) => scalar, got ${describe(loss)}`,
+      'bad-argument',
+    );
   const names = inputs ?? model.inputNames;
   if (names.length !== model.inputs.length) {
-    throw new Bert4tfjsError(`Trainer: option 'inputs' names ${names.length} batch keys but the model has ${model.inputs.length} inputs (${model.inputNames.join(', ')})`, 'bad-argument');
+    throw new Bert4tfjsError(
+      `Trainer: option 'inputs' names ${names.length} batch keys but the model has ${model.inputs.length} inputs (${model.inputNames.join(', ')})`,
+      'bad-argument',
+    );
   }
   // originalName does not get the `_1` suffix tfjs adds when a second model is built in one process.
   const keyed = (list: tf.LayerVariable[]): Map<string, tf.Variable> => {
@@ -43,7 +50,11 @@ export function modelTarget(model: tf.LayersModel, loss: ModelLossFn, inputs?: r
     loss: (batch, training) => {
       const feeds = names.map((n) => {
         const t = batch[n];
-        if (t === undefined) throw new Bert4tfjsError(`Trainer: the batch has no '${n}' for the model input (batch keys: ${Object.keys(batch).join(', ')})`, 'bad-input');
+        if (t === undefined)
+          throw new Bert4tfjsError(
+            `Trainer: the batch has no '${n}' for the model input (batch keys: ${Object.keys(batch).join(', ')})`,
+            'bad-input',
+          );
         return t;
       });
       const out = model.apply(feeds.length === 1 ? feeds[0] : feeds, { training }) as tf.Tensor | tf.Tensor[];
@@ -53,12 +64,23 @@ export function modelTarget(model: tf.LayersModel, loss: ModelLossFn, inputs?: r
 }
 
 /** Builds the target of a loss function over explicit variables (an array keyed by variable name, or a record). */
-export function variablesTarget(variables: readonly tf.Variable[] | Readonly<Record<string, tf.Variable>>, lossFn: LossFn): TrainTarget {
-  if (typeof lossFn !== 'function') throw new Bert4tfjsError(`Trainer: option 'lossFn' must be a function (batch, training) => scalar, got ${describe(lossFn)}`, 'bad-argument');
-  const entries: [string, tf.Variable][] = Array.isArray(variables) ? variables.map((v) => [v.name, v]) : Object.entries(variables as Record<string, tf.Variable>);
-  if (entries.length === 0) throw new Bert4tfjsError('Trainer: option \'variables\' is empty; there is nothing to train', 'bad-argument');
+export function variablesTarget(
+  variables: readonly tf.Variable[] | Readonly<Record<string, tf.Variable>>,
+  lossFn: LossFn,
+): TrainTarget {
+  if (typeof lossFn !== 'function')
+    throw new Bert4tfjsError(
+      `Trainer: option 'lossFn' must be a function (batch, training) => scalar, got ${describe(lossFn)}`,
+      'bad-argument',
+    );
+  const entries: [string, tf.Variable][] = Array.isArray(variables)
+    ? variables.map((v) => [v.name, v])
+    : Object.entries(variables as Record<string, tf.Variable>);
+  if (entries.length === 0)
+    throw new Bert4tfjsError("Trainer: option 'variables' is empty; there is nothing to train", 'bad-argument');
   for (const [k, v] of entries) {
-    if (!(v instanceof tf.Variable)) throw new Bert4tfjsError(`Trainer: variable '${k}' is not a tf.Variable (got ${describe(v)})`, 'bad-argument');
+    if (!(v instanceof tf.Variable))
+      throw new Bert4tfjsError(`Trainer: variable '${k}' is not a tf.Variable (got ${describe(v)})`, 'bad-argument');
   }
   const all = new Map(entries);
   return { trainable: new Map(entries.filter(([, v]) => v.trainable)), weights: all, loss: lossFn };

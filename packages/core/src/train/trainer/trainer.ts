@@ -11,14 +11,27 @@ import type { BatchSource } from '../data/generator.ts';
 import type { TensorBatch } from '../data/tensor-batch.ts';
 import type { CallbackContext, StepLogs, TrainerCallback } from './callbacks.ts';
 import {
-  CHECKPOINT_FORMAT, latestCheckpoint, loadCheckpoint, pruneCheckpoints, removeStaleTemporaries, saveCheckpoint,
-  type Json, type TrainerState,
+  CHECKPOINT_FORMAT,
+  latestCheckpoint,
+  loadCheckpoint,
+  pruneCheckpoints,
+  removeStaleTemporaries,
+  saveCheckpoint,
+  type Json,
+  type TrainerState,
 } from './checkpoint.ts';
 import { batchGradients } from './gradients.ts';
 import { balancedSizes, type MicroBatchPlan } from './memory.ts';
 import { MetricsLog } from './metrics-log.ts';
 import { batchSizeOf, defaultTokenCount, seqLenOf } from './micro-batch.ts';
-import { checkFitOptions, checkTrainerOptions, type FitOptions, type FitResult, type StopReason, type TrainerOptions } from './options.ts';
+import {
+  checkFitOptions,
+  checkTrainerOptions,
+  type FitOptions,
+  type FitResult,
+  type StopReason,
+  type TrainerOptions,
+} from './options.ts';
 import { MemoryPlanner, defaultMemoryBudget, isOutOfMemory } from './planner.ts';
 import { Progress } from './progress.ts';
 import { modelTarget, variablesTarget, type TrainTarget } from './target.ts';
@@ -61,9 +74,10 @@ export class Trainer {
     checkTrainerOptions(options);
     this.options = options;
     this.optimizer = options.optimizer;
-    this.target = options.model !== undefined
-      ? modelTarget(options.model, options.loss!, options.inputs)
-      : variablesTarget(options.variables ?? [], options.lossFn!);
+    this.target =
+      options.model !== undefined
+        ? modelTarget(options.model, options.loss!, options.inputs)
+        : variablesTarget(options.variables ?? [], options.lossFn!);
     const budget = options.memoryBudget ?? defaultMemoryBudget();
     this.planner = new MemoryPlanner(this.target, budget, options.microBatch ?? 'auto', options.optimizerSlots ?? 2);
   }
@@ -90,7 +104,10 @@ export class Trainer {
         try {
           if (!Number.isFinite(g.loss) || !Number.isFinite(g.gradNorm)) {
             const what = Number.isFinite(g.loss) ? `the gradient norm is ${g.gradNorm}` : `the loss is ${g.loss}`;
-            throw new Bert4tfjsError(`Trainer: ${what} at step ${step}; the weights were not updated`, 'non-finite-loss');
+            throw new Bert4tfjsError(
+              `Trainer: ${what} at step ${step}; the weights were not updated`,
+              'non-finite-loss',
+            );
           }
           this.optimizer.applyGradients(g.grads, this.target.trainable);
         } finally {
@@ -110,11 +127,17 @@ export class Trainer {
   async fit(source: BatchSource<TensorBatch>, options: FitOptions = {}): Promise<FitResult> {
     const o = checkFitOptions(options);
     if (!source || typeof source.batches !== 'function' || !(source.stepsPerEpoch > 0)) {
-      throw new Bert4tfjsError('Trainer.fit: the data source is empty (0 batches per epoch); there is nothing to train on', 'empty-dataset');
+      throw new Bert4tfjsError(
+        'Trainer.fit: the data source is empty (0 batches per epoch); there is nothing to train on',
+        'empty-dataset',
+      );
     }
     const stepsPerEpoch = o.stepsPerEpoch ?? source.stepsPerEpoch;
     if (stepsPerEpoch > source.stepsPerEpoch) {
-      throw new Bert4tfjsError(`Trainer.fit: stepsPerEpoch ${stepsPerEpoch} is more than the ${source.stepsPerEpoch} batches the source has per epoch`, 'bad-argument');
+      throw new Bert4tfjsError(
+        `Trainer.fit: stepsPerEpoch ${stepsPerEpoch} is more than the ${source.stepsPerEpoch} batches the source has per epoch`,
+        'bad-argument',
+      );
     }
     const callbacks = o.callbacks ?? [];
     const dir = o.checkpointDir;
@@ -137,16 +160,27 @@ export class Trainer {
     let unitTime = 0;
     this.stopReason = null;
     const ctx: CallbackContext = {
-      get step() { return pos.step; },
-      get epoch() { return pos.epoch; },
+      get step() {
+        return pos.step;
+      },
+      get epoch() {
+        return pos.epoch;
+      },
       stop: (reason: string) => this.stop(reason),
     };
     const save = async (): Promise<void> => {
       if (dir === undefined) return;
       const state: TrainerState = {
-        format: CHECKPOINT_FORMAT, version: 1, step: pos.step, epoch: pos.epoch, stepInEpoch: pos.stepInEpoch, stepsPerEpoch,
-        data: source.fingerprint(), callbacks: Object.fromEntries(callbacks.filter((c) => c.getState).map((c) => [c.name!, c.getState!()])),
-        optimizer: this.optimizer.getConfig() as unknown as Json, savedAt: new Date().toISOString(),
+        format: CHECKPOINT_FORMAT,
+        version: 1,
+        step: pos.step,
+        epoch: pos.epoch,
+        stepInEpoch: pos.stepInEpoch,
+        stepsPerEpoch,
+        data: source.fingerprint(),
+        callbacks: Object.fromEntries(callbacks.filter((c) => c.getState).map((c) => [c.name!, c.getState!()])),
+        optimizer: this.optimizer.getConfig() as unknown as Json,
+        savedAt: new Date().toISOString(),
       };
       const optState = this.optimizer.getState();
       try {
@@ -160,7 +194,13 @@ export class Trainer {
     let reason: StopReason = 'completed';
     let savedAt = -1;
     try {
-      log?.write({ event: resumedFrom > 0 ? 'resume' : 'start', step: pos.step, epoch: pos.epoch, time: 0, checkpoint: lastCheckpoint });
+      log?.write({
+        event: resumedFrom > 0 ? 'resume' : 'start',
+        step: pos.step,
+        epoch: pos.epoch,
+        time: 0,
+        checkpoint: lastCheckpoint,
+      });
       progress.start(o.epochs * stepsPerEpoch, pos.step, o.epochs);
       for (const cb of callbacks) await cb.onTrainBegin?.(ctx);
       run: while (pos.epoch < o.epochs) {
@@ -171,7 +211,11 @@ export class Trainer {
             break run;
           }
           const next = it.next();
-          if (next.done) throw new Bert4tfjsError(`Trainer.fit: the source gave only ${pos.stepInEpoch} batches in epoch ${pos.epoch}, expected ${stepsPerEpoch}`, 'bad-input');
+          if (next.done)
+            throw new Bert4tfjsError(
+              `Trainer.fit: the source gave only ${pos.stepInEpoch} batches in epoch ${pos.epoch}, expected ${stepsPerEpoch}`,
+              'bad-input',
+            );
           const batch = next.value;
           const started = performance.now();
           let logs: StepLogs;
@@ -181,9 +225,20 @@ export class Trainer {
             logs = { ...r, epoch: pos.epoch, tokens, stepTime: (performance.now() - started) / 1000 };
           } catch (e) {
             if (e instanceof Bert4tfjsError && e.code === 'non-finite-loss') {
-              log?.write({ event: 'non-finite', step: pos.step + 1, epoch: pos.epoch, time: (performance.now() - t0) / 1000 });
-              const last = lastCheckpoint ? `the last good checkpoint is ${lastCheckpoint}` : 'no checkpoint was written (set checkpointDir to keep one)';
-              throw new Bert4tfjsError(`${e.message.replace(/; the weights were not updated$/, '')} (epoch ${pos.epoch}, batch ${pos.stepInEpoch} of the epoch); the weights were not updated and training stopped; ${last}`, e.code, { cause: e });
+              log?.write({
+                event: 'non-finite',
+                step: pos.step + 1,
+                epoch: pos.epoch,
+                time: (performance.now() - t0) / 1000,
+              });
+              const last = lastCheckpoint
+                ? `the last good checkpoint is ${lastCheckpoint}`
+                : 'no checkpoint was written (set checkpointDir to keep one)';
+              throw new Bert4tfjsError(
+                `${e.message.replace(/; the weights were not updated$/, '')} (epoch ${pos.epoch}, batch ${pos.stepInEpoch} of the epoch); the weights were not updated and training stopped; ${last}`,
+                e.code,
+                { cause: e },
+              );
             }
             throw e;
           } finally {
@@ -201,8 +256,20 @@ export class Trainer {
             for (const cb of callbacks) await cb.onEvaluate?.(metrics, ctx);
           }
           for (const cb of callbacks) await cb.onStepEnd?.(logs, ctx);
-          log?.write({ event: 'step', ...logs, microBatchSize: this.lastPlan?.microBatchSize, metrics, time: (performance.now() - t0) / 1000 });
-          progress.update({ step: pos.step, epoch: logs.epoch, loss: logs.loss, speed: units / Math.max(unitTime, 1e-9), unit: logs.tokens !== null ? 'tok/s' : 'ex/s' });
+          log?.write({
+            event: 'step',
+            ...logs,
+            microBatchSize: this.lastPlan?.microBatchSize,
+            metrics,
+            time: (performance.now() - t0) / 1000,
+          });
+          progress.update({
+            step: pos.step,
+            epoch: logs.epoch,
+            loss: logs.loss,
+            speed: units / Math.max(unitTime, 1e-9),
+            unit: logs.tokens !== null ? 'tok/s' : 'ex/s',
+          });
           if (epochEnd) {
             for (const cb of callbacks) await cb.onEpochEnd?.(pos.epoch, ctx);
             pos = { ...pos, epoch: pos.epoch + 1, stepInEpoch: 0 };
@@ -220,14 +287,35 @@ export class Trainer {
         }
       }
       if (savedAt !== pos.step && pos.step > resumedFrom) await save();
-      log?.write({ event: 'end', step: pos.step, epoch: pos.epoch, reason, message: this.stopReason, time: (performance.now() - t0) / 1000 });
+      log?.write({
+        event: 'end',
+        step: pos.step,
+        epoch: pos.epoch,
+        reason,
+        message: this.stopReason,
+        time: (performance.now() - t0) / 1000,
+      });
       for (const cb of callbacks) await cb.onTrainEnd?.(ctx);
     } finally {
       progress.stop();
       log?.close();
     }
-    const message = reason === 'stopped' ? this.stopReason! : reason === 'max-steps' ? `stopped after maxSteps = ${o.maxSteps}` : `completed ${o.epochs} epoch(s)`;
-    return { step: pos.step, epoch: pos.epoch, stopReason: reason, message, history, evaluations, lastCheckpoint, resumedFrom };
+    const message =
+      reason === 'stopped'
+        ? this.stopReason!
+        : reason === 'max-steps'
+          ? `stopped after maxSteps = ${o.maxSteps}`
+          : `completed ${o.epochs} epoch(s)`;
+    return {
+      step: pos.step,
+      epoch: pos.epoch,
+      stopReason: reason,
+      message,
+      history,
+      evaluations,
+      lastCheckpoint,
+      resumedFrom,
+    };
   }
 
   private resolveResume(o: FitOptions): string | null {
@@ -235,13 +323,21 @@ export class Trainer {
     if (typeof o.resume === 'string' && o.resume !== 'auto') return o.resume;
     const latest = latestCheckpoint(o.checkpointDir!);
     if (latest === null && o.resume === true) {
-      throw new Bert4tfjsError(`Trainer.fit: resume is set but ${o.checkpointDir} holds no checkpoint (use resume: 'auto' to start fresh when there is none)`, 'missing-file');
+      throw new Bert4tfjsError(
+        `Trainer.fit: resume is set but ${o.checkpointDir} holds no checkpoint (use resume: 'auto' to start fresh when there is none)`,
+        'missing-file',
+      );
     }
     return latest?.path ?? null;
   }
 
   /** Loads a checkpoint into the weights, optimizer and callbacks; checks everything before changing anything. */
-  private restore(path: string, source: BatchSource<TensorBatch>, stepsPerEpoch: number, callbacks: TrainerCallback[]): Position {
+  private restore(
+    path: string,
+    source: BatchSource<TensorBatch>,
+    stepsPerEpoch: number,
+    callbacks: TrainerCallback[],
+  ): Position {
     const ck = loadCheckpoint(path);
     try {
       const s = ck.state;
@@ -254,14 +350,24 @@ export class Trainer {
       }
       for (const [key, v] of this.target.weights) {
         const t = ck.weights.get(key);
-        if (t === undefined) throw new Bert4tfjsError(`${path}: no weight '${key}' in the checkpoint`, 'missing-tensor');
-        if (!tf.util.arraysEqual(t.shape, v.shape)) throw new Bert4tfjsError(`${path}: weight '${key}' has shape [${t.shape}], the model has [${v.shape}]`, 'bad-shape');
+        if (t === undefined)
+          throw new Bert4tfjsError(`${path}: no weight '${key}' in the checkpoint`, 'missing-tensor');
+        if (!tf.util.arraysEqual(t.shape, v.shape))
+          throw new Bert4tfjsError(
+            `${path}: weight '${key}' has shape [${t.shape}], the model has [${v.shape}]`,
+            'bad-shape',
+          );
       }
       const extra = [...ck.weights.keys()].filter((k) => !this.target.weights.has(k));
-      if (extra.length) throw new Bert4tfjsError(`${path}: the checkpoint has weights the model lacks: ${extra.slice(0, 5).join(', ')}`, 'bad-state');
+      if (extra.length)
+        throw new Bert4tfjsError(
+          `${path}: the checkpoint has weights the model lacks: ${extra.slice(0, 5).join(', ')}`,
+          'bad-state',
+        );
       this.optimizer.setState(ck.optimizer);
       for (const [key, v] of this.target.weights) v.assign(ck.weights.get(key)!);
-      for (const cb of callbacks) if (cb.name && cb.setState && s.callbacks[cb.name] !== undefined) cb.setState(s.callbacks[cb.name]);
+      for (const cb of callbacks)
+        if (cb.name && cb.setState && s.callbacks[cb.name] !== undefined) cb.setState(s.callbacks[cb.name]);
       return { step: s.step, epoch: s.epoch, stepInEpoch: s.stepInEpoch };
     } finally {
       tf.dispose([...ck.weights.values(), ...ck.optimizer.values()]);
