@@ -1,59 +1,26 @@
 /**
- * The registry of model families: `model_type` (or the builder's `model` option) -> how to read its
- * config, build it, and write its config back. Each family file stays self-contained; this is the only
- * place that lists them.
+ * The registry of model families: the one list the builder, `loadModelDir`, the CLI, `convert`, `export`
+ * and the ONNX exporter ask. Each family is one folder exporting one {@link Family}; adding a family is
+ * one more line in {@link FAMILIES}.
  */
 import { Bert4tfjsError } from '@bert4tfjs/core';
-import {
-  bertConfigToJson,
-  bertHeadsFromTensorNames,
-  buildBert,
-  parseBertConfig,
-  type BertBuildOptions,
-  type FamilyBuild,
-} from './bert.ts';
-import type { RawConfig } from './config.ts';
-import type { TransformerModel } from './build.ts';
-import { ALBERT_FAMILY } from './albert.ts';
-import { T5_FAMILY } from './t5.ts';
-import { TRANSFO_XL_FAMILY } from './transfo-xl.ts';
+import { ALBERT_FAMILY } from './albert/index.ts';
+import { BERT_FAMILY } from './bert/index.ts';
+import type { Family } from './family.ts';
+import { T5_FAMILY } from './t5/index.ts';
+import { TRANSFO_XL_FAMILY } from './transfo-xl/index.ts';
 
-/** What a family provides to the builder. */
-export interface Family {
-  /** Names accepted for `model` / `model_type`. */
-  names: string[];
-  parseConfig(raw: RawConfig, source: string): unknown;
-  build(config: unknown, options: BertBuildOptions & Record<string, unknown>): FamilyBuild<unknown>;
-  configToJson(config: unknown, modelType: string): RawConfig;
-  /** Which optional heads a checkpoint with these tensor names carries (e.g. `{ withMlm: true }`). */
-  headsFromTensorNames(names: string[]): Record<string, boolean>;
-  /**
-   * Runs `bert4tfjs forward` for this family when plain `runModel` does not fit (e.g. Transformer-XL's
-   * segments with memories). Returns outputs by name; the caller disposes them.
-   */
-  forward?(built: TransformerModel, inputs: Record<string, unknown>): Record<string, import('@tensorflow/tfjs').Tensor>;
-}
+/** Every family, in the order error messages list them. */
+export const FAMILIES: readonly Family[] = [BERT_FAMILY, ALBERT_FAMILY, T5_FAMILY, TRANSFO_XL_FAMILY];
 
-const FAMILIES: Family[] = [
-  {
-    names: ['bert', 'wobert', 'roberta-wwm'],
-    parseConfig: parseBertConfig,
-    build: (c, o) => buildBert(c as ReturnType<typeof parseBertConfig>, o),
-    configToJson: (c, t) =>
-      bertConfigToJson(c as ReturnType<typeof parseBertConfig>, t === 'wobert' || t === 'roberta-wwm' ? 'bert' : t),
-    headsFromTensorNames: bertHeadsFromTensorNames,
-  },
-  ...[ALBERT_FAMILY, T5_FAMILY, TRANSFO_XL_FAMILY].filter((f): f is Family => f !== null),
-];
-
-/** Adds a family (used by the family modules that register themselves). */
-export function registerFamily(family: Family): void {
-  FAMILIES.push(family);
+/** The family answering to `name`, or undefined. */
+export function findFamily(name: string): Family | undefined {
+  return FAMILIES.find((f) => f.names.includes(name));
 }
 
 /** The family for a model name; an unknown name is an error listing the known ones. */
 export function getFamily(name: string): Family {
-  const f = FAMILIES.find((x) => x.names.includes(name));
+  const f = findFamily(name);
   if (!f) {
     throw new Bert4tfjsError(
       `unknown model '${name}' (known: ${FAMILIES.flatMap((x) => x.names).join(', ')})`,
@@ -62,3 +29,6 @@ export function getFamily(name: string): Family {
   }
   return f;
 }
+
+/** Model kinds `convert --model` accepts: every family's original-checkpoint models. */
+export const CONVERT_MODELS: readonly string[] = FAMILIES.flatMap((f) => f.checkpoint?.models ?? []);
