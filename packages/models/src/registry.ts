@@ -6,7 +6,7 @@
 import { Bert4tfjsError } from '@bert4tfjs/core';
 import { ALBERT_FAMILY } from './albert/index.ts';
 import { BERT_FAMILY } from './bert/index.ts';
-import type { Family } from './family.ts';
+import { DEFAULT_SENTENCE_POOLING, type Family, type SentencePooling } from './family.ts';
 import { T5_FAMILY } from './t5/index.ts';
 import { TRANSFO_XL_FAMILY } from './transfo-xl/index.ts';
 
@@ -32,3 +32,8 @@ export function getFamily(name: string): Family {
 
 /** Model kinds `convert --model` accepts: every family's original-checkpoint models. */
 export const CONVERT_MODELS: readonly string[] = FAMILIES.flatMap((f) => f.checkpoint?.models ?? []);
+
+/** The sentence pooling a model of family `name` gets when neither the caller nor its directory names one. */
+export function sentencePoolingFor(name: string): SentencePooling {
+  return findFamily(name)?.sentencePooling ?? DEFAULT_SENTENCE_POOLING;
+}

@@ -16,7 +16,7 @@ import { computeBaselines, type Baselines } from './baselines.ts';
 import { collatePairs, encodePairs, OBJECTIVES, pairLength, type MatchingObjective } from './encode.ts';
 import { formatMetrics, predictAt, primaryMetric, splitMetrics, type SplitMetrics } from './evaluate.ts';
 import { buildMatchingNetwork, type ModelSource } from './model.ts';
-import { isPositive, scorePairs, targetFor } from './objectives.ts';
+import { BI_ENCODER_POOLING, isPositive, scorePairs, targetFor } from './objectives.ts';
 import { checkOutDir, writeRunDir, type PredictionRecord } from './output.ts';
 import { buildVocab } from './vocab-builder.ts';
 
@@ -307,7 +307,7 @@ export async function trainMatching(o: TrainMatchingOptions): Promise<TrainMatch
         embeddingConfig: {
           objective,
           schema,
-          pooling: objective === 'cross-encoder' ? 'cls' : 'mean',
+          pooling: objective === 'cross-encoder' ? 'cls' : BI_ENCODER_POOLING,
           normalize: true,
           max_length: maxLength,
           ...(threshold !== undefined ? { threshold } : {}),

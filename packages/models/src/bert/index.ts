@@ -47,5 +47,4 @@ export const BERT_FAMILY: Family<BertConfig> = {
     hfPrefix: 'bert',
   },
   onnx: { layout: bertOnnxLayout },
-  sentencePooling: 'cls',
 };
