@@ -89,9 +89,9 @@ export function trainByteLevelBpe(texts: readonly string[], maxMerges: number): 
     pairCount.set(k, (pairCount.get(k) ?? 0) + by);
     changed.add(k);
     if (by > 0) {
-      let set = pairWords.get(k);
-      if (!set) pairWords.set(k, (set = new Set()));
-      set.add(w);
+      const set = pairWords.get(k);
+      if (set) set.add(w);
+      else pairWords.set(k, new Set([w]));
     }
   };
   words.forEach((word, w) => {
