@@ -17,6 +17,7 @@ import type { TransformerModel } from './build.ts';
 import { ALBERT_FAMILY } from './albert.ts';
 import { T5_FAMILY } from './t5.ts';
 import { TRANSFO_XL_FAMILY } from './transfo-xl.ts';
+import { GPT2_FAMILY } from './gpt2/index.ts';
 
 /** What a family provides to the builder. */
 export interface Family {
@@ -43,7 +44,7 @@ const FAMILIES: Family[] = [
       bertConfigToJson(c as ReturnType<typeof parseBertConfig>, t === 'wobert' || t === 'roberta-wwm' ? 'bert' : t),
     headsFromTensorNames: bertHeadsFromTensorNames,
   },
-  ...[ALBERT_FAMILY, T5_FAMILY, TRANSFO_XL_FAMILY].filter((f): f is Family => f !== null),
+  ...[ALBERT_FAMILY, T5_FAMILY, TRANSFO_XL_FAMILY, GPT2_FAMILY].filter((f): f is Family => f !== null),
 ];
 
 /** Adds a family (used by the family modules that register themselves). */

@@ -19,3 +19,4 @@ export * from './transfo-xl-tf-names.ts';
 export * from './t5.ts';
 export * from './t5-generate.ts';
 export * from './t5-train.ts';
+export * from './gpt2/index.ts';
