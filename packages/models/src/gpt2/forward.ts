@@ -43,10 +43,11 @@ export interface Gpt2ForwardOutput {
   attentions?: tf.Tensor4D[];
 }
 
-type Gpt2Parts = Pick<Gpt2Build, 'model' | 'config' | 'layers'>;
+/** The parts of a built GPT-2 the eager path needs. */
+export type Gpt2Parts = Pick<Gpt2Build, 'model' | 'config' | 'layers'>;
 
 /** The GPT-2 parts of a built model; anything else is an error naming what it was. */
-export function gpt2Parts(built: TransformerModel | Gpt2Build, where = 'gpt2Forward'): Gpt2Parts {
+export function gpt2Parts(built: TransformerModel | Gpt2Parts, where = 'gpt2Forward'): Gpt2Parts {
   const layers = (built as Partial<Gpt2Build>).layers as Partial<Gpt2Layers> | undefined;
   if (!layers?.blocks || !layers.finalNorm || !layers.tokenEmbedding) {
     const family = (built as Partial<TransformerModel>).family ?? 'unknown';
@@ -66,7 +67,7 @@ export function cacheLength(cache: Gpt2Cache | null | undefined): number {
  * beyond `n_positions`.
  */
 export function gpt2Forward(
-  built: TransformerModel | Gpt2Build,
+  built: TransformerModel | Gpt2Parts,
   ids: tf.Tensor2D,
   options: Gpt2ForwardOptions = {},
 ): Gpt2ForwardOutput {

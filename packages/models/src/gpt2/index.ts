@@ -13,6 +13,7 @@ export * from './config.ts';
 export * from './model.ts';
 export * from './forward.ts';
 export * from './run.ts';
+export * from './generate.ts';
 
 /** The GPT-2 family entry of the registry. */
 export const GPT2_FAMILY: Family = {
