@@ -122,6 +122,11 @@ export class ByteLevelBpeTokenizer {
     return this.vocab.get(token);
   }
 
+  /** Whether `id` is in the vocabulary. */
+  hasId(id: number): boolean {
+    return this.tokensById.has(id);
+  }
+
   /** Token (byte-symbol form) of an id. @throws TokenizerError when the id is not in the vocabulary. */
   idToToken(id: number): string {
     const t = this.tokensById.get(id);
