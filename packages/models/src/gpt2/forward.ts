@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Bert4tfjsError } from '@bert4tfjs/core';
-import type { TransformerModel } from '../build.ts';
+import type { TransformerModel } from '../family.ts';
 import { findWeight } from '../weights.ts';
 import type { KeyValue } from './attention.ts';
 import type { Gpt2Config } from './config.ts';

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { AutoRegressiveDecoder, Bert4tfjsError, type StepFn, type StepOutput } from '@bert4tfjs/core';
-import type { TransformerModel } from '../build.ts';
+import type { TransformerModel } from '../family.ts';
 import { cacheLength, gpt2Forward, gpt2Parts, type Gpt2Cache } from './forward.ts';
 import type { Gpt2Build } from './model.ts';
 

@@ -6,7 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Bert4tfjsError, Dense, Embedding, FeedForward, LayerNormalization, PositionEmbedding } from '@bert4tfjs/core';
-import { effectiveVocabSize, vocabTransforms, type BertBuildOptions, type FamilyBuild } from '../bert.ts';
+import { effectiveVocabSize, vocabTransforms, type BertBuildOptions } from '../encoder/build-options.ts';
+import type { FamilyBuild } from '../family.ts';
 import type { WeightMapping } from '../weights.ts';
 import { Gpt2Attention } from './attention.ts';
 import type { Gpt2Config } from './config.ts';
@@ -32,27 +33,6 @@ export interface Gpt2Layers {
 /** A built GPT-2: the LayersModel ([input_ids, attention_mask] -> [last_hidden_state, lm_logits]) and its layers. */
 export interface Gpt2Build extends FamilyBuild<Gpt2Config> {
   layers: Gpt2Layers;
-}
-
-/** Build options GPT-2 honours: vocabulary surgery. Every other BERT option is refused by name. */
-const REFUSED: Array<keyof BertBuildOptions> = ['withPool', 'withMlm', 'withNsp', 'layerNormCond', 'numLabels'];
-
-function checkOptions(opts: BertBuildOptions): void {
-  for (const k of REFUSED) {
-    const v = opts[k];
-    if (v !== undefined && v !== null && v !== false) {
-      throw new Bert4tfjsError(
-        `option '${k}' is not supported by the gpt2 family (it has only the LM head; build on last_hidden_state instead)`,
-        'bad-argument',
-      );
-    }
-  }
-  if (opts.attention && opts.attention.type !== 'softmax') {
-    throw new Bert4tfjsError(
-      `option 'attention' (${opts.attention.type}) is not supported by the gpt2 family: it uses causal softmax attention`,
-      'bad-argument',
-    );
-  }
 }
 
 function makeBlock(c: Gpt2Config, i: number): Gpt2BlockLayers {
@@ -106,7 +86,6 @@ function dropout(x: Sym, rate: number): Sym {
 
 /** Builds GPT-2 with its LM head. */
 export function buildGpt2(c: Gpt2Config, opts: BertBuildOptions = {}): Gpt2Build {
-  checkOptions(opts);
   const vocab = effectiveVocabSize(c.vocabSize, opts);
   const tokenEmbedding = new Embedding({
     name: 'Embedding-Token',

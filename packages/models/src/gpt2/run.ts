@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Bert4tfjsError } from '@bert4tfjs/core';
-import type { TransformerModel } from '../build.ts';
+import type { TransformerModel } from '../family.ts';
 import { gpt2Forward } from './forward.ts';
 
 function idMatrix(name: string, value: unknown, width?: number, rows?: number): number[][] {
