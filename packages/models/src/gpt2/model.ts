@@ -5,7 +5,7 @@
  * Hugging Face tensor behind every layer weight (Conv1D weights are [in, out]: no transposes).
  */
 import * as tf from '@tensorflow/tfjs';
-import { Bert4tfjsError, Dense, Embedding, FeedForward, LayerNormalization, PositionEmbedding } from '@bert4tfjs/core';
+import { Dense, Embedding, FeedForward, LayerNormalization, PositionEmbedding } from '@bert4tfjs/core';
 import { effectiveVocabSize, vocabTransforms, type BertBuildOptions } from '../encoder/build-options.ts';
 import type { FamilyBuild } from '../family.ts';
 import type { WeightMapping } from '../weights.ts';
