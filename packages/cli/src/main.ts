@@ -10,6 +10,7 @@ import { registerDemo } from './commands/demo.ts';
 import { registerEmbed } from './commands/embed.ts';
 import { registerExport } from './commands/export.ts';
 import { registerForward } from './commands/forward.ts';
+import { registerGenerate } from './commands/generate.ts';
 import { registerInfo } from './commands/info.ts';
 import { registerSimilar } from './commands/similar.ts';
 import { registerTokenize } from './commands/tokenize.ts';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerSimilar(program);
   registerTrainMatching(program);
   registerDemo(program);
+  registerGenerate(program);
   return program;
 }
 

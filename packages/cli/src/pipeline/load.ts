@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Bert4tfjsError } from '@bert4tfjs/core';
+<<<<<<< HEAD
 import {
   loadModelDir,
   sentencePoolingFor,
@@ -13,6 +14,16 @@ import {
 } from '@bert4tfjs/models';
 import { createJiebaPreTokenizer, Tokenizer, type TokenizerOptions } from '@bert4tfjs/tokenizers';
 import type { EmbedPooling } from './embedder.ts';
+=======
+import { loadModelDir, type BuildTransformerOptions, type TransformerModel } from '@bert4tfjs/models';
+import {
+  ByteLevelBpeTokenizer,
+  createJiebaPreTokenizer,
+  findBpeFiles,
+  Tokenizer,
+  type TokenizerOptions,
+} from '@bert4tfjs/tokenizers';
+>>>>>>> gpt2
 
 /** Tokenizer settings stored beside a model (tokenizer_config.json, Hugging Face keys). */
 export interface TokenizerSettings {
@@ -70,6 +81,15 @@ export function loadTokenizerFromDir(
     lowercase: overrides.lowercase ?? settings.lowercase,
     preTokenize: overrides.preTokenize ?? (name ? preTokenizerByName(name) : undefined),
   });
+}
+
+/**
+ * The byte-level BPE tokenizer (GPT-2) of a model directory holding vocab.json + merges.txt or
+ * encoder.json + vocab.bpe, or null when it has a vocab.txt (WordPiece wins) or no such pair.
+ */
+export function loadBpeTokenizerFromDir(dir: string): ByteLevelBpeTokenizer | null {
+  if (existsSync(join(dir, 'vocab.txt')) || !findBpeFiles(dir)) return null;
+  return ByteLevelBpeTokenizer.fromDir(dir);
 }
 
 /** Embedding settings a sentence-embedding model directory carries (bert4tfjs.json, written by train-matching). */
