@@ -36,6 +36,13 @@ export interface TrainerOptions {
   countTokens?: (batch: TensorBatch) => number | null;
   /** Batch key whose axis 1 is the sequence length (for memory planning). Default: input_ids, else the first tensor of rank >= 2. */
   lengthKey?: string;
+  /**
+   * Seed of the random ops inside each step (dropout): step k draws from a stream derived from (seed, k),
+   * so two runs with the same seed, and a resumed run, repeat the same masks. Default: unseeded.
+   */
+  seed?: number;
+  /** Global gradient-norm clipping: gradients are scaled by min(1, clipNorm / ‖g‖₂) before the update. */
+  clipNorm?: number;
 }
 
 /** Options of {@link Trainer.fit}. */
@@ -97,6 +104,8 @@ export const TRAINER_OPTION_NAMES = [
   'progress',
   'countTokens',
   'lengthKey',
+  'seed',
+  'clipNorm',
 ];
 export const FIT_OPTION_NAMES = [
   'epochs',
@@ -142,6 +151,8 @@ export function checkTrainerOptions(o: TrainerOptions): void {
   if (mb !== undefined && mb !== 'auto' && mb !== 'off')
     checkNumber(where, 'microBatch', mb, { min: 1, integer: true });
   if (o.optimizerSlots !== undefined) checkNumber(where, 'optimizerSlots', o.optimizerSlots, { min: 0 });
+  if (o.seed !== undefined) checkNumber(where, 'seed', o.seed, { integer: true });
+  if (o.clipNorm !== undefined) checkNumber(where, 'clipNorm', o.clipNorm, { min: 0, minExclusive: true });
 }
 
 /** Checks fit options; returns them with defaults filled in. */

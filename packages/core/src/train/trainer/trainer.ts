@@ -20,6 +20,7 @@ import {
   type Json,
   type TrainerState,
 } from './checkpoint.ts';
+import { mixSeeds, withSeededRandom } from '../../utils/random.ts';
 import { batchGradients } from './gradients.ts';
 import { balancedSizes, type MicroBatchPlan } from './memory.ts';
 import { MetricsLog } from './metrics-log.ts';
@@ -100,7 +101,11 @@ export class Trainer {
     for (;;) {
       try {
         this.lastPlan = plan;
-        const g = batchGradients(this.target, batch, plan.sizes);
+        const seed = this.options.seed;
+        const g =
+          seed === undefined
+            ? batchGradients(this.target, batch, plan.sizes)
+            : withSeededRandom(mixSeeds(seed, step), () => batchGradients(this.target, batch, plan.sizes));
         try {
           if (!Number.isFinite(g.loss) || !Number.isFinite(g.gradNorm)) {
             const what = Number.isFinite(g.loss) ? `the gradient norm is ${g.gradNorm}` : `the loss is ${g.loss}`;
@@ -108,6 +113,14 @@ export class Trainer {
               `Trainer: ${what} at step ${step}; the weights were not updated`,
               'non-finite-loss',
             );
+          }
+          const clip = this.options.clipNorm;
+          if (clip !== undefined && g.gradNorm > clip) {
+            const scale = clip / g.gradNorm;
+            for (const [k, t] of g.grads) {
+              g.grads.set(k, tf.mul(t, scale));
+              t.dispose();
+            }
           }
           this.optimizer.applyGradients(g.grads, this.target.trainable);
         } finally {
