@@ -13,6 +13,7 @@ export {
   latestCheckpoint,
   loadCheckpoint,
   saveCheckpoint,
+  pruneCheckpoints,
   checkpointName,
   CHECKPOINT_FORMAT,
   type CheckpointInfo,
