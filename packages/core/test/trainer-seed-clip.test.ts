@@ -1,4 +1,4 @@
-// The trainer's `seed` (dropout inside a step repeats for the same seed and step, differs otherwise) and
+// The trainer's `seed`, `perturbation` (FGM and the gradient penalty, against gradients worked by hand) (dropout inside a step repeats for the same seed and step, differs otherwise) and
 // `clipNorm` (the gradients reach the optimizer scaled to the clipping norm, worked by hand).
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -52,6 +52,81 @@ describe('Trainer seed', () => {
     expect(Math.random).toBe(original);
     expect(mixSeeds(1, 2)).not.toBe(mixSeeds(2, 1));
     expect(mixSeeds(1, 2)).not.toBe(mixSeeds(1, 3));
+  });
+});
+
+/** A spy optimizer: records the gradients it is given (by key) and changes nothing. */
+function spyOptimizer(seen: Map<string, number[]>): Optimizer {
+  return {
+    kind: 'spy',
+    iterations: 0,
+    applyGradients(g: ReadonlyMap<string, tf.Tensor>) {
+      for (const [k, t] of g) seen.set(k, [...t.dataSync()]);
+    },
+    getState: () => new Map(),
+    setState: () => {},
+    getConfig: () => ({ kind: 'spy' }),
+    dispose: () => {},
+  } as unknown as Optimizer;
+}
+
+describe('Trainer perturbation', () => {
+  async function step(
+    vars: Record<string, tf.Variable>,
+    lossFn: () => tf.Scalar,
+    perturbation: ConstructorParameters<typeof Trainer>[0]['perturbation'],
+  ): Promise<Map<string, number[]>> {
+    const seen = new Map<string, number[]>();
+    const before = Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, [...v.dataSync()]]));
+    const trainer = new Trainer({
+      variables: vars,
+      lossFn,
+      optimizer: spyOptimizer(seen),
+      memoryBudget: Infinity,
+      progress: false,
+      perturbation,
+    });
+    const b = batch();
+    await trainer.trainStep(b, 1);
+    tf.dispose(Object.values(b));
+    // The perturbed variable is put back exactly.
+    for (const [k, v] of Object.entries(vars)) expect([...v.dataSync()], k).toEqual(before[k]);
+    return seen;
+  }
+
+  it('FGM adds the gradient at E + ε·g/‖g‖: loss Σ sin(E), E = (0.3, −1.2), ε = 0.5', async () => {
+    const E = tf.variable(tf.tensor1d([0.3, -1.2]));
+    const g = await step({ E }, () => tf.sum(tf.sin(E)) as tf.Scalar, { kind: 'fgm', variable: 'E', epsilon: 0.5 });
+    // cos(E) + cos(E + 0.5·ĝ), ĝ = cos(E)/‖cos(E)‖, worked in float64:
+    const expected = [1.6749848418305198, 0.883440142978432];
+    g.get('E')!.forEach((x, i) => expect(x).toBeCloseTo(expected[i], 5));
+    E.dispose();
+  });
+
+  it('gradient penalty adds λ·∇(½‖∇_E L‖²): L = ½Σ c·E² + w·ΣE, c = (2, 3), E = (1, −0.5), w = 0.5, λ = 0.1', async () => {
+    const E = tf.variable(tf.tensor1d([1, -0.5]));
+    const w = tf.variable(tf.scalar(0.5));
+    const c = tf.tensor1d([2, 3]);
+    const loss = () => tf.add(tf.mul(0.5, tf.sum(tf.mul(c, tf.square(E)))), tf.mul(w, tf.sum(E))) as tf.Scalar;
+    const g = await step({ E, w }, loss, { kind: 'gradient-penalty', variable: 'E', weight: 0.1 });
+    // ∇_E L = c·E + w = (2.5, −1); penalty gradient: E: λ·c·∇_E L = (0.5, −0.3); w: λ·Σ∇_E L = 0.15.
+    g.get('E')!.forEach((x, i) => expect(x).toBeCloseTo([3.0, -1.3][i], 3));
+    expect(g.get('w')![0]).toBeCloseTo(0.5 + 0.15, 3);
+    tf.dispose([E, w, c]);
+  });
+
+  it('names a perturbation variable that is not trained', () => {
+    const E = tf.variable(tf.scalar(1));
+    expect(
+      () =>
+        new Trainer({
+          variables: { E },
+          lossFn: () => tf.mul(E, 1) as tf.Scalar,
+          optimizer: adam(),
+          perturbation: { kind: 'fgm', variable: 'Embedding-Token/embeddings', epsilon: 1 },
+        }),
+    ).toThrow(/adversarial variable 'Embedding-Token\/embeddings' is not a trainable variable/);
+    E.dispose();
   });
 });
 

@@ -21,7 +21,8 @@ import {
   type TrainerState,
 } from './checkpoint.ts';
 import { mixSeeds, withSeededRandom } from '../../utils/random.ts';
-import { batchGradients } from './gradients.ts';
+import { batchGradients, globalNorm } from './gradients.ts';
+import { checkPerturbation, perturbedGradients } from './perturbation.ts';
 import { balancedSizes, type MicroBatchPlan } from './memory.ts';
 import { MetricsLog } from './metrics-log.ts';
 import { batchSizeOf, defaultTokenCount, seqLenOf } from './micro-batch.ts';
@@ -79,6 +80,7 @@ export class Trainer {
       options.model !== undefined
         ? modelTarget(options.model, options.loss!, options.inputs)
         : variablesTarget(options.variables ?? [], options.lossFn!);
+    if (options.perturbation) checkPerturbation(options.perturbation, this.target);
     const budget = options.memoryBudget ?? defaultMemoryBudget();
     this.planner = new MemoryPlanner(this.target, budget, options.microBatch ?? 'auto', options.optimizerSlots ?? 2);
   }
@@ -102,10 +104,16 @@ export class Trainer {
       try {
         this.lastPlan = plan;
         const seed = this.options.seed;
-        const g =
+        const pass = (k: number) => () =>
           seed === undefined
             ? batchGradients(this.target, batch, plan.sizes)
-            : withSeededRandom(mixSeeds(seed, step), () => batchGradients(this.target, batch, plan.sizes));
+            : withSeededRandom(mixSeeds(seed, step, k), () => batchGradients(this.target, batch, plan.sizes));
+        const g = pass(0)();
+        const perturbation = this.options.perturbation;
+        if (perturbation && Number.isFinite(g.loss) && Number.isFinite(g.gradNorm)) {
+          g.grads = perturbedGradients(perturbation, this.target, g, pass(1));
+          g.gradNorm = globalNorm(g.grads);
+        }
         try {
           if (!Number.isFinite(g.loss) || !Number.isFinite(g.gradNorm)) {
             const what = Number.isFinite(g.loss) ? `the gradient norm is ${g.gradNorm}` : `the loss is ${g.loss}`;
