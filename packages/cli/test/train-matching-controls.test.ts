@@ -109,6 +109,8 @@ describe('train-matching controls', () => {
       labelSmoothing: 0.1,
       multiSampleDropout: 2,
       gradAccum: 1,
+      adversarial: null,
+      gradientPenalty: null,
       save: 'last',
       earlyStop: null,
       seed: 42,
@@ -145,6 +147,8 @@ describe('train-matching controls', () => {
       ['weights', ['--class-weights', 'balanced'], 'tsv'],
       ['adjust', ['--logit-adjust', '1'], 'tsv'],
       ['ce-cosent', ['--objective', 'cross-encoder-cosent'], 'csv'],
+      ['fgm', ['--adversarial', 'fgm', '--adv-epsilon', '0.3'], 'tsv'],
+      ['gp', ['--objective', 'cosent', '--gradient-penalty', '1'], 'csv'],
     ];
     for (const [name, extra, split] of runs) {
       const r = await train(`opt-${name}`, extra, split);
@@ -198,6 +202,8 @@ describe('train-matching controls', () => {
       [['--ema', '1'], /--ema must be in \[0, 1\)/],
       [['--grad-accum', '9'], /--grad-accum 9 is more than the 4 batches/],
       [['--resume'], /--resume: .* holds no checkpoint/],
+      [['--adv-epsilon', '1'], /--adv-epsilon sets the FGM perturbation: it needs --adversarial fgm/],
+      [['--adversarial', 'fgm', '--gradient-penalty', '1'], /give one of them/],
     ];
     for (const [extra, re] of cases) {
       const r = await train('bad', extra);

@@ -116,6 +116,9 @@ function readSplit(path: string, flag: string, o: TrainMatchingOptions, schema?:
   return readMatchingFile(path, { onBadLine: o.onBadLine ?? 'error', schema });
 }
 
+/** The variable FGM and the gradient penalty perturb: the token embedding matrix. */
+const TOKEN_EMBEDDING = 'Embedding-Token/embeddings';
+
 /** Everything the fit needs, gathered once so an alternative engine can hook in at {@link fitMatching}. */
 export interface MatchingFitContext {
   net: MatchingNetwork;
@@ -156,6 +159,11 @@ export async function fitMatching(x: MatchingFitContext): Promise<MatchingFitOut
     progress: x.progress,
     seed: c.seed,
     ...(c.clipNorm !== null ? { clipNorm: c.clipNorm } : {}),
+    ...(c.adversarial === 'fgm'
+      ? { perturbation: { kind: 'fgm' as const, variable: TOKEN_EMBEDDING, epsilon: c.advEpsilon } }
+      : c.gradientPenalty !== null
+        ? { perturbation: { kind: 'gradient-penalty' as const, variable: TOKEN_EMBEDDING, weight: c.gradientPenalty } }
+        : {}),
   });
   const best = new BestWeights(x.state.best);
   const callbacks: TrainerCallback[] = [best];

@@ -43,6 +43,12 @@ export interface TrainingControls {
   resume: boolean;
   /** Seed of dropout, data order and initial weights. */
   seed: number;
+  /** Adversarial training on the token embedding ('fgm'), or null. */
+  adversarial: 'fgm' | null;
+  /** FGM's perturbation norm ε. */
+  advEpsilon: number;
+  /** Weight of the gradient penalty on the token embedding, or null. */
+  gradientPenalty: number | null;
 }
 
 /** Raw commander values of the shared flags. */
@@ -62,6 +68,9 @@ export interface TrainingControlFlags {
   earlyStop?: string;
   resume?: boolean;
   seed: string;
+  adversarial?: string;
+  advEpsilon?: string;
+  gradientPenalty?: string;
 }
 
 /** Registers the shared flags on `cmd` (help texts say what each does and its default). */
@@ -84,7 +93,10 @@ export function addTrainingControlOptions(cmd: Command): Command {
     .option('--save <which>', 'weights written to --out: best (by the validation metric) | last', 'best')
     .option('--early-stop <n>', 'stop after n evaluations without improvement of the validation metric')
     .option('--resume', 'continue an interrupted run from the newest checkpoint in OUT.train-state/')
-    .option('--seed <n>', 'seed of dropout, data order and initial weights', '42');
+    .option('--seed <n>', 'seed of dropout, data order and initial weights', '42')
+    .option('--adversarial <method>', 'adversarial training on the token embedding: fgm')
+    .option('--adv-epsilon <x>', 'norm ε of the FGM perturbation (default 0.5)')
+    .option('--gradient-penalty <w>', 'add (w/2)·‖∇ of the loss w.r.t. the token embedding‖² to the loss');
 }
 
 function oneOf<T extends string>(value: string, allowed: readonly T[], flag: string): T {
@@ -147,7 +159,21 @@ export function parseTrainingControls(f: TrainingControlFlags): TrainingControls
       '--label-smoothing with --class-weights is not supported (the weighted loss takes hard labels); use --logit-adjust',
       'bad-argument',
     );
+  const adversarial = f.adversarial === undefined ? null : oneOf(f.adversarial, ['fgm'] as const, '--adversarial');
+  const advEpsilon = parseFloatOption(f.advEpsilon ?? '0.5', '--adv-epsilon');
+  if (!(advEpsilon > 0)) throw new Bert4tfjsError(`--adv-epsilon must be > 0, got ${advEpsilon}`, 'bad-argument');
+  if (f.advEpsilon !== undefined && adversarial === null)
+    throw new Bert4tfjsError('--adv-epsilon sets the FGM perturbation: it needs --adversarial fgm', 'bad-argument');
+  const gradientPenalty = positive(f.gradientPenalty, '--gradient-penalty');
+  if (adversarial !== null && gradientPenalty !== null)
+    throw new Bert4tfjsError(
+      '--adversarial and --gradient-penalty both take a second pass on the embedding; give one of them',
+      'bad-argument',
+    );
   return {
+    adversarial,
+    advEpsilon,
+    gradientPenalty,
     optimizer,
     weightDecay,
     warmup: inRange('--warmup', parseFloatOption(f.warmup, '--warmup'), 0, 1),
