@@ -51,7 +51,9 @@ try {
   ] as const)
     if (!(s.test!.accuracy! > majority + 0.1))
       throw new Error(`${name}: test accuracy ${s.test!.accuracy} does not beat the majority baseline ${majority}`);
-  console.log(`checked: both beat the majority baseline by > 0.1; FGM − plain = ${(fgm.test!.accuracy! - plain.test!.accuracy!).toFixed(4)}`);
+  console.log(
+    `checked: both beat the majority baseline by > 0.1; FGM − plain = ${(fgm.test!.accuracy! - plain.test!.accuracy!).toFixed(4)}`,
+  );
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }

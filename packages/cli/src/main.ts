@@ -13,6 +13,7 @@ import { registerForward } from './commands/forward.ts';
 import { registerInfo } from './commands/info.ts';
 import { registerSimilar } from './commands/similar.ts';
 import { registerTokenize } from './commands/tokenize.ts';
+import { registerTrainClassify } from './commands/train-classify.ts';
 import { registerTrainMatching } from './commands/train-matching.ts';
 
 /** Builds the program with every command registered. */
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerExport(program);
   registerSimilar(program);
   registerTrainMatching(program);
+  registerTrainClassify(program);
   registerDemo(program);
   return program;
 }

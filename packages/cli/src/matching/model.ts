@@ -65,8 +65,10 @@ export function buildMatchingNetwork(
   source: ModelSource,
   objective: MatchingObjective,
   schema: LabelSchema,
+  /** A classifier of this many labels instead of the objective's (train-classify). */
+  numLabelsOverride?: number,
 ): MatchingNetwork {
-  const numLabels = numLabelsFor(objective, schema);
+  const numLabels = numLabelsOverride ?? numLabelsFor(objective, schema);
   const archOf = (name: string) => (name.startsWith('albert') ? 'Albert' : 'Bert');
   const extraConfigFor = (name: string): Record<string, unknown> =>
     isCrossEncoder(objective)
