@@ -5,7 +5,9 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
 import { readClassifyFile } from '../src/classify/data.ts';
+import { trainClassify } from '../src/classify/run.ts';
 import { generateClassifyRows } from '../src/data/synthetic-classify.ts';
 import { runCli, tempDir } from './helpers.ts';
 
@@ -101,6 +103,15 @@ describe('train-classify', () => {
       );
     }
   }, 60_000);
+
+  it('leaves no tensors behind (library call)', async () => {
+    const f = jsonl('leak.jsonl', generateClassifyRows(32, 7));
+    const opts = { train: f, valid: f, config: 'micro', epochs: 1, batchSize: 16, maxLength: 16 };
+    await trainClassify({ ...opts, out: join(tmp, 'leak-warm') });
+    const before = tf.memory().numTensors;
+    await trainClassify({ ...opts, out: join(tmp, 'leak'), controls: { ema: 0.9 } });
+    expect(tf.memory().numTensors).toBe(before);
+  });
 
   it('reads TSV and soft single-label maps; bad rows and misfit options are named errors', async () => {
     const tsv = join(tmp, 'x.tsv');

@@ -210,6 +210,14 @@ describe('train-matching controls', () => {
       expect(r.code, extra.join(' ')).not.toBe(0);
       expect(r.stderr, extra.join(' ')).toMatch(re);
     }
+    // One 0.5 among the 0/1 labels of a TSV names the file and line instead of switching to regression.
+    const half = join(tmp, 'half.tsv');
+    writeFileSync(
+      half,
+      `${readFileSync(join(DATA, 'train.tsv'), 'utf8').split('\n').slice(0, 40).join('\n')}\n99\t甲乙\t丙丁\t0.5\n`,
+    );
+    const r05 = await runCli('train-matching', ...QUICK, '--train', half, '--valid', half, '--out', join(tmp, 'bad'));
+    expect(r05.stderr).toMatch(/half\.tsv:41: label 0\.5 is outside the binary schema.*--labels graded/);
     const graded = await train('bad', ['--label-smoothing', '0.1'], 'csv');
     expect(graded.stderr).toMatch(/--label-smoothing: .*graded labels train a regression head/);
     expect(existsSync(join(tmp, 'bad'))).toBe(false);
