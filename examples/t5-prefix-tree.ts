@@ -7,8 +7,7 @@
  *   node packages/cli/bin/run-ts.js examples/t5-prefix-tree.ts
  */
 import { initBackend, PrefixTree, withSeededRandom } from '@bert4tfjs/core';
-import { buildTransformerModel } from '@bert4tfjs/models';
-import { t5Generator } from '../packages/models/src/t5-generate.ts';
+import { buildTransformerModel, t5Generator } from '@bert4tfjs/models';
 
 const ALPHABET = 'abcdefghij';
 const [PAD, EOS] = [0, 1];
