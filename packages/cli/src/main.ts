@@ -14,6 +14,7 @@ import { registerGenerate } from './commands/generate.ts';
 import { registerInfo } from './commands/info.ts';
 import { registerSimilar } from './commands/similar.ts';
 import { registerTokenize } from './commands/tokenize.ts';
+import { registerTrainClassify } from './commands/train-classify.ts';
 import { registerTrainMatching } from './commands/train-matching.ts';
 
 /** Builds the program with every command registered. */
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerExport(program);
   registerSimilar(program);
   registerTrainMatching(program);
+  registerTrainClassify(program);
   registerDemo(program);
   registerGenerate(program);
   return program;

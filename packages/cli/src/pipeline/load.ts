@@ -5,17 +5,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Bert4tfjsError } from '@bert4tfjs/core';
-<<<<<<< HEAD
 import {
   loadModelDir,
   sentencePoolingFor,
   type BuildTransformerOptions,
   type TransformerModel,
 } from '@bert4tfjs/models';
-import { createJiebaPreTokenizer, Tokenizer, type TokenizerOptions } from '@bert4tfjs/tokenizers';
-import type { EmbedPooling } from './embedder.ts';
-=======
-import { loadModelDir, type BuildTransformerOptions, type TransformerModel } from '@bert4tfjs/models';
 import {
   ByteLevelBpeTokenizer,
   createJiebaPreTokenizer,
@@ -23,7 +18,7 @@ import {
   Tokenizer,
   type TokenizerOptions,
 } from '@bert4tfjs/tokenizers';
->>>>>>> gpt2
+import type { EmbedPooling } from './embedder.ts';
 
 /** Tokenizer settings stored beside a model (tokenizer_config.json, Hugging Face keys). */
 export interface TokenizerSettings {
