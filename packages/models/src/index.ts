@@ -12,6 +12,7 @@ export * from './model-dir.ts';
 export * from './convert/index.ts';
 export * from './albert.ts';
 export * from './onnx/index.ts';
+export * from './onnx-train/index.ts';
 export * from './transfo-xl.ts';
 export * from './transfo-xl-step.ts';
 export * from './transfo-xl-train.ts';

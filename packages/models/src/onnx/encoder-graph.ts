@@ -46,7 +46,7 @@ function maskBias(ops: EncoderOps, mask: string): string {
 }
 
 /** Hugging Face tensor prefixes of one post-LN layer. */
-interface LayerNames {
+export interface LayerNames {
   q: string;
   k: string;
   v: string;
@@ -95,7 +95,7 @@ function postNormLayer(ops: EncoderOps, x: string, bias: string, n: LayerNames, 
 }
 
 /** Layer i's tensor names: BERT's own layer, or the ALBERT group layer it applies. */
-function layerSchedule(spec: EncoderGraphSpec): LayerNames[] {
+export function layerSchedule(spec: EncoderGraphSpec): LayerNames[] {
   const c = spec.config;
   if (spec.kind === 'bert') return Array.from({ length: c.numHiddenLayers }, (_, i) => bertLayerNames(i));
   const a = c as AlbertConfig;

@@ -3,3 +3,4 @@ export * from './tape.ts';
 export * as onnxOps from './primitives.ts';
 export * from './optimizer.ts';
 export * from './runtime.ts';
+export * from './train-loop.ts';
