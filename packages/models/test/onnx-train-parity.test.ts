@@ -214,7 +214,7 @@ describe('ONNX training graph = tfjs engine on fixtures/bert (dropout off)', () 
       let worst = { name: '', err: 0 };
       let zeros = 0;
       for (const p of graph.params) {
-        const want = grads[vars.get(p.name)!.read().name];
+        const want = grads[(vars.get(p.name)!.read() as tf.Variable).name];
         expect(want, p.name).toBeDefined();
         const got = out[`${p.name}::acc_new`].data as Float32Array;
         if (zero.test(p.name)) {
@@ -248,10 +248,13 @@ describe('ONNX training graph = tfjs engine on fixtures/bert (dropout off)', () 
     // The same exclusions on the tfjs side: the variables whose Hugging Face name holds LayerNorm or bias.
     const excluded = graph.params
       .filter((p) => /LayerNorm|bias/.test(p.name))
-      .map((p) => vars.get(p.name)!.read().name);
+      .map((p) => (vars.get(p.name)!.read() as tf.Variable).name);
     expect(excluded.length).toBeGreaterThan(5);
     const record = Object.fromEntries(
-      graph.params.map((p) => [vars.get(p.name)!.read().name, vars.get(p.name)!.read() as tf.Variable]),
+      graph.params.map((p) => [
+        (vars.get(p.name)!.read() as tf.Variable).name,
+        vars.get(p.name)!.read() as tf.Variable,
+      ]),
     );
     const opt = adamW({
       learningRate: 1e-3,
