@@ -172,6 +172,16 @@ describe('ONNX reverse mode: each op against tfjs gradients', () => {
       onnx: (t, [a]) => O.gelu(t, a),
       ref: ([a]) => tf.mul(tf.mul(a, 0.5), tf.add(1, tf.erf(tf.div(a, Math.SQRT2)))),
     },
+    'tanh-approximated GELU (gelu_new)': {
+      shapes: [[3, 7]],
+      values: (_, n) => randn(n, 14, 3),
+      onnx: (t, [a]) => O.geluTanh(t, a),
+      ref: ([a]) =>
+        tf.mul(
+          tf.mul(a, 0.5),
+          tf.add(1, tf.tanh(tf.mul(tf.add(a, tf.mul(tf.pow(a, 3), 0.044715)), Math.sqrt(2 / Math.PI)))),
+        ),
+    },
     'tanh, exp, log, sqrt': {
       shapes: [[3, 4]],
       values: (_, n) => Float32Array.from(randn(n, 12), (x) => 1.2 + x),

@@ -36,16 +36,16 @@ interface Side {
 
 function side(seed: number, lens: number[], width: number): Side {
   const r = prng(seed);
-  const ids = lens.map((n) => Array.from({ length: width }, (_, t) => (t < n ? 1 + Math.floor(r() * 379) : 0)));
+  const ids = lens.map((n) => Array.from({ length: width }, (_, t) => (t < n ? 1 + Math.floor(r() * 299) : 0)));
   const types = lens.map((n) => Array.from({ length: width }, (_, t) => (t < n && t >= n / 2 ? 1 : 0)));
   const mask = lens.map((n) => Array.from({ length: width }, (_, t) => (t < n ? 1 : 0)));
   return { ids, types, mask };
 }
 
-function build(numLabels: number | null): TransformerModel {
+function build(numLabels: number | null, family = 'bert'): TransformerModel {
   return buildTransformerModel({
-    configPath: fixturePath('bert', 'config.json'),
-    checkpointPath: fixturePath('bert', 'model.safetensors'),
+    configPath: fixturePath(family, 'config.json'),
+    checkpointPath: fixturePath(family, 'model.safetensors'),
     numLabels,
   });
 }
@@ -79,6 +79,8 @@ function rankBias(labels: number[]): Float32Array {
 
 interface Case {
   numLabels: number | null;
+  /** Fixture family (default bert). */
+  family?: string;
   spec: TrainGraphSpec;
   feeds: () => Record<string, OrtTensorLike>;
   tfLoss: (built: TransformerModel) => tf.Scalar;
@@ -160,6 +162,17 @@ const CASES: Record<string, Case> = {
       return inBatchContrastiveLoss(a, b, { scale: SCALE });
     },
   },
+  'ALBERT (one shared layer applied twice, gelu_new), bi-encoder in-batch contrastive': {
+    numLabels: null,
+    family: 'albert',
+    spec: { objective: 'contrastive', scale: SCALE },
+    feeds: () => ({ ...ortFeeds('a_', A), ...ortFeeds('b_', B) }),
+    tfLoss: (built) => {
+      const a = maskedMean(lastHidden(built, A), tf.tensor2d(A.mask));
+      const b = maskedMean(lastHidden(built, B), tf.tensor2d(B.mask));
+      return inBatchContrastiveLoss(a, b, { scale: SCALE });
+    },
+  },
 };
 
 beforeAll(async () => {
@@ -181,10 +194,10 @@ function relErr(got: Float32Array, want: Float32Array | Int32Array | Uint8Array,
   return worst / scale;
 }
 
-describe('ONNX training graph = tfjs engine on fixtures/bert (dropout off)', () => {
+describe('ONNX training graph = tfjs engine on fixtures/bert and fixtures/albert (dropout off)', () => {
   for (const [name, c] of Object.entries(CASES)) {
     it(`${name}: loss and every parameter gradient within 1e-4`, async () => {
-      const built = build(c.numLabels);
+      const built = build(c.numLabels, c.family);
       const graph = buildTrainingGraph(built, { ...c.spec, mode: 'grads', dropout: false });
       expect(graph.dropout).toEqual([]);
       const { ort } = loadOrt();
@@ -225,7 +238,7 @@ describe('ONNX training graph = tfjs engine on fixtures/bert (dropout off)', () 
         const err = relErr(got, want.dataSync(), 1e-6 * globalMax);
         if (err >= worst.err) worst = { name: p.name, err };
       }
-      expect(zeros).toBeGreaterThanOrEqual(2);
+      expect(zeros).toBeGreaterThanOrEqual(1);
       console.log(
         `${name}: loss ${value.dataSync()[0].toFixed(6)}, ${graph.params.length} gradients, worst ${worst.name} ${worst.err.toExponential(2)}`,
       );

@@ -66,6 +66,11 @@ function activation(c: EncoderContext, x: TVal): TVal {
   switch (c.config.hiddenAct) {
     case 'gelu':
       return O.gelu(c.t, x);
+    case 'gelu_new':
+    case 'gelu_fast':
+    case 'gelu_pytorch_tanh':
+    case 'gelu-tanh':
+      return O.geluTanh(c.t, x);
     case 'relu': {
       // max(x, 0) is the clamp from below at 0.
       return O.clampMin(c.t, x, 0);

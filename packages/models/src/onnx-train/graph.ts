@@ -79,7 +79,7 @@ export interface TrainGraph {
   nodes: number;
 }
 
-const BERT_CONFIG_ACTS = ['gelu', 'relu', 'tanh'];
+const BERT_CONFIG_ACTS = ['gelu', 'gelu_new', 'gelu_fast', 'gelu_pytorch_tanh', 'gelu-tanh', 'relu', 'tanh'];
 
 function adamOptions(spec: TrainGraphSpec): GraphAdamWOptions {
   const o = spec.optimizer ?? {};

@@ -344,3 +344,10 @@ export function layerNorm(t: GradTape, x: TVal, gamma: TVal, beta: TVal, epsilon
     return [dx, dgamma, dbeta];
   })[0];
 }
+
+/** The tanh approximation of GELU, 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), composed of the ops above. */
+export function geluTanh(t: GradTape, x: TVal): TVal {
+  const cube = mul(t, mul(t, x, x), x);
+  const inner = scale(t, add(t, x, scale(t, cube, 0.044715)), Math.sqrt(2 / Math.PI));
+  return mul(t, scale(t, x, 0.5), add(t, tanh(t, inner), t.scalar(1)));
+}
