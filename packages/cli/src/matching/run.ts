@@ -16,7 +16,8 @@ import { computeBaselines, type Baselines } from './baselines.ts';
 import { collatePairs, encodePairs, OBJECTIVES, pairLength, type MatchingObjective } from './encode.ts';
 import { formatMetrics, predictAt, primaryMetric, splitMetrics, type SplitMetrics } from './evaluate.ts';
 import { buildMatchingNetwork, type ModelSource } from './model.ts';
-import { isPositive, scorePairs, targetFor } from './objectives.ts';
+import { chooseTrainEngine, type TrainEngineName } from './engine-choice.ts';
+import { COSINE_SCALE, isPositive, scorePairs, targetFor } from './objectives.ts';
 import { checkOutDir, writeRunDir, type PredictionRecord } from './output.ts';
 import { buildVocab } from './vocab-builder.ts';
 
@@ -49,6 +50,8 @@ export interface TrainMatchingOptions {
   limitTrain?: number;
   /** Use only the first N validation / test pairs. */
   limitEval?: number;
+  /** Optimizer-step engine: auto (onnx when it can, else tfjs with the reason), onnx, tfjs. Default tfjs. */
+  engine?: TrainEngineName;
   /** Console lines (default: none). */
   log?: (line: string) => void;
   /** Progress bar on stderr. */
@@ -186,7 +189,17 @@ export async function trainMatching(o: TrainMatchingOptions): Promise<TrainMatch
     learningRate: lr,
     schedule: warmupLinearDecay({ warmupSteps: Math.round(totalSteps * 0.1), totalSteps }),
   });
-  const trainer = new Trainer({ ...targetFor(built, objective, schema), optimizer, progress: o.progress ?? false });
+  const engine = await chooseTrainEngine(o.engine ?? 'tfjs', built, objective, schema, optimizer, {
+    seed,
+    scale: COSINE_SCALE,
+  });
+  log(engine.note);
+  const trainer = new Trainer({
+    ...targetFor(built, objective, schema),
+    optimizer,
+    progress: o.progress ?? false,
+    stepEngine: engine.engine,
+  });
   const metricName = primaryMetric(schema);
   const scoreSplit = (pairs: MatchingPair[], enc: typeof encodedValid) =>
     scorePairs(built, tokenizer, objective, schema, pairs, enc, maxLength);

@@ -56,7 +56,7 @@ export interface TrainGraphSpec {
   /** 'step' (default): forward, backward and AdamW; 'grads': forward, backward into accumulators; 'apply': AdamW only. */
   mode?: 'step' | 'grads' | 'apply';
   /** AdamW settings (defaults: β 0.9 / 0.999, ε 1e-6, λ 0.01 except LayerNorm / bias, no clipping). */
-  optimizer?: Partial<Omit<GraphAdamWOptions, 'decays'>> & { exclude?: readonly (string | RegExp)[] };
+  optimizer?: Partial<GraphAdamWOptions> & { exclude?: readonly (string | RegExp)[] };
 }
 
 /** A fed (non-parameter) input of the graph. */
@@ -90,7 +90,7 @@ function adamOptions(spec: TrainGraphSpec): GraphAdamWOptions {
     epsilon: o.epsilon ?? 1e-6,
     weightDecay: o.weightDecay ?? 0.01,
     clipNorm: o.clipNorm ?? null,
-    decays: (name) => !exclude.some((p) => p.test(name)),
+    decays: o.decays ?? ((name) => !exclude.some((p) => p.test(name))),
   };
 }
 

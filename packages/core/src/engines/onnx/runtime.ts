@@ -7,7 +7,7 @@ import { Bert4tfjsError } from '../../errors.ts';
 
 /** An onnxruntime tensor. */
 export interface OrtTensorLike {
-  readonly data: Float32Array | BigInt64Array | Int32Array;
+  readonly data: Float32Array | BigInt64Array | Int32Array | Uint8Array;
   readonly dims: readonly number[];
   readonly type: string;
 }
@@ -23,7 +23,11 @@ export interface OrtSessionLike {
 }
 /** The onnxruntime-node module. */
 export interface OrtModuleLike {
-  Tensor: new (type: 'float32' | 'int64', data: Float32Array | BigInt64Array, dims: readonly number[]) => OrtTensorLike;
+  Tensor: new (
+    type: 'float32' | 'int64' | 'bool',
+    data: Float32Array | BigInt64Array | Uint8Array,
+    dims: readonly number[],
+  ) => OrtTensorLike;
   InferenceSession: { create(model: Uint8Array | string, options?: Record<string, unknown>): Promise<OrtSessionLike> };
 }
 

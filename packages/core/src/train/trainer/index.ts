@@ -35,3 +35,4 @@ export { MemoryPlanner, defaultMemoryBudget, isOutOfMemory, type MicroBatchSetti
 export { batchGradients, measureStepBytes, type BatchGradients } from './gradients.ts';
 export { trackPeakBytes } from './peak-memory.ts';
 export { modelTarget, variablesTarget, type TrainTarget, type LossFn, type ModelLossFn } from './target.ts';
+export * from './step-engine.ts';
