@@ -21,7 +21,7 @@ function build(): TransformerModel {
   const built = buildTransformerModel({ model: 'bert', config, numLabels: 2 });
   // The same starting weights in both runs.
   built.model.weights.forEach((w, i) => {
-    w.write(tf.randomNormal(w.shape, 0, 0.05, 'float32', 100 + i));
+    w.write(tf.randomNormal(w.shape as number[], 0, 0.05, 'float32', 100 + i));
   });
   return built;
 }
