@@ -20,8 +20,15 @@ import {
 import type { TransformerModel } from '@bert4tfjs/models';
 import type { Tokenizer } from '@bert4tfjs/tokenizers';
 import type { LabelSchema, MatchingPair } from '../data/matching-files.ts';
-import { Embedder } from '../pipeline/embedder.ts';
+import { Embedder, type EmbedPooling } from '../pipeline/embedder.ts';
 import { padSequences, type EncodedPair, type MatchingObjective } from './encode.ts';
+
+/**
+ * How the bi-encoders pool: the mean over real tokens (`maskedMean` in their losses), the toolkit's
+ * default sentence pooling (`DEFAULT_SENTENCE_POOLING`), so `embed` / `similar` on a trained model agree
+ * with training even without its bert4tfjs.json.
+ */
+export const BI_ENCODER_POOLING = 'mean' satisfies EmbedPooling;
 
 /** Inverse temperature of the cosine scores in CoSENT and the contrastive loss (bert4keras / SimCSE use 20). */
 export const COSINE_SCALE = 20;
@@ -111,7 +118,12 @@ export function biEncoderScores(
   maxLength: number,
   batchSize = 64,
 ): number[] {
-  const embedder = new Embedder(built, tokenizer, { pooling: 'mean', normalize: true, maxLength, batchSize });
+  const embedder = new Embedder(built, tokenizer, {
+    pooling: BI_ENCODER_POOLING,
+    normalize: true,
+    maxLength,
+    batchSize,
+  });
   const va = embedder.embed(pairs.map((p) => ({ text: p.a })));
   const vb = embedder.embed(pairs.map((p) => ({ text: p.b })));
   return va.map((x, i) => {

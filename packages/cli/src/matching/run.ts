@@ -17,7 +17,7 @@ import { collatePairs, encodePairs, OBJECTIVES, pairLength, type MatchingObjecti
 import { formatMetrics, predictAt, primaryMetric, splitMetrics, type SplitMetrics } from './evaluate.ts';
 import { buildMatchingNetwork, type ModelSource } from './model.ts';
 import { chooseTrainEngine, type TrainEngineName } from './engine-choice.ts';
-import { COSINE_SCALE, isPositive, scorePairs, targetFor } from './objectives.ts';
+import { BI_ENCODER_POOLING, COSINE_SCALE, isPositive, scorePairs, targetFor } from './objectives.ts';
 import { checkOutDir, writeRunDir, type PredictionRecord } from './output.ts';
 import { buildVocab } from './vocab-builder.ts';
 
@@ -320,7 +320,7 @@ export async function trainMatching(o: TrainMatchingOptions): Promise<TrainMatch
         embeddingConfig: {
           objective,
           schema,
-          pooling: objective === 'cross-encoder' ? 'cls' : 'mean',
+          pooling: objective === 'cross-encoder' ? 'cls' : BI_ENCODER_POOLING,
           normalize: true,
           max_length: maxLength,
           ...(threshold !== undefined ? { threshold } : {}),

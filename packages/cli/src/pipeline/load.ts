@@ -5,8 +5,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Bert4tfjsError } from '@bert4tfjs/core';
-import { loadModelDir, type BuildTransformerOptions, type TransformerModel } from '@bert4tfjs/models';
+import {
+  loadModelDir,
+  sentencePoolingFor,
+  type BuildTransformerOptions,
+  type TransformerModel,
+} from '@bert4tfjs/models';
 import { createJiebaPreTokenizer, Tokenizer, type TokenizerOptions } from '@bert4tfjs/tokenizers';
+import type { EmbedPooling } from './embedder.ts';
 
 /** Tokenizer settings stored beside a model (tokenizer_config.json, Hugging Face keys). */
 export interface TokenizerSettings {
@@ -87,6 +93,15 @@ export function readEmbeddingDefaults(dir: string): EmbeddingDefaults {
   } catch (err) {
     throw new Bert4tfjsError(`${path}: not valid JSON (${(err as Error).message})`, 'bad-file');
   }
+}
+
+/**
+ * The pooling to embed a model directory's model with: the caller's (`--pooling`), else the directory's
+ * bert4tfjs.json (how a train-matching model was trained to be pooled), else its family's default
+ * (`sentencePoolingFor`). The one resolution `embed`, `similar` and the demo share.
+ */
+export function resolvePooling(explicit: string | undefined, dir: string, built: TransformerModel): EmbedPooling {
+  return (explicit ?? readEmbeddingDefaults(dir).pooling ?? sentencePoolingFor(built.family)) as EmbedPooling;
 }
 
 /** A model directory opened for inference: the built model plus its tokenizer (when it has a vocab). */

@@ -5,9 +5,7 @@
  * here by 1/(1 − p)): the same masks give the same step on any engine and any onnxruntime build.
  */
 import { type GradTape, OnnxDataType, onnxOps as O, type TVal } from '@bert4tfjs/core';
-import type { AlbertConfig } from '../albert.ts';
-import type { BertConfig } from '../bert.ts';
-import { layerSchedule, type LayerNames } from '../onnx/encoder-graph.ts';
+import type { EncoderGraphLayout, OnnxLayerNames } from '../onnx/encoder-graph.ts';
 import type { TrainParams } from './params.ts';
 
 /** A dropout mask input the caller must feed: bool, 1 = keep, with the shape given in symbolic dims. */
@@ -21,8 +19,11 @@ export interface DropoutSite {
 export interface EncoderContext {
   t: GradTape;
   p: TrainParams;
-  kind: 'bert' | 'albert';
-  config: BertConfig | AlbertConfig;
+  /** Where each layer's tensors are and the sizes (the family's ONNX hook). */
+  layout: EncoderGraphLayout;
+  /** Dropout rates of the hidden states and the attention probabilities (config.json's). */
+  hiddenDropout: number;
+  attentionDropout: number;
   /** Dropout masks are declared (and applied) only when true. */
   dropout: boolean;
   /** Collected dropout mask inputs. */
@@ -59,11 +60,11 @@ export function dense(c: EncoderContext, x: TVal, prefix: string): TVal {
 }
 
 function layerNorm(c: EncoderContext, x: TVal, prefix: string): TVal {
-  return O.layerNorm(c.t, x, c.p.get(`${prefix}.weight`), c.p.get(`${prefix}.bias`), c.config.layerNormEps);
+  return O.layerNorm(c.t, x, c.p.get(`${prefix}.weight`), c.p.get(`${prefix}.bias`), c.layout.layerNormEps);
 }
 
 function activation(c: EncoderContext, x: TVal): TVal {
-  switch (c.config.hiddenAct) {
+  switch (c.layout.hiddenAct) {
     case 'gelu':
       return O.gelu(c.t, x);
     case 'gelu_new':
@@ -78,7 +79,7 @@ function activation(c: EncoderContext, x: TVal): TVal {
     case 'tanh':
       return O.tanh(c.t, x);
     default:
-      throw new UnsupportedActivation(c.config.hiddenAct);
+      throw new UnsupportedActivation(c.layout.hiddenAct);
   }
 }
 
@@ -89,10 +90,17 @@ export class UnsupportedActivation extends Error {
   }
 }
 
-function selfAttention(c: EncoderContext, x: TVal, bias: TVal, n: LayerNames, site: string, io: EncoderInputs): TVal {
+function selfAttention(
+  c: EncoderContext,
+  x: TVal,
+  bias: TVal,
+  n: OnnxLayerNames,
+  site: string,
+  io: EncoderInputs,
+): TVal {
   const { t } = c;
-  const heads = c.config.numAttentionHeads;
-  const hidden = c.config.hiddenSize;
+  const heads = c.layout.numAttentionHeads;
+  const hidden = c.layout.hiddenSize;
   const d = hidden / heads;
   const [B, L] = [io.batch, io.seq];
   const split = (v: TVal) => O.reshape(t, v, [0, 0, heads, d], [B, L, heads, d]);
@@ -101,7 +109,7 @@ function selfAttention(c: EncoderContext, x: TVal, bias: TVal, n: LayerNames, si
   const kT = O.transpose(t, split(dense(c, x, n.k)), [0, 2, 3, 1]);
   const v = O.transpose(t, split(dense(c, x, n.v)), [0, 2, 1, 3]);
   const scores = O.add(t, O.matmul(t, q, kT), bias);
-  const probs = dropout(c, O.softmax(t, scores), `${site}.attention_probs`, c.config.attentionProbsDropoutProb);
+  const probs = dropout(c, O.softmax(t, scores), `${site}.attention_probs`, c.attentionDropout);
   const ctx = O.transpose(t, O.matmul(t, probs, v), [0, 2, 1, 3]);
   return dense(c, O.reshape(t, ctx, [0, 0, hidden], [B, L, hidden]), n.o);
 }
@@ -122,7 +130,7 @@ function maskBias(c: EncoderContext, mask: TVal, io: EncoderInputs): TVal {
  */
 export function encoderForward(c: EncoderContext, io: EncoderInputs): TVal[] {
   const { t } = c;
-  const e = c.kind === 'bert' ? 'bert.embeddings' : 'albert.embeddings';
+  const e = c.layout.embeddings;
   // Positions 0..L−1 from the ids' shape, looked up like the token ids (their gradient is a ScatterND too).
   const len = t.g.op('Squeeze', [t.g.op('Shape', [io.ids.name], { start: 1, end: 2 }), t.ints([0])]);
   const zero = t.g.int64s('pos_start', [0], []);
@@ -138,25 +146,15 @@ export function encoderForward(c: EncoderContext, io: EncoderInputs): TVal[] {
     O.gather(t, c.p.get(`${e}.position_embeddings.weight`), positions),
   );
   x = layerNorm(c, x, `${e}.LayerNorm`);
-  x = dropout(c, x, `${io.prefix}dropout.embeddings`, c.config.hiddenDropoutProb);
-  if (c.kind === 'albert') x = dense(c, x, 'albert.encoder.embedding_hidden_mapping_in');
+  x = dropout(c, x, `${io.prefix}dropout.embeddings`, c.hiddenDropout);
+  if (c.layout.embeddingProjection) x = dense(c, x, c.layout.embeddingProjection);
   const bias = maskBias(c, io.mask, io);
   const outs: TVal[] = [];
-  layerSchedule({ kind: c.kind, config: c.config, withPooler: false }).forEach((n, i) => {
+  c.layout.layers.forEach((n, i) => {
     const site = `${io.prefix}dropout.layer${i}`;
-    const a = dropout(
-      c,
-      selfAttention(c, x, bias, n, site, io),
-      `${site}.attention_output`,
-      c.config.hiddenDropoutProb,
-    );
+    const a = dropout(c, selfAttention(c, x, bias, n, site, io), `${site}.attention_output`, c.hiddenDropout);
     x = layerNorm(c, O.add(t, x, a), n.attnNorm);
-    const f = dropout(
-      c,
-      dense(c, activation(c, dense(c, x, n.inner)), n.outer),
-      `${site}.output`,
-      c.config.hiddenDropoutProb,
-    );
+    const f = dropout(c, dense(c, activation(c, dense(c, x, n.inner)), n.outer), `${site}.output`, c.hiddenDropout);
     x = layerNorm(c, O.add(t, x, f), n.ffnNorm);
     outs.push(x);
   });

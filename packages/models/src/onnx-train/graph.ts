@@ -15,10 +15,9 @@ import {
   type GraphAdamWOptions,
   type TVal,
 } from '@bert4tfjs/core';
-import type { AlbertConfig } from '../albert.ts';
-import type { BertConfig } from '../bert.ts';
-import type { TransformerModel } from '../build.ts';
+import type { TransformerModel } from '../family.ts';
 import { exportHfTensors } from '../model-dir.ts';
+import type { EncoderGraphLayout } from '../onnx/encoder-graph.ts';
 import { ONNX_IR_VERSION, ONNX_OPSET, onnxSpecFor } from '../onnx/export.ts';
 import { HfWeights } from '../onnx/ops.ts';
 import {
@@ -95,26 +94,22 @@ function adamOptions(spec: TrainGraphSpec): GraphAdamWOptions {
 }
 
 /** Checks the model is one the training graph expresses exactly; the error names what is not. */
-export function checkTrainable(built: TransformerModel): {
-  kind: 'bert' | 'albert';
-  config: BertConfig | AlbertConfig;
-} {
-  let kind: 'bert' | 'albert';
+export function checkTrainable(built: TransformerModel): EncoderGraphLayout {
+  let layout: EncoderGraphLayout;
   try {
-    kind = onnxSpecFor(built).kind;
+    layout = onnxSpecFor(built).layout;
   } catch (err) {
     throw new Bert4tfjsError(
       `ONNX training engine: ${(err as Error).message.replace(/^ONNX export:? ?/, '')}`,
       'unsupported',
     );
   }
-  const config = built.config as BertConfig;
-  if (!BERT_CONFIG_ACTS.includes(config.hiddenAct))
+  if (!BERT_CONFIG_ACTS.includes(layout.hiddenAct))
     throw new Bert4tfjsError(
-      `ONNX training engine: hidden_act '${config.hiddenAct}' has no gradient in the training graph (${BERT_CONFIG_ACTS.join(', ')})`,
+      `ONNX training engine: hidden_act '${layout.hiddenAct}' has no gradient in the training graph (${BERT_CONFIG_ACTS.join(', ')})`,
       'unsupported',
     );
-  return { kind, config };
+  return layout;
 }
 
 function sideInputs(t: GradTape, inputs: TrainGraphInput[], prefix: string, seq: string): EncoderInputs {
@@ -184,7 +179,8 @@ function logitMargin(c: EncoderContext, logits: TVal): TVal {
 
 /** Builds the training graph of `built` (a BERT-family model, with a classifier for the cross-encoder). */
 export function buildTrainingGraph(built: TransformerModel, spec: TrainGraphSpec): TrainGraph {
-  const { kind, config } = checkTrainable(built);
+  const layout = checkTrainable(built);
+  const rates = built.config as { hiddenDropoutProb?: number; attentionProbsDropoutProb?: number };
   const mode = spec.mode ?? 'step';
   const t = new GradTape({
     name: `${built.family}_train_${spec.objective}_${mode}`,
@@ -197,7 +193,15 @@ export function buildTrainingGraph(built: TransformerModel, spec: TrainGraphSpec
     : 0;
   const weights = new HfWeights(exportHfTensors(built), `${built.family} model`);
   const p = new TrainParams(t, weights);
-  const c: EncoderContext = { t, p, kind, config, dropout: spec.dropout ?? true, sites: [] };
+  const c: EncoderContext = {
+    t,
+    p,
+    layout,
+    hiddenDropout: rates.hiddenDropoutProb ?? 0,
+    attentionDropout: rates.attentionProbsDropoutProb ?? 0,
+    dropout: spec.dropout ?? true,
+    sites: [],
+  };
   const inputs: TrainGraphInput[] = [];
   if (mode === 'apply') {
     // Same parameters as the gradient graph, read by building its forward on a scratch tape.

@@ -12,9 +12,9 @@ import { dense, dropout, type EncoderContext } from './encoder.ts';
 
 /** h[:, 0] through the pooler: tanh(dense(h[:, 0])) [B, H]. */
 export function pooler(c: EncoderContext, h: TVal, batch: string): TVal {
-  const H = c.config.hiddenSize;
+  const H = c.layout.hiddenSize;
   const cls = O.reshape(c.t, O.slice(c.t, h, 1, 0, 1), [-1, H], [batch, H]);
-  return O.tanh(c.t, dense(c, cls, c.kind === 'bert' ? 'bert.pooler.dense' : 'albert.pooler'));
+  return O.tanh(c.t, dense(c, cls, c.layout.pooler));
 }
 
 /** −mean_rows Σ_c t_c log softmax(z)_c against targets `t` [B, C] (a fed input). */
@@ -81,6 +81,6 @@ export function inBatchContrastive(c: EncoderContext, a: TVal, b: TVal, scale: n
 
 /** The classifier logits of the cross-encoder [B, numLabels]. */
 export function classifierLogits(c: EncoderContext, h: TVal, batch: string): TVal {
-  const pooled = dropout(c, pooler(c, h, batch), 'dropout.classifier', c.config.hiddenDropoutProb);
+  const pooled = dropout(c, pooler(c, h, batch), 'dropout.classifier', c.hiddenDropout);
   return dense(c, pooled, 'classifier');
 }
