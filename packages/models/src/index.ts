@@ -22,3 +22,4 @@ export * from './albert/index.ts';
 export * from './t5/index.ts';
 export * from './transfo-xl/index.ts';
 export * from './onnx-train/index.ts';
+export * from './gpt2/index.ts';

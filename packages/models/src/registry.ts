@@ -7,11 +7,12 @@ import { Bert4tfjsError } from '@bert4tfjs/core';
 import { ALBERT_FAMILY } from './albert/index.ts';
 import { BERT_FAMILY } from './bert/index.ts';
 import { DEFAULT_SENTENCE_POOLING, type Family, type SentencePooling } from './family.ts';
+import { GPT2_FAMILY } from './gpt2/index.ts';
 import { T5_FAMILY } from './t5/index.ts';
 import { TRANSFO_XL_FAMILY } from './transfo-xl/index.ts';
 
 /** Every family, in the order error messages list them. */
-export const FAMILIES: readonly Family[] = [BERT_FAMILY, ALBERT_FAMILY, T5_FAMILY, TRANSFO_XL_FAMILY];
+export const FAMILIES: readonly Family[] = [BERT_FAMILY, ALBERT_FAMILY, T5_FAMILY, TRANSFO_XL_FAMILY, GPT2_FAMILY];
 
 /** The family answering to `name`, or undefined. */
 export function findFamily(name: string): Family | undefined {

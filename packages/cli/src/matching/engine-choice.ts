@@ -38,12 +38,14 @@ export async function chooseTrainEngine(
   objective: MatchingObjective,
   schema: LabelSchema,
   optimizer: Optimizer,
-  options: { seed: number; scale: number },
+  options: { seed: number; scale: number; clipNorm?: number | null; labelSmoothing?: number; unsupported?: string[] },
 ): Promise<EngineChoice> {
   if (!TRAIN_ENGINES.includes(requested))
     throw new Bert4tfjsError(`--engine must be one of ${TRAIN_ENGINES.join(', ')}, got '${requested}'`, 'bad-argument');
   if (requested === 'tfjs') return { engine: undefined, name: 'tfjs', note: 'engine: tfjs (--engine tfjs)' };
   try {
+    if (options.unsupported?.length)
+      throw new Bert4tfjsError(`the training graph does not do ${options.unsupported.join(', ')}`, 'unsupported');
     const engine = await createOnnxStepEngine(
       built,
       objective,

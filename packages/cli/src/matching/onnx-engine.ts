@@ -18,7 +18,13 @@ import {
   type TrainStepEngine,
   trainingSessionOptions,
 } from '@bert4tfjs/core';
-import { buildTrainingGraph, findWeight, type TrainGraph, type TransformerModel } from '@bert4tfjs/models';
+import {
+  buildTrainingGraph,
+  findWeight,
+  type TrainGraph,
+  type TrainObjective,
+  type TransformerModel,
+} from '@bert4tfjs/models';
 import type { LabelSchema } from '../data/matching-files.ts';
 import type { MatchingObjective } from './encode.ts';
 
@@ -32,6 +38,10 @@ export interface OnnxEngineOptions {
   threads?: number;
   /** Inverse temperature of the cosine losses (the tfjs objectives' COSINE_SCALE). */
   scale: number;
+  /** Global-norm clipping threshold (the Trainer's clipNorm), or none. */
+  clipNorm?: number | null;
+  /** Cross-encoder label smoothing ε: targets (1 − ε)·onehot + ε/C. */
+  labelSmoothing?: number;
 }
 
 interface AdamSettings {
@@ -97,6 +107,11 @@ export async function createOnnxStepEngine(
   optimizer: Optimizer,
   o: OnnxEngineOptions,
 ): Promise<OnnxStepEngine> {
+  if (objective === 'cross-encoder-cosent')
+    throw new Bert4tfjsError(
+      "--engine onnx: objective 'cross-encoder-cosent' is not wired to the training graph yet (its pair score must match the tfjs one)",
+      'unsupported',
+    );
   const { ort, version } = loadOrt();
   const adam = adamSettings(optimizer);
   // The graph's parameters (Hugging Face names) and the Trainer's keys for the same variables.
@@ -113,7 +128,7 @@ export async function createOnnxStepEngine(
     }
   }
   const graph = buildTrainingGraph(built, {
-    objective,
+    objective: objective as TrainObjective,
     crossEncoderLoss: objective === 'cross-encoder' ? (schema === 'binary' ? 'ce' : 'mse') : undefined,
     scale: o.scale,
     dropout: o.dropout ?? true,
@@ -122,7 +137,7 @@ export async function createOnnxStepEngine(
       beta2: adam.beta2,
       epsilon: adam.epsilon,
       weightDecay: adam.weightDecay,
-      clipNorm: null,
+      clipNorm: o.clipNorm ?? null,
       // The exclusions match the Trainer's variable keys, as the tfjs weight decay does.
       decays: (name) => !adam.exclude.some((p) => p.test(keyOf.get(name) ?? name)),
     },
@@ -144,9 +159,10 @@ export async function createOnnxStepEngine(
       if (inp.type === 'bool') continue;
       if (inp.name === 'targets') {
         const y = batch.labels.dataSync();
-        const t = new Float32Array(y.length * numLabels);
+        const eps = o.labelSmoothing ?? 0;
+        const t = new Float32Array(y.length * numLabels).fill(eps / numLabels);
         y.forEach((c, i) => {
-          t[i * numLabels + c] = 1;
+          t[i * numLabels + c] += 1 - eps;
         });
         feeds.targets = new ort.Tensor('float32', t, [y.length, numLabels]);
       } else if (inp.name === 'labels') feeds.labels = feed(ort, batch.labels, 'float32');

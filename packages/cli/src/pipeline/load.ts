@@ -11,7 +11,13 @@ import {
   type BuildTransformerOptions,
   type TransformerModel,
 } from '@bert4tfjs/models';
-import { createJiebaPreTokenizer, Tokenizer, type TokenizerOptions } from '@bert4tfjs/tokenizers';
+import {
+  ByteLevelBpeTokenizer,
+  createJiebaPreTokenizer,
+  findBpeFiles,
+  Tokenizer,
+  type TokenizerOptions,
+} from '@bert4tfjs/tokenizers';
 import type { EmbedPooling } from './embedder.ts';
 
 /** Tokenizer settings stored beside a model (tokenizer_config.json, Hugging Face keys). */
@@ -70,6 +76,15 @@ export function loadTokenizerFromDir(
     lowercase: overrides.lowercase ?? settings.lowercase,
     preTokenize: overrides.preTokenize ?? (name ? preTokenizerByName(name) : undefined),
   });
+}
+
+/**
+ * The byte-level BPE tokenizer (GPT-2) of a model directory holding vocab.json + merges.txt or
+ * encoder.json + vocab.bpe, or null when it has a vocab.txt (WordPiece wins) or no such pair.
+ */
+export function loadBpeTokenizerFromDir(dir: string): ByteLevelBpeTokenizer | null {
+  if (existsSync(join(dir, 'vocab.txt')) || !findBpeFiles(dir)) return null;
+  return ByteLevelBpeTokenizer.fromDir(dir);
 }
 
 /** Embedding settings a sentence-embedding model directory carries (bert4tfjs.json, written by train-matching). */
