@@ -22,6 +22,7 @@ import {
 } from '@bert4tfjs/core';
 import { intKey, numKey, strKey, type RawConfig } from './config.ts';
 import type { WeightMapping, WeightTransform } from './weights.ts';
+import { applicationBias, type Application } from './application.ts';
 
 /** BERT hyper-parameters (Hugging Face config.json keys, camel-cased). */
 export interface BertConfig {
@@ -107,6 +108,11 @@ export interface BertBuildOptions {
    * tensor gives its row count); null: never.
    */
   numLabels?: number | null;
+  /**
+   * bert4keras's `application`: 'encoder' (default, bidirectional), 'unilm' (seq2seq mask from
+   * token_type_ids) or 'lm' (causal mask); see application.ts.
+   */
+  application?: Application;
 }
 
 /** Options of {@link BertBuildOptions.layerNormCond}. */
@@ -198,6 +204,7 @@ export function postNormBlock(
   attention: AttentionOption | undefined,
   shared?: { attn: tf.layers.Layer; attnNorm: tf.layers.Layer; ffn: tf.layers.Layer; ffnNorm: tf.layers.Layer },
   condition?: NormCondition | null,
+  attentionBias?: tf.SymbolicTensor | null,
 ): tf.SymbolicTensor {
   const attn =
     shared?.attn ??
@@ -209,8 +216,10 @@ export function postNormBlock(
       dropout: c.attentionProbsDropoutProb,
       initializerRange: c.initializerRange,
       attention,
+      biasInput: !!attentionBias,
     });
-  let a = attn.apply([x, mask]) as tf.SymbolicTensor;
+  // An attention bias (UniLM / LM masks, see application.ts) goes after the padding mask.
+  let a = attn.apply(attentionBias ? [x, mask, attentionBias] : [x, mask]) as tf.SymbolicTensor;
   a = tf.layers.dropout({ rate: c.hiddenDropoutProb }).apply(a) as tf.SymbolicTensor;
   const attnNorm = shared?.attnNorm ?? makeLayerNorm(`${name}-MultiHeadSelfAttention-Norm`, c.layerNormEps, condition);
   x = applyLayerNorm(attnNorm, tf.layers.add().apply([x, a]) as tf.SymbolicTensor, condition);
@@ -390,6 +399,7 @@ export function buildBert(c: BertConfig, opts: BertBuildOptions = {}): FamilyBui
   opts = { ...opts, numLabels: resolveNumLabels(opts) || null };
   const { ids, segments, mask } = bertInputs();
   const condition = conditionInput(opts);
+  const attentionBias = applicationBias(opts.application, segments);
   const tokenEmbedding = new Embedding({
     name: 'Embedding-Token',
     inputDim: effectiveVocabSize(c.vocabSize, opts),
@@ -426,7 +436,7 @@ export function buildBert(c: BertConfig, opts: BertBuildOptions = {}): FamilyBui
     { layer: 'Embedding-Norm', weight: 'beta', source: 'bert.embeddings.LayerNorm.bias' },
   ];
   for (let i = 0; i < c.numHiddenLayers; i++) {
-    x = postNormBlock(x, mask, `Transformer-${i}`, c, opts.attention, undefined, condition);
+    x = postNormBlock(x, mask, `Transformer-${i}`, c, opts.attention, undefined, condition, attentionBias);
     weightMap.push(...bertBlockWeights(`Transformer-${i}`, `bert.encoder.layer.${i}`));
   }
   const heads = bertHeads(

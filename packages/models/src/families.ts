@@ -17,6 +17,8 @@ import type { TransformerModel } from './build.ts';
 import { ALBERT_FAMILY } from './albert.ts';
 import { T5_FAMILY } from './t5.ts';
 import { TRANSFO_XL_FAMILY } from './transfo-xl.ts';
+import { ELECTRA_FAMILY } from './electra/index.ts';
+import { ROBERTA_FAMILY } from './roberta/index.ts';
 
 /** What a family provides to the builder. */
 export interface Family {
@@ -43,7 +45,9 @@ const FAMILIES: Family[] = [
       bertConfigToJson(c as ReturnType<typeof parseBertConfig>, t === 'wobert' || t === 'roberta-wwm' ? 'bert' : t),
     headsFromTensorNames: bertHeadsFromTensorNames,
   },
-  ...[ALBERT_FAMILY, T5_FAMILY, TRANSFO_XL_FAMILY].filter((f): f is Family => f !== null),
+  ...[ALBERT_FAMILY, T5_FAMILY, TRANSFO_XL_FAMILY, ELECTRA_FAMILY, ROBERTA_FAMILY].filter(
+    (f): f is Family => f !== null,
+  ),
 ];
 
 /** Adds a family (used by the family modules that register themselves). */

@@ -19,3 +19,8 @@ export * from './transfo-xl-tf-names.ts';
 export * from './t5.ts';
 export * from './t5-generate.ts';
 export * from './t5-train.ts';
+export * from './application.ts';
+export * from './encoder-stack.ts';
+export * from './inspection.ts';
+export * from './electra/index.ts';
+export * from './roberta/index.ts';
