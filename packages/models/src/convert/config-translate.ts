@@ -22,6 +22,8 @@ const ARCHITECTURES: Record<string, string> = {
   t5: 'T5ForConditionalGeneration',
   mt5: 'MT5ForConditionalGeneration',
   'transfo-xl': 'TransfoXLLMHeadModel',
+  electra: 'ElectraForPreTraining',
+  roberta: 'RobertaForMaskedLM',
 };
 
 /** Runs a raw config through the family (validating it) and returns canonical config.json keys. */

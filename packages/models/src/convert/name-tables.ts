@@ -34,6 +34,12 @@ export function nameRulesFor(model: ConvertModel, hfConfig: RawConfig): NameRule
       return t5NameRules({ ...hfConfig, model_type: model === 'mt5' ? 'mt5' : 't5' });
     case 'transfo-xl':
       return transfoXlNameRules(hfConfig);
+    case 'electra':
+    case 'roberta':
+      throw new Bert4tfjsError(
+        `${model}: no original TensorFlow name table (its Hugging Face checkpoints are the reference); convert from pytorch_model.bin or model.safetensors, export to safetensors`,
+        'unsupported',
+      );
   }
 }
 
@@ -47,6 +53,8 @@ export function guessModel(listing: TensorInfo[], config: RawConfig | null): Con
   const names = listing.map((t) => t.name.replace(/^module\//, ''));
   const any = (re: RegExp): boolean => names.some((n) => re.test(n));
   if (any(/^bert\/encoder\/transformer\//) || any(/^albert\./)) return 'albert';
+  if (any(/^electra\./) || any(/^discriminator_predictions\./) || any(/^generator_predictions\./)) return 'electra';
+  if (any(/^roberta\./) || any(/^lm_head\.layer_norm\./)) return 'roberta';
   if (any(/^bert\//) || any(/^bert\./) || any(/^cls\.predictions\./)) return 'bert';
   if (any(/^shared\/embedding$/) || any(/^shared\.weight$/)) return 't5';
   if (any(/^transformer\/(adaptive_embed|layer_0\/rel_attn)/) || any(/^transformer\.word_emb\./)) return 'transfo-xl';

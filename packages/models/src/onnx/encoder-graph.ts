@@ -7,6 +7,8 @@
 import { Bert4tfjsError, OnnxDataType, type OnnxGraphBuilder } from '@bert4tfjs/core';
 import type { AlbertConfig } from '../albert.ts';
 import type { BertConfig } from '../bert.ts';
+import type { ElectraConfig } from '../electra/config.ts';
+import type { RobertaConfig } from '../roberta/config.ts';
 import type { EncoderOps } from './ops.ts';
 
 /** Added to masked attention scores; the same constant as the tfjs attention kernel (exp underflows to 0). */
@@ -14,8 +16,8 @@ export const ONNX_MASK_NEGATIVE = -1e9;
 
 /** Which encoder to write and what to expose. */
 export interface EncoderGraphSpec {
-  kind: 'bert' | 'albert';
-  config: BertConfig | AlbertConfig;
+  kind: 'bert' | 'albert' | 'electra' | 'roberta';
+  config: BertConfig | AlbertConfig | ElectraConfig | RobertaConfig;
   /** Write the pooler and the `pooler_output` output. */
   withPooler: boolean;
   /** Also output the first Transformer layer's hidden states (`first_layer_hidden_state`, for first-last-avg pooling). */
@@ -25,14 +27,27 @@ export interface EncoderGraphSpec {
 const BATCH = 'batch_size';
 const SEQ = 'sequence_length';
 
-/** Embeddings (token + segment + absolute position, LayerNorm) of width E; returns [B, L, E]. */
-function embeddings(ops: EncoderOps, p: string, eps: number, ids: string, types: string): string {
+/**
+ * Embeddings (token + segment + absolute position, LayerNorm) of width E; returns [B, L, E]. With
+ * `padTokenId` (RoBERTa) positions are counted over non-padding ids from pad + 1, padding at pad.
+ */
+function embeddings(ops: EncoderOps, p: string, eps: number, ids: string, types: string, padTokenId?: number): string {
   const g = ops.g;
   const tok = g.op('Gather', [ops.param(`${p}.word_embeddings.weight`), ids], { axis: 0 });
   const seg = g.op('Gather', [ops.param(`${p}.token_type_embeddings.weight`), types], { axis: 0 });
-  // Positions 0..L-1: slice the first L rows of the table, L read from the input's shape (opset 15 Shape).
-  const len = g.op('Shape', [ids], { start: 1, end: 2 });
-  const pos = g.op('Slice', [ops.param(`${p}.position_embeddings.weight`), ops.ints([0]), len, ops.ints([0])]);
+  const table = ops.param(`${p}.position_embeddings.weight`);
+  let pos: string;
+  if (padTokenId === undefined) {
+    // Positions 0..L-1: slice the first L rows of the table, L read from the input's shape (opset 15 Shape).
+    const len = g.op('Shape', [ids], { start: 1, end: 2 });
+    pos = g.op('Slice', [table, ops.ints([0]), len, ops.ints([0])]);
+  } else {
+    // cumsum(ids != pad) * (ids != pad) + pad, as Hugging Face's RoBERTa.
+    const pad = ops.ints([padTokenId]);
+    const real = g.op('Cast', [g.op('Not', [g.op('Equal', [ids, pad])])], { to: OnnxDataType.INT64 });
+    const counted = g.op('Mul', [g.op('CumSum', [real, g.int64s(`cumsum_axis_${padTokenId}`, [1], [])]), real]);
+    pos = g.op('Gather', [table, g.op('Add', [counted, pad])], { axis: 0 });
+  }
   const sum = g.op('Add', [g.op('Add', [tok, seg]), pos]);
   return ops.layerNorm(sum, `${p}.LayerNorm.weight`, `${p}.LayerNorm.bias`, eps);
 }
@@ -57,8 +72,8 @@ interface LayerNames {
   ffnNorm: string;
 }
 
-function bertLayerNames(i: number): LayerNames {
-  const p = `bert.encoder.layer.${i}`;
+function bertLayerNames(i: number, root = 'bert'): LayerNames {
+  const p = `${root}.encoder.layer.${i}`;
   return {
     q: `${p}.attention.self.query`,
     k: `${p}.attention.self.key`,
@@ -97,7 +112,7 @@ function postNormLayer(ops: EncoderOps, x: string, bias: string, n: LayerNames, 
 /** Layer i's tensor names: BERT's own layer, or the ALBERT group layer it applies. */
 function layerSchedule(spec: EncoderGraphSpec): LayerNames[] {
   const c = spec.config;
-  if (spec.kind === 'bert') return Array.from({ length: c.numHiddenLayers }, (_, i) => bertLayerNames(i));
+  if (spec.kind !== 'albert') return Array.from({ length: c.numHiddenLayers }, (_, i) => bertLayerNames(i, spec.kind));
   const a = c as AlbertConfig;
   const out: LayerNames[] = [];
   for (let i = 0; i < a.numHiddenLayers; i++) {
@@ -116,9 +131,11 @@ export function writeEncoderGraph(ops: EncoderOps, spec: EncoderGraphSpec): void
   const ids = g.input('input_ids', OnnxDataType.INT64, [BATCH, SEQ]);
   const mask = g.input('attention_mask', OnnxDataType.INT64, [BATCH, SEQ]);
   const types = g.input('token_type_ids', OnnxDataType.INT64, [BATCH, SEQ]);
-  const prefix = spec.kind === 'bert' ? 'bert.embeddings' : 'albert.embeddings';
-  let x = embeddings(ops, prefix, c.layerNormEps, ids, types);
+  const pad = spec.kind === 'roberta' ? (c as RobertaConfig).padTokenId : undefined;
+  let x = embeddings(ops, `${spec.kind}.embeddings`, c.layerNormEps, ids, types, pad);
   if (spec.kind === 'albert') x = ops.dense(x, 'albert.encoder.embedding_hidden_mapping_in');
+  if (spec.kind === 'electra' && (c as ElectraConfig).embeddingSize !== c.hiddenSize)
+    x = ops.dense(x, 'electra.embeddings_project');
   const bias = maskBias(ops, mask);
   let first: string | null = null;
   for (const names of layerSchedule(spec)) {
@@ -129,7 +146,9 @@ export function writeEncoderGraph(ops: EncoderOps, spec: EncoderGraphSpec): void
   if (spec.withPooler) {
     // pooler_output = tanh(dense(h[:, 0]))
     const cls = g.op('Gather', [x, g.int64s('cls_index', [0], [])], { axis: 1 });
-    const pooled = g.op('Tanh', [ops.dense(cls, spec.kind === 'bert' ? 'bert.pooler.dense' : 'albert.pooler')]);
+    const pooled = g.op('Tanh', [
+      ops.dense(cls, spec.kind === 'albert' ? 'albert.pooler' : `${spec.kind}.pooler.dense`),
+    ]);
     g.output(pooled, 'pooler_output', OnnxDataType.FLOAT, [BATCH, c.hiddenSize]);
   }
   if (spec.firstLayerOutput && first)

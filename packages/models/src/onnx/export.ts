@@ -4,9 +4,13 @@
  * `exportHfTensors`, and writes the encoder graph. The heads other than the pooler (MLM, NSP/SOP) are
  * left out: the ONNX model is for embedding, as Hugging Face's feature-extraction exports are.
  */
-import { Bert4tfjsError, MultiHeadAttention, OnnxGraphBuilder, writeOnnxModel } from '@bert4tfjs/core';
-import type { AlbertConfig } from '../albert.ts';
-import type { BertConfig } from '../bert.ts';
+import {
+  AttentionMaskBias,
+  Bert4tfjsError,
+  MultiHeadAttention,
+  OnnxGraphBuilder,
+  writeOnnxModel,
+} from '@bert4tfjs/core';
 import type { TransformerModel } from '../build.ts';
 import { exportHfTensors } from '../model-dir.ts';
 import { writeEncoderGraph, type EncoderGraphSpec } from './encoder-graph.ts';
@@ -18,11 +22,13 @@ export const ONNX_OPSET = 17;
 export const ONNX_IR_VERSION = 8;
 
 /** Families the ONNX export handles, by the graph they get. */
-const KINDS: Record<string, 'bert' | 'albert'> = {
+const KINDS: Record<string, EncoderGraphSpec['kind']> = {
   bert: 'bert',
   wobert: 'bert',
   'roberta-wwm': 'bert',
   albert: 'albert',
+  electra: 'electra',
+  roberta: 'roberta',
 };
 
 /** Options of {@link buildOnnxModel}. */
@@ -63,6 +69,12 @@ export function onnxSpecFor(built: TransformerModel, options: OnnxExportOptions 
     );
   }
   for (const layer of built.model.layers) {
+    if (layer instanceof AttentionMaskBias) {
+      throw new Bert4tfjsError(
+        `ONNX export: the ${built.family} model was built with application '${layer.application}' (layer ${layer.name}); only the plain encoder is exported`,
+        'unsupported',
+      );
+    }
     if (layer instanceof MultiHeadAttention && layer.attention.type !== 'softmax') {
       throw new Bert4tfjsError(
         `ONNX export: layer ${layer.name} uses '${layer.attention.type}' attention; only softmax attention is exported`,
@@ -72,7 +84,7 @@ export function onnxSpecFor(built: TransformerModel, options: OnnxExportOptions 
   }
   return {
     kind,
-    config: built.config as BertConfig | AlbertConfig,
+    config: built.config as EncoderGraphSpec['config'],
     withPooler: (options.pooler ?? true) && built.outputNames.includes('pooler_output'),
     firstLayerOutput: options.firstLayerOutput ?? false,
   };
