@@ -8,20 +8,15 @@
  *   times the word embeddings (tied, `generator_lm_head.weight` is not stored) + `generator_lm_head.bias`.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Bert4tfjsError, BiasAdd, Dense, Embedding, PositionEmbedding } from '@bert4tfjs/core';
-import { applicationBias } from '../application.ts';
-import {
-  applyLayerNorm,
-  bertInputs,
-  conditionInput,
-  effectiveVocabSize,
-  makeLayerNorm,
-  vocabTransforms,
-  type BertBuildOptions,
-  type FamilyBuild,
-} from '../bert.ts';
-import { inspectionOutputs, postNormEncoderStack } from '../encoder-stack.ts';
-import { makeInspectionModel, type InspectionModel } from '../inspection.ts';
+import { BiasAdd, Dense, Embedding, PositionEmbedding } from '@bert4tfjs/core';
+import { applicationBias } from '../encoder/application.ts';
+import { rejectUnsupportedOptions } from '../encoder/option-check.ts';
+import type { FamilyBuild } from '../family.ts';
+import { effectiveVocabSize, vocabTransforms, type BertBuildOptions } from '../encoder/build-options.ts';
+import { bertInputs } from '../encoder/heads.ts';
+import { applyLayerNorm, conditionInput, makeLayerNorm } from '../encoder/layer-norm.ts';
+import { inspectionOutputs, postNormEncoderStack } from '../encoder/stack.ts';
+import { makeInspectionModel, type InspectionModel } from '../encoder/inspection.ts';
 import type { WeightMapping, WeightTransform } from '../weights.ts';
 import type { ElectraConfig } from './config.ts';
 
@@ -33,32 +28,26 @@ export interface ElectraBuildOptions extends BertBuildOptions {
   withGenerator?: boolean;
 }
 
-/** Options BERT takes that ELECTRA has no weights for: refused by name instead of ignored. */
-const UNSUPPORTED = ['withPool', 'withNsp', 'numLabels'] as const;
-
-/** Refuses options the ELECTRA builder cannot honour. */
-function checkOptions(opts: ElectraBuildOptions): void {
-  for (const key of UNSUPPORTED) {
-    const v = opts[key];
-    if (v !== undefined && v !== null && v !== false && v !== 0) {
-      throw new Bert4tfjsError(
-        `electra: option ${key} is not supported (ELECTRA has no pooler, NSP or classifier weights in this toolkit; use withDiscriminator / withGenerator)`,
-        'bad-argument',
-      );
-    }
-  }
-}
+/** The shared encoder options the ELECTRA builder honours (`withMlm` is an alias of `withGenerator`). */
+export const ELECTRA_OPTIONS = [
+  'withMlm',
+  'attention',
+  'keepTokens',
+  'compoundTokens',
+  'layerNormCond',
+  'application',
+] as const satisfies readonly (keyof BertBuildOptions)[];
 
 /** ELECTRA built: the family build plus the inspection model (hidden states, attentions). */
 export type ElectraBuild = FamilyBuild<ElectraConfig> & { inspection: InspectionModel };
 
 /** Builds an ELECTRA encoder with optional discriminator and generator heads. */
 export function buildElectra(c: ElectraConfig, opts: ElectraBuildOptions = {}): ElectraBuild {
-  checkOptions(opts);
+  rejectUnsupportedOptions('electra', ELECTRA_OPTIONS, opts);
   const E = c.embeddingSize;
   const T: WeightTransform[] = [{ kind: 'transpose' }];
   const { ids, segments, mask } = bertInputs();
-  const condition = conditionInput(opts);
+  const condition = conditionInput(opts.layerNormCond);
   const attentionBias = applicationBias(opts.application, segments);
   const tokenEmbedding = new Embedding({
     name: 'Embedding-Token',

@@ -4,7 +4,7 @@
  * projected by `embeddings_project`.
  */
 import { Bert4tfjsError } from '@bert4tfjs/core';
-import { bertConfigToJson, parseBertConfig, type BertConfig } from '../bert.ts';
+import { bertConfigToJson, parseBertConfig, type BertConfig } from '../bert/config.ts';
 import { intKey, strKey, type RawConfig } from '../config.ts';
 
 /** ELECTRA config: BERT's plus `embedding_size`. */

@@ -7,7 +7,6 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {
-  Bert4tfjsError,
   BiasAdd,
   Dense,
   Embedding,
@@ -15,42 +14,37 @@ import {
   PaddingOffsetPositionIds,
   TakeToken,
 } from '@bert4tfjs/core';
-import { applicationBias } from '../application.ts';
-import {
-  applyLayerNorm,
-  bertInputs,
-  conditionInput,
-  effectiveVocabSize,
-  makeLayerNorm,
-  vocabTransforms,
-  type BertBuildOptions,
-  type FamilyBuild,
-} from '../bert.ts';
-import { inspectionOutputs, postNormEncoderStack } from '../encoder-stack.ts';
-import { makeInspectionModel, type InspectionModel } from '../inspection.ts';
+import { applicationBias } from '../encoder/application.ts';
+import { rejectUnsupportedOptions } from '../encoder/option-check.ts';
+import type { FamilyBuild } from '../family.ts';
+import { effectiveVocabSize, vocabTransforms, type BertBuildOptions } from '../encoder/build-options.ts';
+import { bertInputs } from '../encoder/heads.ts';
+import { applyLayerNorm, conditionInput, makeLayerNorm } from '../encoder/layer-norm.ts';
+import { inspectionOutputs, postNormEncoderStack } from '../encoder/stack.ts';
+import { makeInspectionModel, type InspectionModel } from '../encoder/inspection.ts';
 import type { WeightMapping, WeightTransform } from '../weights.ts';
 import type { RobertaConfig } from './config.ts';
 
-/** Options BERT takes that this RoBERTa builder has no weights for: refused by name instead of ignored. */
-const UNSUPPORTED = ['withNsp', 'numLabels'] as const;
+/** The shared encoder options the RoBERTa builder honours (no NSP head; its classifier differs from BERT's). */
+export const ROBERTA_OPTIONS = [
+  'withPool',
+  'withMlm',
+  'attention',
+  'keepTokens',
+  'compoundTokens',
+  'layerNormCond',
+  'application',
+] as const satisfies readonly (keyof BertBuildOptions)[];
 
 /** RoBERTa built: the family build plus the inspection model (hidden states, attentions, position ids). */
 export type RobertaBuild = FamilyBuild<RobertaConfig> & { inspection: InspectionModel };
 
 /** Builds a RoBERTa encoder (Hugging Face layout) with optional pooler and MLM head. */
 export function buildRoberta(c: RobertaConfig, opts: BertBuildOptions = {}): RobertaBuild {
-  for (const key of UNSUPPORTED) {
-    const v = opts[key];
-    if (v !== undefined && v !== null && v !== false && v !== 0) {
-      throw new Bert4tfjsError(
-        `roberta: option ${key} is not supported (RoBERTa has no NSP head, and its classification head differs from BERT's)`,
-        'bad-argument',
-      );
-    }
-  }
+  rejectUnsupportedOptions('roberta', ROBERTA_OPTIONS, opts);
   const T: WeightTransform[] = [{ kind: 'transpose' }];
   const { ids, segments, mask } = bertInputs();
-  const condition = conditionInput(opts);
+  const condition = conditionInput(opts.layerNormCond);
   const attentionBias = applicationBias(opts.application, segments);
   const tokenEmbedding = new Embedding({
     name: 'Embedding-Token',

@@ -3,7 +3,7 @@
  * BERT's, plus the padding id that position ids are offset by. (Chinese RoBERTa-wwm checkpoints are BERT
  * checkpoints and load as `bert` / `roberta-wwm` instead.)
  */
-import { bertConfigToJson, parseBertConfig, type BertConfig } from '../bert.ts';
+import { bertConfigToJson, parseBertConfig, type BertConfig } from '../bert/config.ts';
 import { intKey, type RawConfig } from '../config.ts';
 import { Bert4tfjsError } from '@bert4tfjs/core';
 

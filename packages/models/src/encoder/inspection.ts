@@ -6,8 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Bert4tfjsError } from '@bert4tfjs/core';
-import type { TransformerModel } from './build.ts';
-import { runModel, type ModelInputs } from './run.ts';
+import type { TransformerModel } from '../family.ts';
+import { runModel, type ModelInputs } from '../run.ts';
 
 /** A model over the same layers with more outputs, and their names. */
 export interface InspectionModel {

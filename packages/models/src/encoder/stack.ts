@@ -7,8 +7,11 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { AttentionProbabilities, FeedForward, MultiHeadAttention, type AttentionOption } from '@bert4tfjs/core';
-import { bertBlockWeights, makeLayerNorm, postNormBlock, type BertConfig, type NormCondition } from './bert.ts';
-import type { WeightMapping } from './weights.ts';
+import type { BertConfig } from '../bert/config.ts';
+import { bertBlockWeights } from '../bert/model.ts';
+import type { WeightMapping } from '../weights.ts';
+import { makeLayerNorm, type NormCondition } from './layer-norm.ts';
+import { postNormBlock } from './post-norm-block.ts';
 
 /** What {@link postNormEncoderStack} builds. */
 export interface EncoderStack {
