@@ -21,6 +21,7 @@ export * from './bert/index.ts';
 export * from './albert/index.ts';
 export * from './t5/index.ts';
 export * from './transfo-xl/index.ts';
+export * from './gpt2/index.ts';
 export * from './encoder/application.ts';
 export * from './encoder/stack.ts';
 export * from './encoder/inspection.ts';

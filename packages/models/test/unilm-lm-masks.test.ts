@@ -95,7 +95,7 @@ describe('attention probabilities of built models follow the masks', () => {
         const p = out[name].arraySync() as number[][][][];
         for (let b = 0; b < 2; b++) {
           const s: number[] = [];
-          types[b].reduce((acc, t) => (s.push(acc + t), acc + t), 0);
+          for (const t of types[b]) s.push((s.length ? s[s.length - 1] : 0) + t);
           for (let h = 0; h < p[b].length; h++) {
             for (let i = 0; i < 6; i++) {
               let sum = 0;

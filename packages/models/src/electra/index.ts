@@ -33,5 +33,4 @@ export const ELECTRA_FAMILY: Family<ElectraConfig> = {
     'generator_predictions.',
   ]),
   onnx: { layout: electraOnnxLayout },
-  sentencePooling: 'mean',
 };

@@ -29,5 +29,4 @@ export const ROBERTA_FAMILY: Family<RobertaConfig> = {
   forward: runInspection,
   checkpoint: hfOnlyCheckpoint('roberta', 'RobertaForMaskedLM', 'roberta', ['roberta.', 'lm_head.']),
   onnx: { layout: robertaOnnxLayout },
-  sentencePooling: 'mean',
 };
