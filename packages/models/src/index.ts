@@ -23,3 +23,8 @@ export * from './t5/index.ts';
 export * from './transfo-xl/index.ts';
 export * from './onnx-train/index.ts';
 export * from './gpt2/index.ts';
+export * from './encoder/application.ts';
+export * from './encoder/stack.ts';
+export * from './encoder/inspection.ts';
+export * from './electra/index.ts';
+export * from './roberta/index.ts';
