@@ -10,10 +10,10 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '@bert4tfjs/core';
 import {
   buildTransformerModel,
-  type T5Seq2SeqBatch,
-  type TransformerModel,
   t5Generator,
   t5Seq2SeqLoss,
+  type T5Seq2SeqBatch,
+  type TransformerModel,
 } from '@bert4tfjs/models';
 
 const task = process.argv[2] === 'reverse' ? 'reverse' : 'copy';

@@ -21,6 +21,19 @@ export { readMatchingFile, type MatchingDataset, type MatchingPair, type LabelSc
 export { generateMatchingPairs, seededRandom, BUNDLED_SPLITS, type SyntheticPair } from './data/synthetic-zh.ts';
 export { buildVocab, SPECIAL_TOKENS, type BuildVocabOptions } from './matching/vocab-builder.ts';
 export { jaccard } from './matching/baselines.ts';
+export {
+  trainMatching,
+  fitMatching,
+  type TrainMatchingOptions,
+  type TrainMatchingSummary,
+  type MatchingFitContext,
+} from './matching/run.ts';
+export {
+  addTrainingControlOptions,
+  parseTrainingControls,
+  defaultTrainingControls,
+  type TrainingControls,
+} from './training/controls.ts';
 export { renderCurvesSvg, type CurvePoint } from './report/curves.ts';
 export { OnnxEmbedder, loadOnnxRuntime } from './pipeline/onnx-embedder.ts';
 export { exportOnnxDirectory } from './commands/export-onnx.ts';

@@ -3,7 +3,8 @@ import { Bert4tfjsError, AtomicFileWriter } from '@bert4tfjs/core';
 import { Tokenizer } from '@bert4tfjs/tokenizers';
 import type { Command } from 'commander';
 import { parseJsonl, readInputFile } from '../io/jsonl.ts';
-import { loadTokenizerFromDir, preTokenizerByName } from '../pipeline/load.ts';
+import { bpeTokenizeRecord } from '../pipeline/bpe-record.ts';
+import { loadBpeTokenizerFromDir, loadTokenizerFromDir, preTokenizerByName } from '../pipeline/load.ts';
 import { parseIntOption } from './common.ts';
 
 interface TokenizeOptions {
@@ -34,12 +35,21 @@ export function registerTokenize(program: Command): void {
         throw new Bert4tfjsError('give exactly one of --model DIR or --vocab FILE', 'bad-argument');
       const lowercaseSet = cmd.getOptionValueSource('lowercase') === 'cli';
       const preTokenize = opts.preTokenize ? preTokenizerByName(opts.preTokenize) : undefined;
-      const tokenizer = opts.model
-        ? loadTokenizerFromDir(opts.model, {
-            ...(lowercaseSet ? { lowercase: opts.lowercase } : {}),
-            ...(preTokenize ? { preTokenize } : {}),
-          })
-        : Tokenizer.fromVocabFile(opts.vocab!, { lowercase: opts.lowercase ?? true, preTokenize });
+      // A GPT-2 directory (vocab.json + merges.txt, or encoder.json + vocab.bpe) gets its byte-level BPE.
+      const bpe = opts.model ? loadBpeTokenizerFromDir(opts.model) : null;
+      if (bpe && (lowercaseSet || opts.preTokenize))
+        throw new Bert4tfjsError(
+          `${lowercaseSet ? '--lowercase/--no-lowercase' : '--pre-tokenize'} does not apply to the byte-level BPE tokenizer of ${opts.model}`,
+          'bad-argument',
+        );
+      const tokenizer = bpe
+        ? null
+        : opts.model
+          ? loadTokenizerFromDir(opts.model, {
+              ...(lowercaseSet ? { lowercase: opts.lowercase } : {}),
+              ...(preTokenize ? { preTokenize } : {}),
+            })
+          : Tokenizer.fromVocabFile(opts.vocab!, { lowercase: opts.lowercase ?? true, preTokenize });
       const maxLength = opts.maxLength === undefined ? undefined : parseIntOption(opts.maxLength, '--max-length', 2);
       const records = parseJsonl(readInputFile(opts.input), opts.input);
       const out = new AtomicFileWriter(opts.output);
@@ -50,7 +60,11 @@ export function registerTokenize(program: Command): void {
           if (value.text_pair !== undefined && value.text_pair !== null && typeof value.text_pair !== 'string') {
             throw new Bert4tfjsError(`${opts.input}:${line}: "text_pair" must be a string`, 'bad-input');
           }
-          const enc = tokenizer.encode(
+          if (bpe) {
+            out.write(`${JSON.stringify(bpeTokenizeRecord(bpe, value, `${opts.input}:${line}`, maxLength))}\n`);
+            continue;
+          }
+          const enc = tokenizer!.encode(
             value.text,
             (value.text_pair as string | undefined) ?? undefined,
             maxLength ? { maxLength } : { truncation: false },
