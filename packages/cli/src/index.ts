@@ -18,7 +18,9 @@ export { readEmbedInputs } from './commands/embed.ts';
 export { encodeNpyFloat32 } from './io/npy.ts';
 export { findSimilar, topKCosine, type Neighbour } from './commands/similar.ts';
 export { readMatchingFile, type MatchingDataset, type MatchingPair, type LabelSchema } from './data/matching-files.ts';
-export { generateMatchingPairs } from './data/synthetic-zh.ts';
+export { generateMatchingPairs, seededRandom, BUNDLED_SPLITS, type SyntheticPair } from './data/synthetic-zh.ts';
+export { buildVocab, SPECIAL_TOKENS, type BuildVocabOptions } from './matching/vocab-builder.ts';
+export { jaccard } from './matching/baselines.ts';
 export {
   trainMatching,
   fitMatching,
