@@ -11,4 +11,3 @@ export * from './layers/index.ts';
 export * from './train/index.ts';
 export * from './generate/index.ts';
 export * from './engines/onnx/index.ts';
-export * from './backend/browser.ts';
