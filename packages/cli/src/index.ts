@@ -22,3 +22,4 @@ export { generateMatchingPairs } from './data/synthetic-zh.ts';
 export { renderCurvesSvg, type CurvePoint } from './report/curves.ts';
 export { OnnxEmbedder, loadOnnxRuntime } from './pipeline/onnx-embedder.ts';
 export { exportOnnxDirectory } from './commands/export-onnx.ts';
+export { prepareOutput, writeOutputFile, streamOutputFile, type OutputPolicy } from './io/output-policy.ts';

@@ -4,11 +4,12 @@
  * `--engine onnx` runs the model exported to ONNX in onnxruntime-node (cached at <model>/onnx/model.onnx),
  * `tfjs` the tfjs model; `auto` (default) takes onnx when onnxruntime-node loads and the family exports.
  */
-import { AtomicFileWriter, Bert4tfjsError, writeFileAtomic } from '@bert4tfjs/core';
+import { Bert4tfjsError } from '@bert4tfjs/core';
 import { onnxSpecFor } from '@bert4tfjs/models';
 import type { Command } from 'commander';
 import { looksLikeJsonl, parseJsonl, readInputFile, splitLines } from '../io/jsonl.ts';
 import { encodeNpyFloat32 } from '../io/npy.ts';
+import { prepareOutput, streamOutputFile, writeOutputFile } from '../io/output-policy.ts';
 import {
   Embedder,
   type EmbedInput,
@@ -55,6 +56,7 @@ interface EmbedOptions extends GlobalOptions {
   bucket: boolean;
   engine: string;
   onnxCache: boolean;
+  force?: boolean;
 }
 
 /** The embedding engines `--engine` accepts. */
@@ -118,7 +120,9 @@ export function registerEmbed(program: Command): void {
     .option('--no-bucket', 'keep input order inside batches (no length bucketing)')
     .option('--engine <name>', 'auto | onnx | tfjs (auto: onnxruntime-node when it loads)', 'auto')
     .option('--no-onnx-cache', 'onnx engine: export in memory instead of caching <model>/onnx/model.onnx')
+    .option('--force', 'replace an existing output')
     .action(async (opts: EmbedOptions) => {
+      prepareOutput(opts.output, { flag: '--output', force: opts.force, inputs: [opts.input, opts.model] });
       await startBackend(opts);
       if (!(EMBED_ENGINES as readonly string[]).includes(opts.engine))
         throw new Bert4tfjsError(
@@ -165,16 +169,11 @@ export function registerEmbed(program: Command): void {
         const dim = vectors[0].length;
         const flat = new Float32Array(vectors.length * dim);
         vectors.forEach((v, i) => flat.set(v, i * dim));
-        writeFileAtomic(opts.output, encodeNpyFloat32(flat, [vectors.length, dim]));
+        writeOutputFile(opts.output, encodeNpyFloat32(flat, [vectors.length, dim]));
       } else {
-        const out = new AtomicFileWriter(opts.output);
-        try {
-          for (const v of vectors) out.write(`${JSON.stringify({ embedding: Array.from(v) })}\n`);
-          out.commit();
-        } catch (err) {
-          out.abort();
-          throw err;
-        }
+        await streamOutputFile(opts.output, (write) => {
+          for (const v of vectors) write(`${JSON.stringify({ embedding: Array.from(v) })}\n`);
+        });
       }
       if (!opts.quiet) {
         const secs = (performance.now() - t0) / 1000;

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { Bert4tfjsError, float32ToRaw, intToRaw, writeSafetensors, type NamedTensors } from '@bert4tfjs/core';
+import { Bert4tfjsError, float32ToRaw, intToRaw, serializeSafetensors, type NamedTensors } from '@bert4tfjs/core';
 import { getFamily, loadModelDir, runModel, type ModelInputs } from '@bert4tfjs/models';
 import type { Command } from 'commander';
 import { readInputFile } from '../io/jsonl.ts';
+import { prepareOutput, writeOutputFile } from '../io/output-policy.ts';
 import { startBackend, withGlobalOptions, type GlobalOptions } from './common.ts';
 
 /**
@@ -51,7 +52,9 @@ export function registerForward(program: Command): void {
       'JSON object of integer inputs, e.g. {"input_ids": [[...]], "attention_mask": [[...]]}',
     )
     .requiredOption('--output <file>', 'output .safetensors')
-    .action(async (opts: GlobalOptions & { model: string; inputs: string; output: string }) => {
+    .option('--force', 'replace an existing output')
+    .action(async (opts: GlobalOptions & { model: string; inputs: string; output: string; force?: boolean }) => {
+      prepareOutput(opts.output, { flag: '--output', force: opts.force, inputs: [opts.inputs, opts.model] });
       await startBackend(opts);
       let inputs: unknown;
       try {
@@ -64,7 +67,7 @@ export function registerForward(program: Command): void {
         throw new Bert4tfjsError(`${opts.inputs}: expected a JSON object of named inputs`, 'bad-input');
       }
       const raw = forwardModelDir(opts.model, inputs as Record<string, unknown>);
-      writeSafetensors(opts.output, raw, { format: 'pt' });
+      writeOutputFile(opts.output, serializeSafetensors(raw, { format: 'pt' }));
       if (!opts.quiet) process.stderr.write(`wrote ${[...raw.keys()].join(', ')} to ${opts.output}\n`);
     });
 }

@@ -1,8 +1,9 @@
 /** `bert4tfjs tokenize`: JSONL texts in, tokens / ids / segment ids / offsets out. */
-import { Bert4tfjsError, AtomicFileWriter } from '@bert4tfjs/core';
+import { Bert4tfjsError } from '@bert4tfjs/core';
 import { Tokenizer } from '@bert4tfjs/tokenizers';
 import type { Command } from 'commander';
 import { parseJsonl, readInputFile } from '../io/jsonl.ts';
+import { prepareOutput, streamOutputFile } from '../io/output-policy.ts';
 import { loadTokenizerFromDir, preTokenizerByName } from '../pipeline/load.ts';
 import { parseIntOption } from './common.ts';
 
@@ -14,6 +15,7 @@ interface TokenizeOptions {
   preTokenize?: string;
   input: string;
   output: string;
+  force?: boolean;
 }
 
 /** Registers `tokenize`. */
@@ -29,9 +31,11 @@ export function registerTokenize(program: Command): void {
     .option('--pre-tokenize <name>', "split words first ('jieba' for WoBERT)")
     .requiredOption('--input <file>', 'input JSONL')
     .requiredOption('--output <file>', 'output JSONL')
-    .action((opts: TokenizeOptions, cmd: Command) => {
+    .option('--force', 'replace an existing output')
+    .action(async (opts: TokenizeOptions, cmd: Command) => {
       if (!!opts.model === !!opts.vocab)
         throw new Bert4tfjsError('give exactly one of --model DIR or --vocab FILE', 'bad-argument');
+      prepareOutput(opts.output, { flag: '--output', force: opts.force, inputs: [opts.input, opts.model, opts.vocab] });
       const lowercaseSet = cmd.getOptionValueSource('lowercase') === 'cli';
       const preTokenize = opts.preTokenize ? preTokenizerByName(opts.preTokenize) : undefined;
       const tokenizer = opts.model
@@ -42,8 +46,7 @@ export function registerTokenize(program: Command): void {
         : Tokenizer.fromVocabFile(opts.vocab!, { lowercase: opts.lowercase ?? true, preTokenize });
       const maxLength = opts.maxLength === undefined ? undefined : parseIntOption(opts.maxLength, '--max-length', 2);
       const records = parseJsonl(readInputFile(opts.input), opts.input);
-      const out = new AtomicFileWriter(opts.output);
-      try {
+      await streamOutputFile(opts.output, (write) => {
         for (const { line, value } of records) {
           if (typeof value.text !== 'string')
             throw new Bert4tfjsError(`${opts.input}:${line}: "text" must be a string`, 'bad-input');
@@ -55,7 +58,7 @@ export function registerTokenize(program: Command): void {
             (value.text_pair as string | undefined) ?? undefined,
             maxLength ? { maxLength } : { truncation: false },
           );
-          out.write(
+          write(
             `${JSON.stringify({
               tokens: enc.tokens,
               input_ids: enc.inputIds,
@@ -64,10 +67,6 @@ export function registerTokenize(program: Command): void {
             })}\n`,
           );
         }
-        out.commit();
-      } catch (err) {
-        out.abort();
-        throw err;
-      }
+      });
     });
 }
