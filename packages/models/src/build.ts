@@ -6,7 +6,13 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import { Bert4tfjsError, deferInitialization, readSafetensors, type NamedTensors } from '@bert4tfjs/core';
+import {
+  Bert4tfjsError,
+  deferInitialization,
+  readSafetensors,
+  withFullDispose,
+  type NamedTensors,
+} from '@bert4tfjs/core';
 import type { BertBuildOptions } from './bert.ts';
 import { readConfigFile, type RawConfig } from './config.ts';
 import { getFamily } from './families.ts';
@@ -91,6 +97,8 @@ export function buildTransformerModel(options: BuildTransformerOptions): Transfo
   } finally {
     deferral?.close();
   }
+  // model.dispose() must free tied and shared layers too, or every load leaks their variables.
+  withFullDispose(built.model);
   const { model: _m, config: _c, inputNames: _i, outputNames: _o, weightMap: _w, prefix: _p, ...extras } = built;
   const result: TransformerModel = {
     ...extras,

@@ -156,7 +156,7 @@ export function registerEmbed(program: Command): void {
         tokens += batchTokens;
         const secs = (performance.now() - t0) / 1000;
         bar.update(done, { rate: `${Math.round(done / secs)} texts/s, ${Math.round(tokens / secs)} tokens/s` });
-      });
+      }).finally(() => opened.built.model.dispose());
       bar.stop();
       if (truncated && !opts.quiet)
         process.stderr.write(`note: ${truncated} input(s) truncated to ${usedMax} tokens\n`);

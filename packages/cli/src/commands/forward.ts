@@ -23,10 +23,11 @@ function pickTensorInputs(inputs: Record<string, unknown>): ModelInputs {
 /** Runs `dir` on the inputs of `inputsPath` and returns the outputs as raw tensors. */
 export function forwardModelDir(dir: string, inputs: Record<string, unknown>): NamedTensors {
   const built = loadModelDir(dir);
-  const family = getFamily(built.family);
-  const outputs = family.forward ? family.forward(built, inputs) : runModel(built, pickTensorInputs(inputs));
   const raw: NamedTensors = new Map();
+  let outputs: Record<string, tf.Tensor> = {};
   try {
+    const family = getFamily(built.family);
+    outputs = family.forward ? family.forward(built, inputs) : runModel(built, pickTensorInputs(inputs));
     for (const [name, t] of Object.entries(outputs)) {
       raw.set(
         name,
@@ -37,6 +38,7 @@ export function forwardModelDir(dir: string, inputs: Record<string, unknown>): N
     }
   } finally {
     tf.dispose(Object.values(outputs));
+    built.model.dispose();
   }
   return raw;
 }

@@ -15,3 +15,4 @@ export * from './pooling.ts';
 export * from './relative-position.ts';
 export * from './xl-attention.ts';
 export * from './task/index.ts';
+export * from './dispose-model.ts';
