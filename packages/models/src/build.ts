@@ -34,6 +34,11 @@ export interface BuildTransformerOptions extends BertBuildOptions {
    * cover still get their random values.
    */
   skipInit?: boolean;
+  /**
+   * Load a checkpoint that holds tensors the model has no place for (beyond task heads left out, which
+   * are always allowed): they are listed in `loadReport.unusedNonHead` instead of failing the load.
+   */
+  allowUnused?: boolean;
   /** Any family-specific options. */
   [key: string]: unknown;
 }
@@ -90,18 +95,20 @@ export function buildTransformerModel(options: BuildTransformerOptions): Transfo
     outputNames: built.outputNames,
     weightMap: built.weightMap,
     prefix: built.prefix,
-    loadWeights(src: string | NamedTensors): LoadReport {
+    loadWeights(src: string | NamedTensors, loadOptions: { allowUnused?: boolean } = {}): LoadReport {
       const file = typeof src === 'string' ? resolveCheckpointPath(src) : null;
       const tensors = file ? readSafetensors(file) : (src as NamedTensors);
       return loadMappedWeights(built.model, built.weightMap, tensors, {
         prefix: built.prefix,
         source: file ?? 'tensors',
+        isHeadTensor: family.isHeadTensor,
+        allowUnused: loadOptions.allowUnused,
       });
     },
   };
   if (options.checkpointPath) {
     try {
-      result.loadWeights(options.checkpointPath);
+      result.loadReport = result.loadWeights(options.checkpointPath, { allowUnused: options.allowUnused });
     } catch (err) {
       built.model.dispose();
       throw err;

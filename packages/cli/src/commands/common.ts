@@ -30,6 +30,13 @@ export async function startBackend(opts: GlobalOptions): Promise<BackendInfo> {
   });
 }
 
+/** Warns on stderr about checkpoint tensors `--allow-unused` let through (the load fails without it). */
+export function warnUnused(unused: string[] | undefined): void {
+  if (!unused?.length) return;
+  const list = `${unused.slice(0, 10).join(', ')}${unused.length > 10 ? ', ...' : ''}`;
+  process.stderr.write(`warning: --allow-unused: ${unused.length} checkpoint tensor(s) not used: ${list}\n`);
+}
+
 /** Parses an integer flag; errors name the flag. */
 export function parseIntOption(value: string | undefined, flag: string, min = 0): number {
   const n = Number(value);

@@ -19,7 +19,14 @@ import {
 } from '../pipeline/embedder.ts';
 import { loadOnnxRuntime, OnnxEmbedder, openOnnxSession } from '../pipeline/onnx-embedder.ts';
 import { openModel, readEmbeddingDefaults } from '../pipeline/load.ts';
-import { parseIntOption, progressBar, startBackend, withGlobalOptions, type GlobalOptions } from './common.ts';
+import {
+  parseIntOption,
+  progressBar,
+  startBackend,
+  warnUnused,
+  withGlobalOptions,
+  type GlobalOptions,
+} from './common.ts';
 
 /** Reads embed inputs from a text or JSONL file; errors name the file and line. */
 export function readEmbedInputs(path: string): EmbedInput[] {
@@ -57,6 +64,7 @@ interface EmbedOptions extends GlobalOptions {
   engine: string;
   onnxCache: boolean;
   force?: boolean;
+  allowUnused?: boolean;
 }
 
 /** The embedding engines `--engine` accepts. */
@@ -121,6 +129,7 @@ export function registerEmbed(program: Command): void {
     .option('--engine <name>', 'auto | onnx | tfjs (auto: onnxruntime-node when it loads)', 'auto')
     .option('--no-onnx-cache', 'onnx engine: export in memory instead of caching <model>/onnx/model.onnx')
     .option('--force', 'replace an existing output')
+    .option('--allow-unused', 'load a checkpoint holding tensors the model does not use (listed as a warning)')
     .action(async (opts: EmbedOptions) => {
       prepareOutput(opts.output, { flag: '--output', force: opts.force, inputs: [opts.input, opts.model] });
       await startBackend(opts);
@@ -134,7 +143,8 @@ export function registerEmbed(program: Command): void {
       const batchSize = parseIntOption(opts.batchSize, '--batch-size', 1);
       const maxLength = opts.maxLength === undefined ? undefined : parseIntOption(opts.maxLength, '--max-length', 2);
       const inputs = readEmbedInputs(opts.input);
-      const opened = openModel(opts.model);
+      const opened = openModel(opts.model, opts.allowUnused ? { allowUnused: true } : {});
+      warnUnused(opened.built.loadReport?.unusedNonHead);
       // A sentence-embedding model (e.g. from train-matching) says how it was trained to be pooled.
       const defaults = readEmbeddingDefaults(opts.model);
       opts.pooling ??= defaults.pooling ?? 'cls';

@@ -33,6 +33,7 @@ export const BERT_FAMILY: Family<BertConfig> = {
     'numLabels',
   ],
   headsFromTensorNames: bertHeadsFromTensorNames,
+  isHeadTensor: (name) => /^(cls\.|classifier\.|(bert\.)?pooler\.)/.test(name),
   checkpoint: {
     models: ['bert', 'wobert', 'roberta-wwm'],
     nameRules: bertNameRules,
