@@ -4,6 +4,7 @@
  */
 import { Bert4tfjsError } from '@bert4tfjs/core';
 import { TokenizerError } from '@bert4tfjs/tokenizers';
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerConvert } from './commands/convert.ts';
 import { registerDemo } from './commands/demo.ts';
@@ -15,10 +16,17 @@ import { registerSimilar } from './commands/similar.ts';
 import { registerTokenize } from './commands/tokenize.ts';
 import { registerTrainMatching } from './commands/train-matching.ts';
 
+/** The version in packages/cli/package.json. */
+function cliVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
+  return pkg.version ?? 'unknown';
+}
+
 /** Builds the program with every command registered. */
 export function buildProgram(): Command {
   const program = new Command('bert4tfjs')
     .description('Transformer models in Node.js on TensorFlow.js: build, load, fine-tune, embed')
+    .version(cliVersion(), '-V, --version', 'print the bert4tfjs version')
     .showHelpAfterError(false)
     .exitOverride();
   registerInfo(program);

@@ -63,7 +63,9 @@ export function registerTokenize(program: Command): void {
               tokens: enc.tokens,
               input_ids: enc.inputIds,
               token_type_ids: enc.tokenTypeIds,
-              offsets: enc.offsets,
+              attention_mask: enc.inputIds.map(() => 1),
+              // Special tokens cover no text: [0, 0], as Hugging Face's fast tokenizers give them.
+              offsets: enc.offsets.map((o) => o ?? [0, 0]),
             })}\n`,
           );
         }
