@@ -54,6 +54,21 @@ export function resolveCheckpointPath(path: string): string {
   return path;
 }
 
+/** No size in any config.json comes near this; anything larger is a typo or a corrupt file, not a model. */
+const MAX_CONFIG_INT = 2 ** 24;
+
+/** Refuses absurd integer sizes (`vocab_size: 1e12`) before tfjs tries to allocate them. */
+function checkPlausibleSizes(raw: RawConfig, source: string): void {
+  for (const [key, v] of Object.entries(raw)) {
+    if (typeof v === 'number' && Number.isInteger(v) && Math.abs(v) > MAX_CONFIG_INT) {
+      throw new Bert4tfjsError(
+        `${source}: '${key}' = ${v} is not a plausible model size (at most ${MAX_CONFIG_INT})`,
+        'bad-config',
+      );
+    }
+  }
+}
+
 /** Builds a Transformer model of any registered family, optionally loading a checkpoint. */
 export function buildTransformerModel(options: BuildTransformerOptions): TransformerModel {
   let raw: RawConfig;
@@ -73,6 +88,7 @@ export function buildTransformerModel(options: BuildTransformerOptions): Transfo
   const name = options.model ?? (typeof raw.model_type === 'string' ? raw.model_type : undefined);
   if (!name) throw new Bert4tfjsError(`${source}: no 'model_type'; pass the \`model\` option`, 'bad-config');
   const family = getFamily(name);
+  checkPlausibleSizes(raw, source);
   const config = family.parseConfig(raw, source);
   // Random values for weights a checkpoint will overwrite are wasted work (seconds for BERT-base).
   const deferral = options.checkpointPath || options.skipInit ? deferInitialization() : null;
