@@ -19,6 +19,19 @@ export { encodeNpyFloat32 } from './io/npy.ts';
 export { findSimilar, topKCosine, type Neighbour } from './commands/similar.ts';
 export { readMatchingFile, type MatchingDataset, type MatchingPair, type LabelSchema } from './data/matching-files.ts';
 export { generateMatchingPairs } from './data/synthetic-zh.ts';
+export {
+  trainMatching,
+  fitMatching,
+  type TrainMatchingOptions,
+  type TrainMatchingSummary,
+  type MatchingFitContext,
+} from './matching/run.ts';
+export {
+  addTrainingControlOptions,
+  parseTrainingControls,
+  defaultTrainingControls,
+  type TrainingControls,
+} from './training/controls.ts';
 export { renderCurvesSvg, type CurvePoint } from './report/curves.ts';
 export { OnnxEmbedder, loadOnnxRuntime } from './pipeline/onnx-embedder.ts';
 export { exportOnnxDirectory } from './commands/export-onnx.ts';

@@ -11,9 +11,11 @@ import { registerDemo } from './commands/demo.ts';
 import { registerEmbed } from './commands/embed.ts';
 import { registerExport } from './commands/export.ts';
 import { registerForward } from './commands/forward.ts';
+import { registerGenerate } from './commands/generate.ts';
 import { registerInfo } from './commands/info.ts';
 import { registerSimilar } from './commands/similar.ts';
 import { registerTokenize } from './commands/tokenize.ts';
+import { registerTrainClassify } from './commands/train-classify.ts';
 import { registerTrainMatching } from './commands/train-matching.ts';
 
 /** The version in packages/cli/package.json. */
@@ -37,7 +39,9 @@ export function buildProgram(): Command {
   registerExport(program);
   registerSimilar(program);
   registerTrainMatching(program);
+  registerTrainClassify(program);
   registerDemo(program);
+  registerGenerate(program);
   return program;
 }
 

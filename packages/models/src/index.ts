@@ -21,3 +21,4 @@ export * from './bert/index.ts';
 export * from './albert/index.ts';
 export * from './t5/index.ts';
 export * from './transfo-xl/index.ts';
+export * from './gpt2/index.ts';

@@ -20,7 +20,16 @@ import type { TransformerModel } from './family.ts';
 import { findWeight } from './weights.ts';
 
 /** Files a model directory may hold besides config.json and model.safetensors. */
-export const VOCAB_FILES = ['vocab.txt', 'spiece.model', 'sentencepiece.model', 'tokenizer.json'];
+export const VOCAB_FILES = [
+  'vocab.txt',
+  'spiece.model',
+  'sentencepiece.model',
+  'tokenizer.json',
+  'vocab.json',
+  'merges.txt',
+  'encoder.json',
+  'vocab.bpe',
+];
 
 /**
  * Loads a model directory: builds the family of its config.json with every head the checkpoint carries

@@ -6,12 +6,13 @@
 import { Bert4tfjsError } from '@bert4tfjs/core';
 import { ALBERT_FAMILY } from './albert/index.ts';
 import { BERT_FAMILY } from './bert/index.ts';
-import type { Family } from './family.ts';
+import { DEFAULT_SENTENCE_POOLING, type Family, type SentencePooling } from './family.ts';
+import { GPT2_FAMILY } from './gpt2/index.ts';
 import { T5_FAMILY } from './t5/index.ts';
 import { TRANSFO_XL_FAMILY } from './transfo-xl/index.ts';
 
 /** Every family, in the order error messages list them. */
-export const FAMILIES: readonly Family[] = [BERT_FAMILY, ALBERT_FAMILY, T5_FAMILY, TRANSFO_XL_FAMILY];
+export const FAMILIES: readonly Family[] = [BERT_FAMILY, ALBERT_FAMILY, T5_FAMILY, TRANSFO_XL_FAMILY, GPT2_FAMILY];
 
 /** The family answering to `name`, or undefined. */
 export function findFamily(name: string): Family | undefined {
@@ -32,3 +33,8 @@ export function getFamily(name: string): Family {
 
 /** Model kinds `convert --model` accepts: every family's original-checkpoint models. */
 export const CONVERT_MODELS: readonly string[] = FAMILIES.flatMap((f) => f.checkpoint?.models ?? []);
+
+/** The sentence pooling a model of family `name` gets when neither the caller nor its directory names one. */
+export function sentencePoolingFor(name: string): SentencePooling {
+  return findFamily(name)?.sentencePooling ?? DEFAULT_SENTENCE_POOLING;
+}

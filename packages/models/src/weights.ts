@@ -55,7 +55,13 @@ export interface LoadMappedOptions {
 }
 
 /** Known buffers Hugging Face stores that are not weights. */
-const IGNORED_SOURCES = [/\.position_ids$/, /\.inv_freq$/, /^pos_emb\.inv_freq$/];
+const IGNORED_SOURCES = [
+  /\.position_ids$/,
+  /\.inv_freq$/,
+  /^pos_emb\.inv_freq$/,
+  // GPT-2's causal-mask buffers, stored by older transformers versions (h.N.attn.bias / attn.masked_bias).
+  /\.attn\.(masked_)?bias$/,
+];
 
 /** The LayerVariable `layer/weight` of a model; an error names both if it does not exist. */
 export function findWeight(model: tf.LayersModel, layerName: string, weightName: string): tf.LayerVariable {

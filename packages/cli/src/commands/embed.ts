@@ -18,7 +18,7 @@ import {
   type ProgressFn,
 } from '../pipeline/embedder.ts';
 import { loadOnnxRuntime, OnnxEmbedder, openOnnxSession } from '../pipeline/onnx-embedder.ts';
-import { openModel, readEmbeddingDefaults } from '../pipeline/load.ts';
+import { openModel, readEmbeddingDefaults, resolvePooling } from '../pipeline/load.ts';
 import {
   parseIntOption,
   progressBar,
@@ -119,7 +119,7 @@ export function registerEmbed(program: Command): void {
     .requiredOption('--output <file>', 'output file')
     .option(
       '--pooling <mode>',
-      "cls | mean | max | pooler | first-last-avg | none (default: the model directory's bert4tfjs.json, else cls)",
+      "cls | mean | max | pooler | first-last-avg | none (default: the model directory's bert4tfjs.json, else the family's: mean)",
     )
     .option('--normalize', 'L2-normalise each vector (default: as bert4tfjs.json says)')
     .option('--batch-size <n>', 'texts per batch', '32')
@@ -147,7 +147,7 @@ export function registerEmbed(program: Command): void {
       warnUnused(opened.built.loadReport?.unusedNonHead);
       // A sentence-embedding model (e.g. from train-matching) says how it was trained to be pooled.
       const defaults = readEmbeddingDefaults(opts.model);
-      opts.pooling ??= defaults.pooling ?? 'cls';
+      opts.pooling = resolvePooling(opts.pooling, opts.model, opened.built);
       const embedOptions: EmbedderOptions = {
         pooling: opts.pooling as EmbedPooling,
         normalize: opts.normalize ?? defaults.normalize ?? false,

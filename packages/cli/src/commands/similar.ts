@@ -5,8 +5,8 @@
 import { Bert4tfjsError } from '@bert4tfjs/core';
 import type { Command } from 'commander';
 import { readInputFile, splitLines } from '../io/jsonl.ts';
-import { Embedder, type EmbedPooling } from '../pipeline/embedder.ts';
-import { openModel, readEmbeddingDefaults } from '../pipeline/load.ts';
+import { Embedder } from '../pipeline/embedder.ts';
+import { openModel, readEmbeddingDefaults, resolvePooling } from '../pipeline/load.ts';
 import { parseIntOption, startBackend, withGlobalOptions, type GlobalOptions } from './common.ts';
 
 /** One neighbour: corpus line (1-based), its text and the cosine similarity. */
@@ -44,7 +44,7 @@ export function findSimilar(
   let vectors: Float32Array[];
   try {
     const embedder = new Embedder(built, tokenizer, {
-      pooling: (options.pooling ?? defaults.pooling ?? 'mean') as EmbedPooling,
+      pooling: resolvePooling(options.pooling, modelDir, built),
       normalize: true,
       batchSize: options.batchSize,
       maxLength: defaults.maxLength,

@@ -4,7 +4,8 @@ import { Tokenizer } from '@bert4tfjs/tokenizers';
 import type { Command } from 'commander';
 import { parseJsonl, readInputFile } from '../io/jsonl.ts';
 import { prepareOutput, streamOutputFile } from '../io/output-policy.ts';
-import { loadTokenizerFromDir, preTokenizerByName } from '../pipeline/load.ts';
+import { bpeTokenizeRecord } from '../pipeline/bpe-record.ts';
+import { loadBpeTokenizerFromDir, loadTokenizerFromDir, preTokenizerByName } from '../pipeline/load.ts';
 import { parseIntOption } from './common.ts';
 
 interface TokenizeOptions {
@@ -38,12 +39,21 @@ export function registerTokenize(program: Command): void {
       prepareOutput(opts.output, { flag: '--output', force: opts.force, inputs: [opts.input, opts.model, opts.vocab] });
       const lowercaseSet = cmd.getOptionValueSource('lowercase') === 'cli';
       const preTokenize = opts.preTokenize ? preTokenizerByName(opts.preTokenize) : undefined;
-      const tokenizer = opts.model
-        ? loadTokenizerFromDir(opts.model, {
-            ...(lowercaseSet ? { lowercase: opts.lowercase } : {}),
-            ...(preTokenize ? { preTokenize } : {}),
-          })
-        : Tokenizer.fromVocabFile(opts.vocab!, { lowercase: opts.lowercase ?? true, preTokenize });
+      // A GPT-2 directory (vocab.json + merges.txt, or encoder.json + vocab.bpe) gets its byte-level BPE.
+      const bpe = opts.model ? loadBpeTokenizerFromDir(opts.model) : null;
+      if (bpe && (lowercaseSet || opts.preTokenize))
+        throw new Bert4tfjsError(
+          `${lowercaseSet ? '--lowercase/--no-lowercase' : '--pre-tokenize'} does not apply to the byte-level BPE tokenizer of ${opts.model}`,
+          'bad-argument',
+        );
+      const tokenizer = bpe
+        ? null
+        : opts.model
+          ? loadTokenizerFromDir(opts.model, {
+              ...(lowercaseSet ? { lowercase: opts.lowercase } : {}),
+              ...(preTokenize ? { preTokenize } : {}),
+            })
+          : Tokenizer.fromVocabFile(opts.vocab!, { lowercase: opts.lowercase ?? true, preTokenize });
       const maxLength = opts.maxLength === undefined ? undefined : parseIntOption(opts.maxLength, '--max-length', 2);
       const records = parseJsonl(readInputFile(opts.input), opts.input);
       await streamOutputFile(opts.output, (write) => {
@@ -53,7 +63,11 @@ export function registerTokenize(program: Command): void {
           if (value.text_pair !== undefined && value.text_pair !== null && typeof value.text_pair !== 'string') {
             throw new Bert4tfjsError(`${opts.input}:${line}: "text_pair" must be a string`, 'bad-input');
           }
-          const enc = tokenizer.encode(
+          if (bpe) {
+            write(`${JSON.stringify(bpeTokenizeRecord(bpe, value, `${opts.input}:${line}`, maxLength))}\n`);
+            continue;
+          }
+          const enc = tokenizer!.encode(
             value.text,
             (value.text_pair as string | undefined) ?? undefined,
             maxLength ? { maxLength } : { truncation: false },

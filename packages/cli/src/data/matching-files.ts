@@ -33,7 +33,11 @@ export interface MatchingDataset {
 export interface ReadMatchingOptions {
   /** What a malformed line does: stop with an error naming it (default) or skip it (counted). */
   onBadLine?: 'error' | 'skip';
-  /** Force the schema; default: binary when every label is 0 or 1, else graded. */
+  /**
+   * Force the schema. Default: TSV (PAWS-X / LCQMC, a binary format) is binary — a label other than 0/1
+   * is an error naming its line, never a silent switch to regression; CSV (STS-B, a graded format) is
+   * graded unless every label is 0 or 1.
+   */
   schema?: LabelSchema;
 }
 
@@ -69,7 +73,8 @@ export function readMatchingFile(path: string, options: ReadMatchingOptions = {}
   if (!existsSync(path)) throw new Bert4tfjsError(`data file not found: ${path}`, 'missing-file');
   const text = decodeUtf8Strict(readFileSync(path), path);
   if (text.trim() === '') throw new Bert4tfjsError(`data file is empty: ${path}`, 'empty-input');
-  const rows = /\.csv$/i.test(path) ? rowsFromCsv(text, path) : rowsFromTsv(text);
+  const csv = /\.csv$/i.test(path);
+  const rows = csv ? rowsFromCsv(text, path) : rowsFromTsv(text);
   const onBad = options.onBadLine ?? 'error';
   const pairs: MatchingPair[] = [];
   const skipped: Array<{ line: number; reason: string }> = [];
@@ -90,14 +95,20 @@ export function readMatchingFile(path: string, options: ReadMatchingOptions = {}
     pairs.push({ a: a.trim(), b: b.trim(), label: Number(label), line });
   }
   if (pairs.length === 0) throw new Bert4tfjsError(`data file has no usable pairs: ${path}`, 'empty-input');
-  const schema = options.schema ?? (pairs.every((p) => p.label === 0 || p.label === 1) ? 'binary' : 'graded');
+  const allBinary = pairs.every((p) => p.label === 0 || p.label === 1);
+  const schema = options.schema ?? (!csv || allBinary ? 'binary' : 'graded');
   for (const p of pairs) {
     const ok = schema === 'binary' ? p.label === 0 || p.label === 1 : p.label >= 0 && p.label <= 5;
-    if (!ok)
+    if (!ok) {
+      const hint =
+        schema === 'binary' && options.schema === undefined && p.label >= 0 && p.label <= 5
+          ? '; a tab-separated file holds 0/1 labels — pass --labels graded if it holds 0-5 similarity scores'
+          : '';
       throw new Bert4tfjsError(
-        `${path}:${p.line}: label ${p.label} is outside the ${schema} schema (${schema === 'binary' ? '0 or 1' : '0 to 5'})`,
+        `${path}:${p.line}: label ${p.label} is outside the ${schema} schema (${schema === 'binary' ? '0 or 1' : '0 to 5'})${hint}`,
         'bad-input',
       );
+    }
   }
   return { path, schema, pairs, skipped };
 }

@@ -5,8 +5,20 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Bert4tfjsError } from '@bert4tfjs/core';
-import { loadModelDir, type BuildTransformerOptions, type TransformerModel } from '@bert4tfjs/models';
-import { createJiebaPreTokenizer, Tokenizer, type TokenizerOptions } from '@bert4tfjs/tokenizers';
+import {
+  loadModelDir,
+  sentencePoolingFor,
+  type BuildTransformerOptions,
+  type TransformerModel,
+} from '@bert4tfjs/models';
+import {
+  ByteLevelBpeTokenizer,
+  createJiebaPreTokenizer,
+  findBpeFiles,
+  Tokenizer,
+  type TokenizerOptions,
+} from '@bert4tfjs/tokenizers';
+import type { EmbedPooling } from './embedder.ts';
 
 /** Tokenizer settings stored beside a model (tokenizer_config.json, Hugging Face keys). */
 export interface TokenizerSettings {
@@ -66,6 +78,15 @@ export function loadTokenizerFromDir(
   });
 }
 
+/**
+ * The byte-level BPE tokenizer (GPT-2) of a model directory holding vocab.json + merges.txt or
+ * encoder.json + vocab.bpe, or null when it has a vocab.txt (WordPiece wins) or no such pair.
+ */
+export function loadBpeTokenizerFromDir(dir: string): ByteLevelBpeTokenizer | null {
+  if (existsSync(join(dir, 'vocab.txt')) || !findBpeFiles(dir)) return null;
+  return ByteLevelBpeTokenizer.fromDir(dir);
+}
+
 /** Embedding settings a sentence-embedding model directory carries (bert4tfjs.json, written by train-matching). */
 export interface EmbeddingDefaults {
   pooling?: string;
@@ -87,6 +108,15 @@ export function readEmbeddingDefaults(dir: string): EmbeddingDefaults {
   } catch (err) {
     throw new Bert4tfjsError(`${path}: not valid JSON (${(err as Error).message})`, 'bad-file');
   }
+}
+
+/**
+ * The pooling to embed a model directory's model with: the caller's (`--pooling`), else the directory's
+ * bert4tfjs.json (how a train-matching model was trained to be pooled), else its family's default
+ * (`sentencePoolingFor`). The one resolution `embed`, `similar` and the demo share.
+ */
+export function resolvePooling(explicit: string | undefined, dir: string, built: TransformerModel): EmbedPooling {
+  return (explicit ?? readEmbeddingDefaults(dir).pooling ?? sentencePoolingFor(built.family)) as EmbedPooling;
 }
 
 /** A model directory opened for inference: the built model plus its tokenizer (when it has a vocab). */

@@ -38,5 +38,4 @@ export const ALBERT_FAMILY: Family<AlbertConfig> = {
     hfPrefix: 'albert',
   },
   onnx: { names: ['albert'], layout: albertOnnxLayout },
-  sentencePooling: 'cls',
 };

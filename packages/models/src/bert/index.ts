@@ -48,5 +48,4 @@ export const BERT_FAMILY: Family<BertConfig> = {
     hfPrefix: 'bert',
   },
   onnx: { layout: bertOnnxLayout },
-  sentencePooling: 'cls',
 };

@@ -9,6 +9,7 @@ import type { TensorBatch } from '../data/tensor-batch.ts';
 import type { StepLogs, TrainerCallback } from './callbacks.ts';
 import type { LossFn, ModelLossFn } from './target.ts';
 import type { MicroBatchSetting } from './planner.ts';
+import type { Perturbation } from './perturbation.ts';
 
 /** Options of the {@link Trainer} constructor: either `model` + `loss`, or `variables` + `lossFn`. */
 export interface TrainerOptions {
@@ -36,6 +37,15 @@ export interface TrainerOptions {
   countTokens?: (batch: TensorBatch) => number | null;
   /** Batch key whose axis 1 is the sequence length (for memory planning). Default: input_ids, else the first tensor of rank >= 2. */
   lengthKey?: string;
+  /**
+   * Seed of the random ops inside each step (dropout): step k draws from a stream derived from (seed, k),
+   * so two runs with the same seed, and a resumed run, repeat the same masks. Default: unseeded.
+   */
+  seed?: number;
+  /** Global gradient-norm clipping: gradients are scaled by min(1, clipNorm / ‖g‖₂) before the update. */
+  clipNorm?: number;
+  /** FGM adversarial training or a gradient penalty on one variable (the token embedding); see perturbation.ts. */
+  perturbation?: Perturbation;
 }
 
 /** Options of {@link Trainer.fit}. */
@@ -97,6 +107,9 @@ export const TRAINER_OPTION_NAMES = [
   'progress',
   'countTokens',
   'lengthKey',
+  'seed',
+  'clipNorm',
+  'perturbation',
 ];
 export const FIT_OPTION_NAMES = [
   'epochs',
@@ -142,6 +155,19 @@ export function checkTrainerOptions(o: TrainerOptions): void {
   if (mb !== undefined && mb !== 'auto' && mb !== 'off')
     checkNumber(where, 'microBatch', mb, { min: 1, integer: true });
   if (o.optimizerSlots !== undefined) checkNumber(where, 'optimizerSlots', o.optimizerSlots, { min: 0 });
+  if (o.seed !== undefined) checkNumber(where, 'seed', o.seed, { integer: true });
+  if (o.clipNorm !== undefined) checkNumber(where, 'clipNorm', o.clipNorm, { min: 0, minExclusive: true });
+  const p = o.perturbation;
+  if (p !== undefined) {
+    if (p.kind === 'fgm') checkNumber(where, 'perturbation.epsilon', p.epsilon, { min: 0, minExclusive: true });
+    else if (p.kind === 'gradient-penalty')
+      checkNumber(where, 'perturbation.weight', p.weight, { min: 0, minExclusive: true });
+    else
+      throw new Bert4tfjsError(
+        `${where}: option 'perturbation.kind' must be 'fgm' or 'gradient-penalty', got ${describe((p as { kind: unknown }).kind)}`,
+        'bad-argument',
+      );
+  }
 }
 
 /** Checks fit options; returns them with defaults filled in. */

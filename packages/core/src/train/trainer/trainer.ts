@@ -20,7 +20,9 @@ import {
   type Json,
   type TrainerState,
 } from './checkpoint.ts';
-import { batchGradients } from './gradients.ts';
+import { mixSeeds, withSeededRandom } from '../../utils/random.ts';
+import { batchGradients, globalNorm } from './gradients.ts';
+import { checkPerturbation, perturbedGradients } from './perturbation.ts';
 import { balancedSizes, type MicroBatchPlan } from './memory.ts';
 import { MetricsLog } from './metrics-log.ts';
 import { batchSizeOf, defaultTokenCount, seqLenOf } from './micro-batch.ts';
@@ -78,6 +80,7 @@ export class Trainer {
       options.model !== undefined
         ? modelTarget(options.model, options.loss!, options.inputs)
         : variablesTarget(options.variables ?? [], options.lossFn!);
+    if (options.perturbation) checkPerturbation(options.perturbation, this.target);
     const budget = options.memoryBudget ?? defaultMemoryBudget();
     this.planner = new MemoryPlanner(this.target, budget, options.microBatch ?? 'auto', options.optimizerSlots ?? 2);
   }
@@ -100,7 +103,17 @@ export class Trainer {
     for (;;) {
       try {
         this.lastPlan = plan;
-        const g = batchGradients(this.target, batch, plan.sizes);
+        const seed = this.options.seed;
+        const pass = (k: number) => () =>
+          seed === undefined
+            ? batchGradients(this.target, batch, plan.sizes)
+            : withSeededRandom(mixSeeds(seed, step, k), () => batchGradients(this.target, batch, plan.sizes));
+        const g = pass(0)();
+        const perturbation = this.options.perturbation;
+        if (perturbation && Number.isFinite(g.loss) && Number.isFinite(g.gradNorm)) {
+          g.grads = perturbedGradients(perturbation, this.target, g, pass(1));
+          g.gradNorm = globalNorm(g.grads);
+        }
         try {
           if (!Number.isFinite(g.loss) || !Number.isFinite(g.gradNorm)) {
             const what = Number.isFinite(g.loss) ? `the gradient norm is ${g.gradNorm}` : `the loss is ${g.loss}`;
@@ -108,6 +121,14 @@ export class Trainer {
               `Trainer: ${what} at step ${step}; the weights were not updated`,
               'non-finite-loss',
             );
+          }
+          const clip = this.options.clipNorm;
+          if (clip !== undefined && g.gradNorm > clip) {
+            const scale = clip / g.gradNorm;
+            for (const [k, t] of g.grads) {
+              g.grads.set(k, tf.mul(t, scale));
+              t.dispose();
+            }
           }
           this.optimizer.applyGradients(g.grads, this.target.trainable);
         } finally {
