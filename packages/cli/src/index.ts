@@ -37,3 +37,4 @@ export {
 export { renderCurvesSvg, type CurvePoint } from './report/curves.ts';
 export { OnnxEmbedder, loadOnnxRuntime } from './pipeline/onnx-embedder.ts';
 export { exportOnnxDirectory } from './commands/export-onnx.ts';
+export { prepareOutput, writeOutputFile, streamOutputFile, type OutputPolicy } from './io/output-policy.ts';

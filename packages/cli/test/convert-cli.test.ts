@@ -56,7 +56,7 @@ describe.skipIf(!sharedAvailable('fixtures/real'))('bert4tfjs convert (keras-ber
       'cpu',
     );
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(`bert4tfjs: output directory ${out} already exists (use --force to replace it)\n`);
+    expect(r.stderr).toBe(`bert4tfjs: --out ${out} already exists (use --force to replace it)\n`);
     expect(readdirSync(out)).toEqual([]);
   });
 });

@@ -5,7 +5,13 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Bert4tfjsError, deferInitialization, readSafetensors, type NamedTensors } from '@bert4tfjs/core';
+import {
+  Bert4tfjsError,
+  deferInitialization,
+  readSafetensors,
+  withFullDispose,
+  type NamedTensors,
+} from '@bert4tfjs/core';
 import { readConfigFile, type RawConfig } from './config.ts';
 import type { BertBuildOptions } from './encoder/build-options.ts';
 import type { Family, TransformerModel } from './family.ts';
@@ -28,6 +34,11 @@ export interface BuildTransformerOptions extends BertBuildOptions {
    * cover still get their random values.
    */
   skipInit?: boolean;
+  /**
+   * Load a checkpoint that holds tensors the model has no place for (beyond task heads left out, which
+   * are always allowed): they are listed in `loadReport.unusedNonHead` instead of failing the load.
+   */
+  allowUnused?: boolean;
   /** Any family-specific options. */
   [key: string]: unknown;
 }
@@ -41,6 +52,21 @@ export function resolveCheckpointPath(path: string): string {
     return file;
   }
   return path;
+}
+
+/** No size in any config.json comes near this; anything larger is a typo or a corrupt file, not a model. */
+const MAX_CONFIG_INT = 2 ** 24;
+
+/** Refuses absurd integer sizes (`vocab_size: 1e12`) before tfjs tries to allocate them. */
+function checkPlausibleSizes(raw: RawConfig, source: string): void {
+  for (const [key, v] of Object.entries(raw)) {
+    if (typeof v === 'number' && Number.isInteger(v) && Math.abs(v) > MAX_CONFIG_INT) {
+      throw new Bert4tfjsError(
+        `${source}: '${key}' = ${v} is not a plausible model size (at most ${MAX_CONFIG_INT})`,
+        'bad-config',
+      );
+    }
+  }
 }
 
 /** The shared encoder options a builder must honour or refuse (the keys of {@link BertBuildOptions}). */
@@ -98,6 +124,7 @@ export function buildTransformerModel(options: BuildTransformerOptions): Transfo
   const name = options.model ?? (typeof raw.model_type === 'string' ? raw.model_type : undefined);
   if (!name) throw new Bert4tfjsError(`${source}: no 'model_type'; pass the \`model\` option`, 'bad-config');
   const family = getFamily(name);
+  checkPlausibleSizes(raw, source);
   checkFamilyOptions(name, family, options);
   const config = family.parseConfig(raw, source);
   // Random values for weights a checkpoint will overwrite are wasted work (seconds for BERT-base).
@@ -108,6 +135,8 @@ export function buildTransformerModel(options: BuildTransformerOptions): Transfo
   } finally {
     deferral?.close();
   }
+  // model.dispose() must free tied and shared layers too, or every load leaks their variables.
+  withFullDispose(built.model);
   const { model: _m, config: _c, inputNames: _i, outputNames: _o, weightMap: _w, prefix: _p, ...extras } = built;
   const result: TransformerModel = {
     ...extras,
@@ -119,18 +148,20 @@ export function buildTransformerModel(options: BuildTransformerOptions): Transfo
     outputNames: built.outputNames,
     weightMap: built.weightMap,
     prefix: built.prefix,
-    loadWeights(src: string | NamedTensors): LoadReport {
+    loadWeights(src: string | NamedTensors, loadOptions: { allowUnused?: boolean } = {}): LoadReport {
       const file = typeof src === 'string' ? resolveCheckpointPath(src) : null;
       const tensors = file ? readSafetensors(file) : (src as NamedTensors);
       return loadMappedWeights(built.model, built.weightMap, tensors, {
         prefix: built.prefix,
         source: file ?? 'tensors',
+        isHeadTensor: family.isHeadTensor,
+        allowUnused: loadOptions.allowUnused,
       });
     },
   };
   if (options.checkpointPath) {
     try {
-      result.loadWeights(options.checkpointPath);
+      result.loadReport = result.loadWeights(options.checkpointPath, { allowUnused: options.allowUnused });
     } catch (err) {
       built.model.dispose();
       throw err;

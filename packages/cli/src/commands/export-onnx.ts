@@ -63,11 +63,15 @@ export async function exportOnnxDirectory(
   outDir: string,
   options: ExportOnnxOptions = {},
 ): Promise<ExportOnnxResult> {
-  const { built, tokenizer, maxPositions } = openModel(modelDir);
   const settings = readTokenizerSettings(modelDir);
-  const { bytes, outputNames, parameters } = buildOnnxModel(built, {
-    metadata: { source: 'bert4tfjs export --to onnx' },
-  });
+  const { built, tokenizer, maxPositions } = openModel(modelDir);
+  let onnx: ReturnType<typeof buildOnnxModel>;
+  try {
+    onnx = buildOnnxModel(built, { metadata: { source: 'bert4tfjs export --to onnx' } });
+  } finally {
+    built.model.dispose();
+  }
+  const { bytes, outputNames, parameters } = onnx;
   const notes: string[] = [];
   const preTokenize = settings.preTokenize ?? (built.family === 'wobert' ? 'jieba' : null);
   if (preTokenize)

@@ -39,15 +39,20 @@ export function findSimilar(
   queries: string[],
   options: { topK: number; pooling?: string; batchSize?: number },
 ): Neighbour[][] {
-  const { built, tokenizer } = openModel(modelDir, {}, true);
   const defaults = readEmbeddingDefaults(modelDir);
-  const embedder = new Embedder(built, tokenizer, {
-    pooling: resolvePooling(options.pooling, modelDir, built),
-    normalize: true,
-    batchSize: options.batchSize,
-    maxLength: defaults.maxLength,
-  });
-  const vectors = embedder.embed([...corpus, ...queries].map((text) => ({ text })));
+  const { built, tokenizer } = openModel(modelDir, {}, true);
+  let vectors: Float32Array[];
+  try {
+    const embedder = new Embedder(built, tokenizer, {
+      pooling: resolvePooling(options.pooling, modelDir, built),
+      normalize: true,
+      batchSize: options.batchSize,
+      maxLength: defaults.maxLength,
+    });
+    vectors = embedder.embed([...corpus, ...queries].map((text) => ({ text })));
+  } finally {
+    built.model.dispose();
+  }
   const corpusVectors = vectors.slice(0, corpus.length);
   return queries.map((_, qi) =>
     topKCosine(vectors[corpus.length + qi], corpusVectors, options.topK).map(({ index, score }) => ({

@@ -60,16 +60,49 @@ export function headerLength(prefix: Uint8Array, fileSize: number, file: string)
 }
 
 /**
+ * The first top-level key of a JSON object text that occurs twice, or null. JSON.parse keeps the last of
+ * duplicates silently; the safetensors format forbids them (two tensors of one name: which one is meant?).
+ */
+function duplicateTopLevelKey(text: string): string | null {
+  const seen = new Set<string>();
+  let depth = 0;
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      if (depth === 1 && expectKey) {
+        const key = JSON.parse(text.slice(i, j + 1)) as string;
+        if (seen.has(key)) return key;
+        seen.add(key);
+        expectKey = false;
+      }
+      i = j;
+    } else if (c === '{' || c === '[') {
+      depth++;
+      expectKey = depth === 1 && c === '{';
+    } else if (c === '}' || c === ']') depth--;
+    else if (c === ',' && depth === 1) expectKey = true;
+  }
+  return null;
+}
+
+/**
  * Parses and validates header JSON bytes. `dataLength`, when known, is the size of the data buffer;
  * offsets beyond it mean a truncated file.
  */
 export function parseHeaderJson(json: Uint8Array, file: string, dataLength?: number): SafetensorsHeader {
   let parsed: unknown;
+  let text = '';
   try {
-    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(json));
+    text = new TextDecoder('utf-8', { fatal: true }).decode(json);
+    parsed = JSON.parse(text);
   } catch (err) {
     fail(file, `header is not valid UTF-8 JSON (${(err as Error).message}); ${FORMAT_HINT}`);
   }
+  const duplicate = parsed !== null && typeof parsed === 'object' ? duplicateTopLevelKey(text) : null;
+  if (duplicate !== null) fail(file, 'the header names this tensor twice', duplicate);
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     fail(file, `header must be a JSON object, got ${Array.isArray(parsed) ? 'an array' : typeof parsed}`);
   }
@@ -120,6 +153,13 @@ export function parseHeaderJson(json: Uint8Array, file: string, dataLength?: num
     tensors.set(name, { dtype, shape: [...(shape as number[])], dataOffsets: [begin, end] });
   }
   checkNoOverlap(tensors, file);
+  const dataEnd = Math.max(0, ...[...tensors.values()].map((e) => e.dataOffsets[1]));
+  if (dataLength !== undefined && dataLength > dataEnd) {
+    fail(
+      file,
+      `${dataLength - dataEnd} byte(s) follow the last tensor's data (ends at ${dataEnd} of ${dataLength}); the file is not what its header describes`,
+    );
+  }
   return { tensors, metadata, dataStart: 8 + json.byteLength };
 }
 

@@ -18,3 +18,4 @@ export * from './task/index.ts';
 export * from './attention-probs.ts';
 export * from './seq2seq-mask.ts';
 export * from './padding-positions.ts';
+export * from './dispose-model.ts';

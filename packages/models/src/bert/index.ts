@@ -34,6 +34,7 @@ export const BERT_FAMILY: Family<BertConfig> = {
     'application',
   ],
   headsFromTensorNames: bertHeadsFromTensorNames,
+  isHeadTensor: (name) => /^(cls\.|classifier\.|(bert\.)?pooler\.)/.test(name),
   checkpoint: {
     models: ['bert', 'wobert', 'roberta-wwm'],
     nameRules: bertNameRules,
