@@ -15,3 +15,6 @@ export * from './pooling.ts';
 export * from './relative-position.ts';
 export * from './xl-attention.ts';
 export * from './task/index.ts';
+export * from './attention-probe.ts';
+export * from './rotary-attention.ts';
+export * from './nezha-relative-attention.ts';
