@@ -17,6 +17,7 @@ import type { TransformerModel } from './build.ts';
 import { ALBERT_FAMILY } from './albert.ts';
 import { T5_FAMILY } from './t5.ts';
 import { TRANSFO_XL_FAMILY } from './transfo-xl.ts';
+import { ROFORMER_FAMILIES } from './roformer/family.ts';
 
 /** What a family provides to the builder. */
 export interface Family {
@@ -44,6 +45,7 @@ const FAMILIES: Family[] = [
     headsFromTensorNames: bertHeadsFromTensorNames,
   },
   ...[ALBERT_FAMILY, T5_FAMILY, TRANSFO_XL_FAMILY].filter((f): f is Family => f !== null),
+  ...ROFORMER_FAMILIES,
 ];
 
 /** Adds a family (used by the family modules that register themselves). */

@@ -19,3 +19,5 @@ export * from './transfo-xl-tf-names.ts';
 export * from './t5.ts';
 export * from './t5-generate.ts';
 export * from './t5-train.ts';
+export * from './encoder-internals.ts';
+export * from './roformer/index.ts';

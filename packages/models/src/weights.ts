@@ -41,7 +41,14 @@ export interface LoadReport {
 }
 
 /** Known buffers Hugging Face stores that are not weights. */
-const IGNORED_SOURCES = [/\.position_ids$/, /\.inv_freq$/, /^pos_emb\.inv_freq$/];
+const IGNORED_SOURCES = [
+  /\.position_ids$/,
+  /\.inv_freq$/,
+  /^pos_emb\.inv_freq$/,
+  // Fixed sinusoid tables the rotary and NEZHA kernels compute (RoFormer, NEZHA).
+  /\.encoder\.embed_positions\.weight$/,
+  /\.relative_positions_encoding\.positions_encoding$/,
+];
 
 /** The LayerVariable `layer/weight` of a model; an error names both if it does not exist. */
 export function findWeight(model: tf.LayersModel, layerName: string, weightName: string): tf.LayerVariable {

@@ -1,0 +1,5 @@
+/** RoFormer (rotary positions), RoFormer-Sim and RoFormer-V2. */
+export * from './config.ts';
+export * from './build.ts';
+export * from './weights.ts';
+export * from './family.ts';
