@@ -81,3 +81,14 @@ export function runWithInternals(built: TransformerModel, inputs: ModelInputs): 
   tf.dispose([...attentions.values()]);
   return result;
 }
+
+/** The integer matrices of a forward inputs object; descriptive entries (a fixture's `texts`) are skipped. */
+export function tensorInputs(inputs: Record<string, unknown>): ModelInputs {
+  const out: ModelInputs = {};
+  for (const [k, v] of Object.entries(inputs)) {
+    const isMatrix =
+      Array.isArray(v) && v.length > 0 && v.every((r) => Array.isArray(r) && r.every((x) => typeof x === 'number'));
+    if (isMatrix) out[k] = v as number[][];
+  }
+  return out;
+}

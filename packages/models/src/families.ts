@@ -18,6 +18,7 @@ import { ALBERT_FAMILY } from './albert.ts';
 import { T5_FAMILY } from './t5.ts';
 import { TRANSFO_XL_FAMILY } from './transfo-xl.ts';
 import { ROFORMER_FAMILIES } from './roformer/family.ts';
+import { NEZHA_FAMILY } from './nezha/family.ts';
 
 /** What a family provides to the builder. */
 export interface Family {
@@ -46,6 +47,7 @@ const FAMILIES: Family[] = [
   },
   ...[ALBERT_FAMILY, T5_FAMILY, TRANSFO_XL_FAMILY].filter((f): f is Family => f !== null),
   ...ROFORMER_FAMILIES,
+  NEZHA_FAMILY,
 ];
 
 /** Adds a family (used by the family modules that register themselves). */

@@ -21,3 +21,4 @@ export * from './t5-generate.ts';
 export * from './t5-train.ts';
 export * from './encoder-internals.ts';
 export * from './roformer/index.ts';
+export * from './nezha/index.ts';

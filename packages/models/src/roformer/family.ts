@@ -6,9 +6,8 @@ import * as tf from '@tensorflow/tfjs';
 import { rotarySinusoidTable } from '@bert4tfjs/core';
 import { bertHeadsFromTensorNames } from '../bert.ts';
 import type { RawConfig } from '../config.ts';
-import { runWithInternals } from '../encoder-internals.ts';
+import { runWithInternals, tensorInputs } from '../encoder-internals.ts';
 import type { Family } from '../families.ts';
-import type { ModelInputs } from '../run.ts';
 import { buildRoformer, type RoformerBuildOptions } from './build.ts';
 import {
   parseRoformerConfig,
@@ -17,16 +16,6 @@ import {
   type RoformerConfig,
   type RoformerVariant,
 } from './config.ts';
-
-/** Integer matrices of a forward inputs file (descriptive entries such as `texts` are skipped). */
-function tensorInputs(inputs: Record<string, unknown>): ModelInputs {
-  const out: ModelInputs = {};
-  for (const [k, v] of Object.entries(inputs)) {
-    if (Array.isArray(v) && v.length > 0 && v.every((r) => Array.isArray(r) && r.every((x) => typeof x === 'number')))
-      out[k] = v as number[][];
-  }
-  return out;
-}
 
 /** The family of one RoFormer variant (the config's defaults for `use_bias`, `norm_type`, `pooler_activation`). */
 export function roformerFamily(variant: RoformerVariant): Family {

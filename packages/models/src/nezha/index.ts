@@ -1,0 +1,4 @@
+/** NEZHA (functional relative positions on keys and values). */
+export * from './config.ts';
+export * from './build.ts';
+export * from './family.ts';
