@@ -20,6 +20,7 @@ import {
   MultiHeadAttention,
   TakeToken,
   type AttentionOption,
+  type NamedTensors,
 } from '@bert4tfjs/core';
 import {
   applyLayerNorm,
@@ -37,7 +38,12 @@ import {
 import type { EncoderInternals } from '../encoder-internals.ts';
 import type { WeightMapping } from '../weights.ts';
 import type { RoformerConfig, RoformerVariant } from './config.ts';
-import { roformerBlockWeights, roformerEmbeddingWeights, roformerPoolerWeights } from './weights.ts';
+import {
+  roformerBlockWeights,
+  roformerEmbeddingWeights,
+  roformerExtraTensors,
+  roformerPoolerWeights,
+} from './weights.ts';
 
 /** Build options of RoFormer: BERT's (withPool, withMlm, keepTokens, layerNormCond, …). */
 export interface RoformerBuildOptions extends BertBuildOptions {
@@ -46,7 +52,11 @@ export interface RoformerBuildOptions extends BertBuildOptions {
 }
 
 /** A RoFormer build: the family build plus where its hidden states and attentions are. */
-export type RoformerBuild = FamilyBuild<RoformerConfig> & { internals: EncoderInternals };
+export type RoformerBuild = FamilyBuild<RoformerConfig> & {
+  internals: EncoderInternals;
+  /** The tensors Hugging Face stores besides the weights (the rotary table), for export. */
+  extraHfTensors: (dtype?: 'F32' | 'F16' | 'BF16') => NamedTensors;
+};
 
 function unsupported(variant: string, option: string, why: string): never {
   throw new Bert4tfjsError(`${variant}: option '${option}' is not supported (${why})`, 'bad-argument');
@@ -226,5 +236,6 @@ export function buildRoformer(
     weightMap,
     prefix: 'roformer.',
     internals,
+    extraHfTensors: (dtype) => roformerExtraTensors(c, dtype),
   };
 }

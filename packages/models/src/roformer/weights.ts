@@ -58,8 +58,10 @@ export function roformerPoolerWeights(hf: string): WeightMapping[] {
  * Tensors a Hugging Face RoFormer directory holds that are not weights of ours: the fixed sinusoid table
  * `roformer.encoder.embed_positions.weight` [max_position_embeddings, head_dim].
  */
-export function roformerExtraTensors(c: RoformerConfig): NamedTensors {
+export function roformerExtraTensors(c: RoformerConfig, dtype: 'F32' | 'F16' | 'BF16' = 'F32'): NamedTensors {
   const dim = c.hiddenSize / c.numAttentionHeads;
   const table = rotarySinusoidTable(c.maxPositionEmbeddings, dim);
-  return new Map([['roformer.encoder.embed_positions.weight', float32ToRaw(table, [c.maxPositionEmbeddings, dim])]]);
+  return new Map([
+    ['roformer.encoder.embed_positions.weight', float32ToRaw(table, [c.maxPositionEmbeddings, dim], dtype)],
+  ]);
 }
