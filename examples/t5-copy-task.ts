@@ -8,9 +8,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '@bert4tfjs/core';
-import { buildTransformerModel, type TransformerModel } from '@bert4tfjs/models';
-import { t5Generator } from '../packages/models/src/t5-generate.ts';
-import { t5Seq2SeqLoss, type T5Seq2SeqBatch } from '../packages/models/src/t5-train.ts';
+import {
+  buildTransformerModel,
+  t5Generator,
+  t5Seq2SeqLoss,
+  type T5Seq2SeqBatch,
+  type TransformerModel,
+} from '@bert4tfjs/models';
 
 const task = process.argv[2] === 'reverse' ? 'reverse' : 'copy';
 const seconds = Number(process.argv[3] ?? 120);

@@ -11,9 +11,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initBackend } from '@bert4tfjs/core';
-import { buildTransformerModel } from '@bert4tfjs/models';
-import { transfoXlStepOf } from '../packages/models/src/transfo-xl-step.ts';
-import { createLmTrainer, evaluateLm, lmBatches } from '../packages/models/src/transfo-xl-train.ts';
+import { buildTransformerModel, createLmTrainer, evaluateLm, lmBatches, transfoXlStepOf } from '@bert4tfjs/models';
 
 const seconds = Number(process.argv[2] ?? 90);
 const TGT_LEN = 32;

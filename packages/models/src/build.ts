@@ -5,12 +5,12 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type * as tf from '@tensorflow/tfjs';
 import { Bert4tfjsError, deferInitialization, readSafetensors, type NamedTensors } from '@bert4tfjs/core';
-import type { BertBuildOptions } from './bert.ts';
 import { readConfigFile, type RawConfig } from './config.ts';
-import { getFamily } from './families.ts';
-import { loadMappedWeights, type LoadReport, type WeightMapping } from './weights.ts';
+import type { BertBuildOptions } from './encoder/build-options.ts';
+import type { TransformerModel } from './family.ts';
+import { getFamily } from './registry.ts';
+import { loadMappedWeights, type LoadReport } from './weights.ts';
 
 /** Options of {@link buildTransformerModel}. */
 export interface BuildTransformerOptions extends BertBuildOptions {
@@ -30,26 +30,6 @@ export interface BuildTransformerOptions extends BertBuildOptions {
   skipInit?: boolean;
   /** Any family-specific options. */
   [key: string]: unknown;
-}
-
-/** A built model and what the rest of the toolkit needs to drive it. */
-export interface TransformerModel {
-  /** The tfjs-layers model: extend it with the functional API. */
-  model: tf.LayersModel;
-  /** The family name it was built as. */
-  family: string;
-  /** The parsed config. */
-  config: unknown;
-  /** The config as config.json keys. */
-  rawConfig: RawConfig;
-  inputNames: string[];
-  outputNames: string[];
-  weightMap: WeightMapping[];
-  prefix: string;
-  /** Loads Hugging Face-named tensors (or a safetensors file) into the model; throws listing every problem. */
-  loadWeights(source: string | NamedTensors): LoadReport;
-  /** Family-specific extras (e.g. T5's `encoder` and `decoder` models, Transformer-XL's `step`). */
-  [extra: string]: unknown;
 }
 
 /** Resolves a checkpoint argument (file or directory) to a model.safetensors path. */

@@ -52,3 +52,16 @@ export function strKey(cfg: RawConfig, key: string, source: string, fallback?: s
   }
   return v;
 }
+
+/** A config.json without the keys only Hugging Face reads (what an original release's config file holds). */
+export function withoutHfOnlyKeys(hf: RawConfig): RawConfig {
+  const {
+    model_type: _t,
+    architectures: _a,
+    pad_token_id: _p,
+    torch_dtype: _d,
+    transformers_version: _v,
+    ...rest
+  } = hf;
+  return rest;
+}

@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Bert4tfjsError, recordAttentions } from '@bert4tfjs/core';
-import type { TransformerModel } from './build.ts';
+import type { TransformerModel } from './family.ts';
 import { runModel, type ModelInputs } from './run.ts';
 
 /** Where a built encoder's internals are: layer names, in order. */

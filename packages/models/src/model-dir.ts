@@ -14,8 +14,9 @@ import {
   type NamedTensors,
 } from '@bert4tfjs/core';
 import { readConfigFile } from './config.ts';
-import { getFamily } from './families.ts';
-import { buildTransformerModel, type BuildTransformerOptions, type TransformerModel } from './build.ts';
+import { getFamily } from './registry.ts';
+import { buildTransformerModel, type BuildTransformerOptions } from './build.ts';
+import type { TransformerModel } from './family.ts';
 import { findWeight } from './weights.ts';
 
 /** Files a model directory may hold besides config.json and model.safetensors. */

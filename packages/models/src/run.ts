@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Bert4tfjsError } from '@bert4tfjs/core';
-import type { TransformerModel } from './build.ts';
+import type { TransformerModel } from './family.ts';
 
 /** Integer inputs by Hugging Face name (`input_ids`, `attention_mask`, `token_type_ids`, `decoder_input_ids`, ...). */
 export type ModelInputs = Record<string, number[][] | tf.Tensor>;

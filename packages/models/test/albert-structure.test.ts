@@ -16,7 +16,7 @@ import {
   saveModelDir,
   type TransformerModel,
 } from '../src/index.ts';
-import { ALBERT_FAMILY, parseAlbertConfig } from '../src/albert.ts';
+import { ALBERT_FAMILY, parseAlbertConfig } from '../src/albert/index.ts';
 import { fixturePath } from '../../../test/helpers/paths.ts';
 import { maxAbsDiff } from '../../../test/helpers/compare.ts';
 

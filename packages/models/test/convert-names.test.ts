@@ -11,7 +11,7 @@ import {
   t5ConfigFromTensors,
   transfoXlConfigFromTf,
   type TensorInfo,
-} from '../src/convert/index.ts';
+} from '../src/index.ts';
 import { fixturePath, sharedAvailable, sharedPath } from '../../../test/helpers/paths.ts';
 
 /** Stored tensor names of a fixture (not the aliases HF re-ties), minus HF's non-weight buffers. */

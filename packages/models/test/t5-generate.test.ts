@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { disposeReplaced } from '@bert4tfjs/core';
 import { buildTransformerModel, runModel, type TransformerModel } from '../src/index.ts';
-import { t5Generator, type T5DecoderCache } from '../src/t5-generate.ts';
+import { t5Generator, type T5DecoderCache } from '../src/t5/generate.ts';
 import { fixturePath } from '../../../test/helpers/paths.ts';
 import { maxAbsDiff } from '../../../test/helpers/compare.ts';
 

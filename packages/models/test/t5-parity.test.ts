@@ -12,7 +12,7 @@ import {
   RelativePositionBias,
 } from '@bert4tfjs/core';
 import { buildTransformerModel, runModel, type TransformerModel } from '../src/index.ts';
-import type { T5Config } from '../src/t5.ts';
+import type { T5Config } from '../src/t5/config.ts';
 import { fixturePath } from '../../../test/helpers/paths.ts';
 import { maxAbsDiff } from '../../../test/helpers/compare.ts';
 

@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildTransformerModel, runModel, type TransformerModel } from '../src/index.ts';
-import { shiftRight, t5Seq2SeqLoss } from '../src/t5-train.ts';
+import { shiftRight, t5Seq2SeqLoss } from '../src/t5/train.ts';
 
 const CONFIG = {
   model_type: 'mt5',

@@ -6,8 +6,8 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Bert4tfjsError, relShift, xlAttentionMask } from '@bert4tfjs/core';
 import { buildTransformerModel, getFamily, type TransformerModel } from '../src/index.ts';
-import { transfoXlStepOf } from '../src/transfo-xl-step.ts';
-import { lmBatches, trainLmStep } from '../src/transfo-xl-train.ts';
+import { transfoXlStepOf } from '../src/transfo-xl/step.ts';
+import { lmBatches, trainLmStep } from '../src/transfo-xl/train.ts';
 
 const BASE = {
   model_type: 'transfo-xl',

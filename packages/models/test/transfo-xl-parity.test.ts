@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { rawToFloat32, readSafetensors } from '@bert4tfjs/core';
 import { buildTransformerModel, getFamily, loadModelDir, saveModelDir, type TransformerModel } from '../src/index.ts';
-import { transfoXlStepOf } from '../src/transfo-xl-step.ts';
+import { transfoXlStepOf } from '../src/transfo-xl/step.ts';
 import { fixturePath } from '../../../test/helpers/paths.ts';
 import { maxAbsDiff } from '../../../test/helpers/compare.ts';
 

@@ -8,8 +8,8 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readTfCheckpoint } from '@bert4tfjs/core';
 import { buildTransformerModel } from '../src/index.ts';
-import { transfoXlStepOf } from '../src/transfo-xl-step.ts';
-import { transfoXlTfConfigToHf, transfoXlTfToHf } from '../src/transfo-xl-tf-names.ts';
+import { transfoXlStepOf } from '../src/transfo-xl/step.ts';
+import { transfoXlTfConfigToHf, transfoXlTfToHf } from '../src/transfo-xl/tf-import.ts';
 import { sharedAvailable, sharedPath } from '../../../test/helpers/paths.ts';
 
 const ROOT = 'fixtures/real/keras-transformer-xl';

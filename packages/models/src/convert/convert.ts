@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import { Bert4tfjsError, DTYPE_BYTES, numElements, writeDirAtomic } from '@bert4tfjs/core';
 import { buildTransformerModel } from '../build.ts';
 import { readConfigFile, type RawConfig } from '../config.ts';
-import { normaliseHfConfig, t5ConfigFromTensors, transfoXlConfigFromTf } from './config-translate.ts';
-import { guessModel, nameRulesFor, parseConvertModel } from './name-tables.ts';
+import { FAMILIES } from '../registry.ts';
+import { normaliseHfConfig } from './config.ts';
+import { checkpointHookFor, guessModel, nameRulesFor, parseConvertModel } from './name-tables.ts';
 import { planFromHf, planFromTf, tensorProducer, type ConversionPlan } from './plan.ts';
 import { writeSafetensorsStream } from './safetensors-stream.ts';
 import { openTensorSource, type SourceFormat, type TensorSource } from './sources.ts';
@@ -26,7 +27,7 @@ export interface ConvertOptions {
   out: string;
   /** bert_config.json / albert_config.json / config.json; default: looked for beside the checkpoint. */
   config?: string;
-  /** bert | albert | wobert | roberta-wwm | t5 | t5.1.1 | mt5 | transfo-xl; default: guessed from names. */
+  /** One of the registry's CONVERT_MODELS (bert, albert, t5, mt5, transfo-xl, ...); default: guessed from names. */
   model?: string;
   /** Float dtype of the output (default: as stored). */
   dtype?: 'float32' | 'float16';
@@ -68,7 +69,15 @@ export interface ConvertReport {
   timings: { validateSeconds: number; writeSeconds: number; loadSeconds: number };
 }
 
-const CONFIG_NAMES = ['config.json', 'bert_config.json', 'albert_config.json', 'xl_config.json'];
+/** Config files looked for beside a checkpoint: Hugging Face's, then each family's original release's. */
+const CONFIG_NAMES = [
+  ...new Set([
+    'config.json',
+    ...FAMILIES.flatMap((f) =>
+      f.checkpoint ? [f.checkpoint.files.config, ...(f.checkpoint.files.otherConfigs ?? [])] : [],
+    ),
+  ]),
+];
 const LOAD_LIMIT = 256 * 1024 * 1024;
 
 function findConfig(src: TensorSource, explicit?: string): { raw: RawConfig; path: string } | null {
@@ -82,39 +91,26 @@ function findConfig(src: TensorSource, explicit?: string): { raw: RawConfig; pat
   return null;
 }
 
-/** The HF config of the output, from the source's config (and, for T5 / Transformer-XL, its shapes). */
+/** The HF config of the output, from the source's config (and, for an original checkpoint, its listing). */
 function outputConfig(
   model: ConvertModel,
   src: TensorSource,
   found: { raw: RawConfig; path: string } | null,
   listing: TensorInfo[],
 ): RawConfig {
-  const isT5 = model === 't5' || model === 't5.1.1' || model === 'mt5';
-  if (src.format === 'tf-checkpoint' && isT5) {
-    return normaliseHfConfig(
-      model,
-      { ...t5ConfigFromTensors(listing), ...(found?.raw ?? {}) },
-      found?.path ?? src.path,
-    );
-  }
-  if (!found) {
-    const want =
-      src.format === 'tf-checkpoint'
-        ? model === 'albert'
-          ? 'albert_config.json'
-          : model === 'transfo-xl'
-            ? 'config.json'
-            : 'bert_config.json'
-        : 'config.json';
+  const original = src.format === 'tf-checkpoint';
+  const raw = original
+    ? checkpointHookFor(model).configFromOriginal(found?.raw ?? null, listing)
+    : (found?.raw ?? null);
+  if (!raw) {
+    const want = original ? checkpointHookFor(model).files.config : 'config.json';
     throw new Bert4tfjsError(
       `${src.path}: no config found beside the checkpoint (looked for ${CONFIG_NAMES.join(', ')} in ${src.dir}); pass --config ${want}`,
       'missing-file',
     );
   }
-  const raw =
-    src.format === 'tf-checkpoint' && model === 'transfo-xl' ? transfoXlConfigFromTf(found.raw, listing) : found.raw;
-  const normalised = normaliseHfConfig(model, raw, found.path);
-  if (src.format === 'tf-checkpoint') return normalised;
+  const normalised = normaliseHfConfig(model, raw, found?.path ?? src.path);
+  if (original) return normalised;
   // An HF config keeps its other keys (task labels, tokenizer class, ...).
   const { architectures: _a, ...rest } = raw;
   return { ...rest, ...normalised };

@@ -16,11 +16,11 @@ import {
   type NamedTensors,
   type RawTensor,
 } from '@bert4tfjs/core';
-import type { TransformerModel } from '../build.ts';
+import type { TransformerModel } from '../family.ts';
 import { readConfigFile, type RawConfig } from '../config.ts';
 import { exportHfTensors } from '../model-dir.ts';
-import { originalConfigFromHf } from './config-translate.ts';
-import { nameRulesFor, parseConvertModel } from './name-tables.ts';
+import { originalConfigFromHf } from './config.ts';
+import { checkpointHookFor, parseConvertModel } from './name-tables.ts';
 import { castFloat, stackRows, transpose2d } from './tensor-ops.ts';
 import type { ConvertModel, NameRule } from './types.ts';
 import { copyVocabFiles, findVocabFiles, type VocabFile } from './vocab.ts';
@@ -61,14 +61,6 @@ export interface SaveCheckpointReport {
   files: string[];
 }
 
-/** TF checkpoint prefix and config file names of each model's original release. */
-function tfFileNames(model: ConvertModel): { prefix: string; config: string } {
-  if (model === 'bert' || model === 'wobert' || model === 'roberta-wwm')
-    return { prefix: 'bert_model.ckpt', config: 'bert_config.json' };
-  if (model === 'albert') return { prefix: 'model.ckpt', config: 'albert_config.json' };
-  return { prefix: 'model.ckpt', config: 'config.json' };
-}
-
 /** The model's HF tensors, config and vocabulary, from a directory or a built model. */
 function gather(source: string | TransformerModel, dtype: SaveCheckpointOptions['dtype']) {
   if (typeof source === 'string') {
@@ -92,14 +84,11 @@ function gather(source: string | TransformerModel, dtype: SaveCheckpointOptions[
   };
 }
 
-/** Finds a rule's HF tensor, with or without the task-model prefix (`bert.`, `albert.`, `transformer.`). */
-function lookup(tensors: NamedTensors, rule: NameRule): string | null {
+/** Finds a rule's HF tensor, with or without the family's task-model prefix (`bert.`, `albert.`, `transformer.`). */
+function lookup(tensors: NamedTensors, rule: NameRule, hfPrefix: string | undefined): string | null {
   if (tensors.has(rule.hf)) return rule.hf;
-  const dot = rule.hf.indexOf('.');
-  const bare = rule.hf.slice(dot + 1);
-  return dot > 0 && ['bert', 'albert', 'transformer'].includes(rule.hf.slice(0, dot)) && tensors.has(bare)
-    ? bare
-    : null;
+  const p = hfPrefix ? `${hfPrefix}.` : null;
+  return p && rule.hf.startsWith(p) && tensors.has(rule.hf.slice(p.length)) ? rule.hf.slice(p.length) : null;
 }
 
 /** Renames HF tensors to TF variables with the family table run backwards. */
@@ -111,8 +100,9 @@ export function hfToTfTensors(
   const tf = new Map<string, RawTensor>();
   const used = new Set<string>();
   const rows = new Map<string, RawTensor[]>();
-  for (const rule of nameRulesFor(model, config)) {
-    const name = lookup(tensors, rule);
+  const hook = checkpointHookFor(model);
+  for (const rule of hook.nameRules(config, model)) {
+    const name = lookup(tensors, rule, hook.hfPrefix);
     if (!name) continue;
     used.add(name);
     let t = castFloat(tensors.get(name) as RawTensor, 'F32', name);
@@ -185,7 +175,8 @@ export async function saveCheckpoint(
       `export: no tensor of this ${model} model matches the ${model} name table (are the names Hugging Face's?)`,
       'bad-checkpoint',
     );
-  const names = tfFileNames(model);
+  const files = checkpointHookFor(model).files;
+  const names = { prefix: files.checkpoint, config: files.config };
   await writeDirAtomic(
     options.out,
     (tmp) => {

@@ -1,21 +1,12 @@
 /**
- * Checkpoint conversion: original TensorFlow names (BERT, ALBERT, T5/mT5, Transformer-XL) <-> Hugging
- * Face names, `convertCheckpoint` (any checkpoint -> HF model directory) and `saveCheckpoint` (model ->
+ * Checkpoint conversion machinery: original TensorFlow names <-> Hugging Face names through each
+ * family's name table (asked of the registry), `convertCheckpoint` (any checkpoint -> HF model directory) and `saveCheckpoint` (model ->
  * safetensors or TF checkpoint).
  */
 export * from './types.ts';
-export { bertNameRules } from './bert-names.ts';
-export { albertNameRules } from './albert-names.ts';
-export { t5NameRules } from './t5-names.ts';
-export { transfoXlNameRules } from './transfo-xl-names.ts';
-export { guessModel, nameRulesFor, parseConvertModel } from './name-tables.ts';
-export {
-  hfModelType,
-  normaliseHfConfig,
-  originalConfigFromHf,
-  t5ConfigFromTensors,
-  transfoXlConfigFromTf,
-} from './config-translate.ts';
+export { CONVERT_MODELS } from '../registry.ts';
+export { checkpointHookFor, guessModel, nameRulesFor, parseConvertModel } from './name-tables.ts';
+export { hfModelType, normaliseHfConfig, originalConfigFromHf } from './config.ts';
 export { openTensorSource, type SourceFormat, type TensorSource } from './sources.ts';
 export { planFromHf, planFromTf, tensorProducer, type ConversionPlan } from './plan.ts';
 export { safetensorsHeader, writeSafetensorsStream, type StreamEntry } from './safetensors-stream.ts';

@@ -1,54 +1,48 @@
 /**
  * Which name table serves which model, and which model a checkpoint looks like when `--model` is not
- * given. The tables themselves live one family per file.
+ * given — both asked of the registry; the tables themselves live in each family's folder (`tf-names.ts`).
  */
 import { Bert4tfjsError } from '@bert4tfjs/core';
 import type { RawConfig } from '../config.ts';
-import { albertNameRules } from './albert-names.ts';
-import { bertNameRules } from './bert-names.ts';
-import { t5NameRules } from './t5-names.ts';
-import { transfoXlNameRules } from './transfo-xl-names.ts';
-import { CONVERT_MODELS, type ConvertModel, type NameRule, type TensorInfo } from './types.ts';
+import type { FamilyCheckpoint } from '../family.ts';
+import { CONVERT_MODELS, FAMILIES, findFamily, getFamily } from '../registry.ts';
+import type { ConvertModel, NameRule, TensorInfo } from './types.ts';
+
+/** The convert model `value` names (a family alias such as `transfo_xl` gives its canonical model), or null. */
+function resolveConvertModel(value: string): ConvertModel | null {
+  if (CONVERT_MODELS.includes(value)) return value;
+  return findFamily(value)?.checkpoint?.models[0] ?? null;
+}
 
 /** Checks a `--model` value; an unknown one is an error listing the valid values. */
 export function parseConvertModel(value: string, flag = '--model'): ConvertModel {
-  const v = value === 'transfo_xl' ? 'transfo-xl' : value;
-  if (!(CONVERT_MODELS as readonly string[]).includes(v)) {
+  const model = resolveConvertModel(value);
+  if (!model) {
     throw new Bert4tfjsError(`${flag}: unknown model '${value}' (valid: ${CONVERT_MODELS.join(', ')})`, 'bad-argument');
   }
-  return v as ConvertModel;
+  return model;
+}
+
+/** The original-checkpoint hook of a convert model's family. */
+export function checkpointHookFor(model: ConvertModel): FamilyCheckpoint {
+  const hook = getFamily(model).checkpoint;
+  if (!hook) throw new Bert4tfjsError(`model '${model}' has no original-checkpoint support`, 'unsupported');
+  return hook;
 }
 
 /** The TF <-> HF name table of `model` for a Hugging Face config. */
 export function nameRulesFor(model: ConvertModel, hfConfig: RawConfig): NameRule[] {
-  switch (model) {
-    case 'bert':
-    case 'wobert':
-    case 'roberta-wwm':
-      return bertNameRules(hfConfig);
-    case 'albert':
-      return albertNameRules(hfConfig);
-    case 't5':
-    case 't5.1.1':
-    case 'mt5':
-      return t5NameRules({ ...hfConfig, model_type: model === 'mt5' ? 'mt5' : 't5' });
-    case 'transfo-xl':
-      return transfoXlNameRules(hfConfig);
-  }
+  return checkpointHookFor(model).nameRules(hfConfig, model);
 }
 
 /** Guesses the model of a checkpoint from its tensor names (and config `model_type`), or null. */
 export function guessModel(listing: TensorInfo[], config: RawConfig | null): ConvertModel | null {
   const type = config?.model_type;
   if (typeof type === 'string') {
-    const t = type === 'transfo_xl' ? 'transfo-xl' : type;
-    if ((CONVERT_MODELS as readonly string[]).includes(t)) return t as ConvertModel;
+    const model = resolveConvertModel(type);
+    if (model) return model;
   }
   const names = listing.map((t) => t.name.replace(/^module\//, ''));
-  const any = (re: RegExp): boolean => names.some((n) => re.test(n));
-  if (any(/^bert\/encoder\/transformer\//) || any(/^albert\./)) return 'albert';
-  if (any(/^bert\//) || any(/^bert\./) || any(/^cls\.predictions\./)) return 'bert';
-  if (any(/^shared\/embedding$/) || any(/^shared\.weight$/)) return 't5';
-  if (any(/^transformer\/(adaptive_embed|layer_0\/rel_attn)/) || any(/^transformer\.word_emb\./)) return 'transfo-xl';
-  return null;
+  const family = FAMILIES.find((f) => f.checkpoint?.looksLike(names));
+  return family?.checkpoint?.models[0] ?? null;
 }

@@ -5,11 +5,8 @@
  */
 import type { DType } from '@bert4tfjs/core';
 
-/** Model kinds `convert` accepts (family names of the registry, plus aliases). */
-export const CONVERT_MODELS = ['bert', 'albert', 'wobert', 'roberta-wwm', 't5', 't5.1.1', 'mt5', 'transfo-xl'] as const;
-
-/** One of {@link CONVERT_MODELS}. */
-export type ConvertModel = (typeof CONVERT_MODELS)[number];
+/** A `convert --model` value: one of the registry's `CONVERT_MODELS` (checked by `parseConvertModel`). */
+export type ConvertModel = string;
 
 /** How one Hugging Face tensor relates to one TensorFlow variable. */
 export interface NameRule {

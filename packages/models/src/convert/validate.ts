@@ -7,7 +7,7 @@
 import { Bert4tfjsError } from '@bert4tfjs/core';
 import { buildTransformerModel } from '../build.ts';
 import type { RawConfig } from '../config.ts';
-import { getFamily } from '../families.ts';
+import { getFamily } from '../registry.ts';
 import { findWeight } from '../weights.ts';
 import type { ConversionPlan } from './plan.ts';
 

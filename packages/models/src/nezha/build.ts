@@ -8,20 +8,17 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Bert4tfjsError, Embedding, type AttentionOption } from '@bert4tfjs/core';
+import { bertBlockWeights } from '../bert/model.ts';
 import {
-  applyLayerNorm,
-  bertBlockWeights,
-  bertHeads,
-  bertInputs,
-  conditionInput,
   effectiveVocabSize,
-  makeLayerNorm,
-  postNormBlock,
   resolveNumLabels,
   vocabTransforms,
   type BertBuildOptions,
-  type FamilyBuild,
-} from '../bert.ts';
+} from '../encoder/build-options.ts';
+import { bertHeads, bertInputs } from '../encoder/heads.ts';
+import { applyLayerNorm, conditionInput, makeLayerNorm } from '../encoder/layer-norm.ts';
+import { postNormBlock } from '../encoder/post-norm-block.ts';
+import type { FamilyBuild } from '../family.ts';
 import type { EncoderInternals } from '../encoder-internals.ts';
 import type { WeightMapping } from '../weights.ts';
 import type { NezhaConfig } from './config.ts';
@@ -40,7 +37,7 @@ export function buildNezha(c: NezhaConfig, opts: BertBuildOptions = {}): NezhaBu
   const attention: AttentionOption = { type: 'nezha-relative', maxRelativePosition: c.maxRelativePosition };
   opts = { ...opts, numLabels: resolveNumLabels(opts) || null };
   const { ids, segments, mask } = bertInputs();
-  const condition = conditionInput(opts);
+  const condition = conditionInput(opts.layerNormCond);
   const tokenEmbedding = new Embedding({
     name: 'Embedding-Token',
     inputDim: effectiveVocabSize(c.vocabSize, opts),

@@ -1,6 +1,6 @@
 /** NEZHA configs (Hugging Face `NezhaConfig` keys): BERT's plus the clipping distance of relative positions. */
 import { Bert4tfjsError } from '@bert4tfjs/core';
-import { bertConfigToJson, parseBertConfig, type BertConfig } from '../bert.ts';
+import { bertConfigToJson, parseBertConfig, type BertConfig } from '../bert/config.ts';
 import { intKey, type RawConfig } from '../config.ts';
 
 /** NEZHA hyper-parameters. */

@@ -1,12 +1,10 @@
 /**
- * ONNX graphs of our BERT and ALBERT encoders (with the pooler when the model has one), laid out as
+ * ONNX graphs of BERT-like post-LN encoders (BERT, ALBERT, ... — each family's ONNX hook gives the layout) (with the pooler when the model has one), laid out as
  * Hugging Face's ONNX exports are, so @xenova/transformers and onnxruntime take them as they are:
  * int64 inputs `input_ids`, `attention_mask`, `token_type_ids` [batch_size, sequence_length]; outputs
  * `last_hidden_state` [batch_size, sequence_length, hidden] and `pooler_output` [batch_size, hidden].
  */
 import { Bert4tfjsError, OnnxDataType, type OnnxGraphBuilder } from '@bert4tfjs/core';
-import type { AlbertConfig } from '../albert.ts';
-import type { BertConfig } from '../bert.ts';
 import type { EncoderOps } from './ops.ts';
 
 /** Added to masked attention scores; the same constant as the tfjs attention kernel (exp underflows to 0). */
@@ -14,8 +12,8 @@ export const ONNX_MASK_NEGATIVE = -1e9;
 
 /** Which encoder to write and what to expose. */
 export interface EncoderGraphSpec {
-  kind: 'bert' | 'albert';
-  config: BertConfig | AlbertConfig;
+  /** The encoder, from the family's ONNX hook. */
+  layout: EncoderGraphLayout;
   /** Write the pooler and the `pooler_output` output. */
   withPooler: boolean;
   /** Also output the first Transformer layer's hidden states (`first_layer_hidden_state`, for first-last-avg pooling). */
@@ -45,8 +43,8 @@ function maskBias(ops: EncoderOps, mask: string): string {
   return g.op('Unsqueeze', [bias, ops.ints([1, 2])]);
 }
 
-/** Hugging Face tensor prefixes of one post-LN layer. */
-interface LayerNames {
+/** Hugging Face tensor prefixes of one post-LN layer (each `.weight` / `.bias`). */
+export interface OnnxLayerNames {
   q: string;
   k: string;
   v: string;
@@ -57,36 +55,28 @@ interface LayerNames {
   ffnNorm: string;
 }
 
-function bertLayerNames(i: number): LayerNames {
-  const p = `bert.encoder.layer.${i}`;
-  return {
-    q: `${p}.attention.self.query`,
-    k: `${p}.attention.self.key`,
-    v: `${p}.attention.self.value`,
-    o: `${p}.attention.output.dense`,
-    attnNorm: `${p}.attention.output.LayerNorm`,
-    inner: `${p}.intermediate.dense`,
-    outer: `${p}.output.dense`,
-    ffnNorm: `${p}.output.LayerNorm`,
-  };
-}
-
-function albertLayerNames(group: number, j: number): LayerNames {
-  const p = `albert.encoder.albert_layer_groups.${group}.albert_layers.${j}`;
-  return {
-    q: `${p}.attention.query`,
-    k: `${p}.attention.key`,
-    v: `${p}.attention.value`,
-    o: `${p}.attention.dense`,
-    attnNorm: `${p}.attention.LayerNorm`,
-    inner: `${p}.ffn`,
-    outer: `${p}.ffn_output`,
-    ffnNorm: `${p}.full_layer_layer_norm`,
-  };
+/**
+ * A BERT-like post-LN encoder as the emitter writes it, supplied by a family's ONNX hook: where its
+ * tensors are (Hugging Face names) and its sizes. Embeddings are token + segment + absolute position,
+ * LayerNorm'd, optionally projected; then `layers` in order (a shared layer may appear many times).
+ */
+export interface EncoderGraphLayout {
+  /** Prefix of `word_embeddings`, `token_type_embeddings`, `position_embeddings`, `LayerNorm` (e.g. `bert.embeddings`). */
+  embeddings: string;
+  /** A dense projection after the embeddings (ALBERT's E -> H), or none. */
+  embeddingProjection?: string;
+  /** The layer applied at each depth. */
+  layers: OnnxLayerNames[];
+  /** The pooler dense layer (`bert.pooler.dense`). */
+  pooler: string;
+  hiddenSize: number;
+  numAttentionHeads: number;
+  hiddenAct: string;
+  layerNormEps: number;
 }
 
 /** One post-LayerNorm block: x = LN(x + Attn(x)); x = LN(x + FFN(x)). */
-function postNormLayer(ops: EncoderOps, x: string, bias: string, n: LayerNames, c: BertConfig): string {
+function postNormLayer(ops: EncoderOps, x: string, bias: string, n: OnnxLayerNames, c: EncoderGraphLayout): string {
   const g = ops.g;
   const a = ops.selfAttention(x, bias, n, c.numAttentionHeads, c.hiddenSize);
   x = ops.layerNorm(g.op('Add', [x, a]), `${n.attnNorm}.weight`, `${n.attnNorm}.bias`, c.layerNormEps);
@@ -94,34 +84,20 @@ function postNormLayer(ops: EncoderOps, x: string, bias: string, n: LayerNames, 
   return ops.layerNorm(g.op('Add', [x, f]), `${n.ffnNorm}.weight`, `${n.ffnNorm}.bias`, c.layerNormEps);
 }
 
-/** Layer i's tensor names: BERT's own layer, or the ALBERT group layer it applies. */
-function layerSchedule(spec: EncoderGraphSpec): LayerNames[] {
-  const c = spec.config;
-  if (spec.kind === 'bert') return Array.from({ length: c.numHiddenLayers }, (_, i) => bertLayerNames(i));
-  const a = c as AlbertConfig;
-  const out: LayerNames[] = [];
-  for (let i = 0; i < a.numHiddenLayers; i++) {
-    const group = Math.floor(i / (a.numHiddenLayers / a.numHiddenGroups));
-    for (let j = 0; j < a.innerGroupNum; j++) out.push(albertLayerNames(group, j));
-  }
-  return out;
-}
-
 /** Writes the encoder described by `spec` into the builder `ops.g` (inputs, nodes and outputs). */
 export function writeEncoderGraph(ops: EncoderOps, spec: EncoderGraphSpec): void {
   const g: OnnxGraphBuilder = ops.g;
   if (g.opset < 17)
     throw new Bert4tfjsError(`ONNX export needs opset >= 17 (LayerNormalization), got ${g.opset}`, 'bad-argument');
-  const c = spec.config;
+  const c = spec.layout;
   const ids = g.input('input_ids', OnnxDataType.INT64, [BATCH, SEQ]);
   const mask = g.input('attention_mask', OnnxDataType.INT64, [BATCH, SEQ]);
   const types = g.input('token_type_ids', OnnxDataType.INT64, [BATCH, SEQ]);
-  const prefix = spec.kind === 'bert' ? 'bert.embeddings' : 'albert.embeddings';
-  let x = embeddings(ops, prefix, c.layerNormEps, ids, types);
-  if (spec.kind === 'albert') x = ops.dense(x, 'albert.encoder.embedding_hidden_mapping_in');
+  let x = embeddings(ops, c.embeddings, c.layerNormEps, ids, types);
+  if (c.embeddingProjection) x = ops.dense(x, c.embeddingProjection);
   const bias = maskBias(ops, mask);
   let first: string | null = null;
-  for (const names of layerSchedule(spec)) {
+  for (const names of c.layers) {
     x = postNormLayer(ops, x, bias, names, c);
     first ??= x;
   }
@@ -129,7 +105,7 @@ export function writeEncoderGraph(ops: EncoderOps, spec: EncoderGraphSpec): void
   if (spec.withPooler) {
     // pooler_output = tanh(dense(h[:, 0]))
     const cls = g.op('Gather', [x, g.int64s('cls_index', [0], [])], { axis: 1 });
-    const pooled = g.op('Tanh', [ops.dense(cls, spec.kind === 'bert' ? 'bert.pooler.dense' : 'albert.pooler')]);
+    const pooled = g.op('Tanh', [ops.dense(cls, c.pooler)]);
     g.output(pooled, 'pooler_output', OnnxDataType.FLOAT, [BATCH, c.hiddenSize]);
   }
   if (spec.firstLayerOutput && first)

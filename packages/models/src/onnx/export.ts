@@ -1,14 +1,13 @@
 /**
- * From a built model to ONNX bytes: checks the model is one the ONNX graphs express exactly (BERT-like
- * or shared-layer ALBERT, softmax attention, no conditional LayerNorm), takes its weights through
+ * From a built model to ONNX bytes: checks the model is one the ONNX graphs express exactly (a family
+ * with an ONNX hook, softmax attention, no conditional LayerNorm), asks the family for its layout, takes its weights through
  * `exportHfTensors`, and writes the encoder graph. The heads other than the pooler (MLM, NSP/SOP) are
  * left out: the ONNX model is for embedding, as Hugging Face's feature-extraction exports are.
  */
 import { Bert4tfjsError, MultiHeadAttention, OnnxGraphBuilder, writeOnnxModel } from '@bert4tfjs/core';
-import type { AlbertConfig } from '../albert.ts';
-import type { BertConfig } from '../bert.ts';
-import type { TransformerModel } from '../build.ts';
+import type { TransformerModel } from '../family.ts';
 import { exportHfTensors } from '../model-dir.ts';
+import { FAMILIES, getFamily } from '../registry.ts';
 import { writeEncoderGraph, type EncoderGraphSpec } from './encoder-graph.ts';
 import { EncoderOps, HfWeights } from './ops.ts';
 
@@ -16,14 +15,6 @@ import { EncoderOps, HfWeights } from './ops.ts';
 export const ONNX_OPSET = 17;
 /** IR version 8 goes with opsets up to 18 (onnxruntime 1.14 reads up to 8). */
 export const ONNX_IR_VERSION = 8;
-
-/** Families the ONNX export handles, by the graph they get. */
-const KINDS: Record<string, 'bert' | 'albert'> = {
-  bert: 'bert',
-  wobert: 'bert',
-  'roberta-wwm': 'bert',
-  albert: 'albert',
-};
 
 /** Options of {@link buildOnnxModel}. */
 export interface OnnxExportOptions {
@@ -45,14 +36,11 @@ export interface OnnxExportResult {
 
 /** The graph spec for `built`, or an error saying why this model cannot be exported. */
 export function onnxSpecFor(built: TransformerModel, options: OnnxExportOptions = {}): EncoderGraphSpec {
-  const kind = KINDS[built.family];
-  if (!kind) {
-    const hint =
-      built.family === 'albert_unshared'
-        ? ' (albert_unshared has one weight set per layer, which Hugging Face names cannot express; export it as albert before training, or use the tfjs engine)'
-        : '';
+  const hook = getFamily(built.family).onnx;
+  if (!hook) {
+    const supported = FAMILIES.flatMap((f) => (f.onnx ? (f.onnx.names ?? f.names) : []));
     throw new Bert4tfjsError(
-      `ONNX export supports ${Object.keys(KINDS).join(', ')}; this model is '${built.family}'${hint}`,
+      `ONNX export supports ${supported.join(', ')}; this model is '${built.family}'`,
       'unsupported',
     );
   }
@@ -71,8 +59,7 @@ export function onnxSpecFor(built: TransformerModel, options: OnnxExportOptions 
     }
   }
   return {
-    kind,
-    config: built.config as BertConfig | AlbertConfig,
+    layout: hook.layout(built),
     withPooler: (options.pooler ?? true) && built.outputNames.includes('pooler_output'),
     firstLayerOutput: options.firstLayerOutput ?? false,
   };

@@ -22,22 +22,19 @@ import {
   type AttentionOption,
   type NamedTensors,
 } from '@bert4tfjs/core';
-import {
-  applyLayerNorm,
-  bertHeads,
-  bertInputs,
-  conditionInput,
-  effectiveVocabSize,
-  makeLayerNorm,
-  postNormBlock,
-  resolveNumLabels,
-  type BertBuildOptions,
-  type FamilyBuild,
-  type NormCondition,
-} from '../bert.ts';
+import { bertHeads, bertInputs } from '../encoder/heads.ts';
+import { effectiveVocabSize, resolveNumLabels, type BertBuildOptions } from '../encoder/build-options.ts';
+import { applyLayerNorm, conditionInput, makeLayerNorm, type NormCondition } from '../encoder/layer-norm.ts';
+import { postNormBlock } from '../encoder/post-norm-block.ts';
+import type { FamilyBuild } from '../family.ts';
 import type { EncoderInternals } from '../encoder-internals.ts';
 import type { WeightMapping } from '../weights.ts';
-import type { RoformerConfig, RoformerVariant } from './config.ts';
+import {
+  resolveRoformerConfig,
+  type ResolvedRoformerConfig,
+  type RoformerConfig,
+  type RoformerVariant,
+} from './config.ts';
 import {
   roformerBlockWeights,
   roformerEmbeddingWeights,
@@ -52,7 +49,7 @@ export interface RoformerBuildOptions extends BertBuildOptions {
 }
 
 /** A RoFormer build: the family build plus where its hidden states and attentions are. */
-export type RoformerBuild = FamilyBuild<RoformerConfig> & {
+export type RoformerBuild = FamilyBuild<ResolvedRoformerConfig> & {
   internals: EncoderInternals;
   /** The tensors Hugging Face stores besides the weights (the rotary table), for export. */
   extraHfTensors: (dtype?: 'F32' | 'F16' | 'BF16') => NamedTensors;
@@ -63,7 +60,11 @@ function unsupported(variant: string, option: string, why: string): never {
 }
 
 /** The rotary attention option of `c`, refusing any other attention kind the caller asked for. */
-function rotaryAttention(c: RoformerConfig, variant: string, requested: AttentionOption | undefined): AttentionOption {
+function rotaryAttention(
+  c: ResolvedRoformerConfig,
+  variant: string,
+  requested: AttentionOption | undefined,
+): AttentionOption {
   if (requested && requested.type !== 'softmax' && requested.type !== 'rotary') {
     unsupported(variant, `attention: ${requested.type}`, 'rotary positions are applied inside the softmax kernel');
   }
@@ -71,7 +72,7 @@ function rotaryAttention(c: RoformerConfig, variant: string, requested: Attentio
 }
 
 /** A norm of `c`'s kind: layer norm (conditional when asked) or V2's scale-free RMS norm. */
-function roformerNorm(name: string, c: RoformerConfig, condition: NormCondition | null): tf.layers.Layer {
+function roformerNorm(name: string, c: ResolvedRoformerConfig, condition: NormCondition | null): tf.layers.Layer {
   if (c.normType === 'rms_norm')
     return new LayerNormalization({ name, epsilon: c.layerNormEps, rms: true, scale: false });
   return makeLayerNorm(name, c.layerNormEps, condition);
@@ -82,7 +83,7 @@ function roformerBlock(
   x: tf.SymbolicTensor,
   mask: tf.SymbolicTensor,
   name: string,
-  c: RoformerConfig,
+  c: ResolvedRoformerConfig,
   attention: AttentionOption,
   condition: NormCondition | null,
 ): tf.SymbolicTensor {
@@ -115,10 +116,11 @@ function roformerBlock(
 
 /** Builds a RoFormer of `variant` with optional pooler and MLM heads. */
 export function buildRoformer(
-  c: RoformerConfig,
+  config: RoformerConfig,
   opts: RoformerBuildOptions = {},
   variant: RoformerVariant = 'roformer',
 ): RoformerBuild {
+  const c = resolveRoformerConfig(config, variant);
   const v2Style = !c.useBias || c.normType === 'rms_norm';
   if (v2Style && opts.layerNormCond)
     unsupported(variant, 'layerNormCond', 'its norms have no gain or shift to condition');
@@ -130,7 +132,7 @@ export function buildRoformer(
   if (!standardPooler && numLabels > 0) unsupported(variant, 'numLabels', 'a classifier needs the tanh pooler');
   if (v2Style && opts.withPool) unsupported(variant, 'withPool', 'RoFormer-V2 has no pooler; use mean pooling');
   const { ids, segments, mask } = bertInputs();
-  const condition = conditionInput(opts);
+  const condition = conditionInput(opts.layerNormCond);
   const e = c.embeddingSize;
   const tokenEmbedding = new Embedding({
     name: 'Embedding-Token',

@@ -5,7 +5,7 @@
  * apart, so a config.json written by {@link roformerConfigToJson} rebuilds the same variant.
  */
 import { Bert4tfjsError } from '@bert4tfjs/core';
-import { bertConfigToJson, parseBertConfig, type BertConfig } from '../bert.ts';
+import { bertConfigToJson, parseBertConfig, type BertConfig } from '../bert/config.ts';
 import { intKey, strKey, type RawConfig } from '../config.ts';
 
 /** The model names this family answers to. */
@@ -20,32 +20,40 @@ export interface RoformerConfig extends BertConfig {
   embeddingSize: number;
   /** Rotate the values too (`rotary_value`). */
   rotaryValue: boolean;
-  /** Biases in attention, feed-forward and the embedding projection (`use_bias`; false for V2). */
+  /** Biases in attention, feed-forward and the embedding projection (`use_bias`); null: the variant's default. */
+  useBias: boolean | null;
+  /** `layer_norm`, or `rms_norm` (V2: x / rms(x), no gain, no shift) (`norm_type`); null: the variant's default. */
+  normType: 'layer_norm' | 'rms_norm' | null;
+  /** Activation of the pooler (`pooler_activation`); null: the variant's default (tanh; linear for Sim). */
+  poolerActivation: string | null;
+}
+
+/** A config with the variant's defaults filled in: what the builder and the name tables use. */
+export interface ResolvedRoformerConfig extends RoformerConfig {
   useBias: boolean;
-  /** `layer_norm` (mean and variance, gain and shift) or `rms_norm` (V2: x / rms(x), no gain, no shift). */
   normType: 'layer_norm' | 'rms_norm';
-  /** Activation of the pooler (`pooler_activation`): tanh, or linear for RoFormer-Sim. */
   poolerActivation: string;
 }
 
-function boolKey(cfg: RawConfig, key: string, source: string, fallback: boolean): boolean {
+/** The variant a model name stands for (`roformer` for any other name). */
+export function roformerVariant(name: unknown): RoformerVariant {
+  return (ROFORMER_NAMES as readonly unknown[]).includes(name) ? (name as RoformerVariant) : 'roformer';
+}
+
+function boolKey(cfg: RawConfig, key: string, source: string): boolean | null {
   const v = cfg[key];
-  if (v === undefined || v === null) return fallback;
-  if (typeof v !== 'boolean')
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'boolean') {
     throw new Bert4tfjsError(`${source}: '${key}' must be true or false, got ${JSON.stringify(v)}`, 'bad-config');
+  }
   return v;
 }
 
-/** Reads a RoFormer config; `variant` supplies the defaults of the keys the config does not set. */
-export function parseRoformerConfig(
-  cfg: RawConfig,
-  source = 'config',
-  variant: RoformerVariant = 'roformer',
-): RoformerConfig {
-  const v2 = variant === 'roformer-v2';
+/** Reads a RoFormer config; keys that tell the variants apart stay null when absent (see {@link resolveRoformerConfig}). */
+export function parseRoformerConfig(cfg: RawConfig, source = 'config'): RoformerConfig {
   const bert = parseBertConfig({ max_position_embeddings: 1536, ...cfg }, source);
-  const normType = strKey(cfg, 'norm_type', source, v2 ? 'rms_norm' : 'layer_norm');
-  if (normType !== 'layer_norm' && normType !== 'rms_norm') {
+  const normType = cfg.norm_type == null ? null : strKey(cfg, 'norm_type', source);
+  if (normType !== null && normType !== 'layer_norm' && normType !== 'rms_norm') {
     throw new Bert4tfjsError(
       `${source}: norm_type '${normType}' is not supported for roformer (layer_norm, rms_norm)`,
       'bad-config',
@@ -54,10 +62,10 @@ export function parseRoformerConfig(
   const c: RoformerConfig = {
     ...bert,
     embeddingSize: intKey(cfg, 'embedding_size', source, bert.hiddenSize),
-    rotaryValue: boolKey(cfg, 'rotary_value', source, false),
-    useBias: boolKey(cfg, 'use_bias', source, !v2),
+    rotaryValue: boolKey(cfg, 'rotary_value', source) ?? false,
+    useBias: boolKey(cfg, 'use_bias', source),
     normType,
-    poolerActivation: strKey(cfg, 'pooler_activation', source, variant === 'roformer-sim' ? 'linear' : 'tanh'),
+    poolerActivation: cfg.pooler_activation == null ? null : strKey(cfg, 'pooler_activation', source),
   };
   const headSize = c.hiddenSize / c.numAttentionHeads;
   if (headSize % 2 !== 0) {
@@ -69,8 +77,20 @@ export function parseRoformerConfig(
   return c;
 }
 
-/** The config.json keys of a RoFormer config; `model_type` stays `roformer` as Hugging Face writes it. */
-export function roformerConfigToJson(c: RoformerConfig): RawConfig {
+/** Fills the keys a config left open with `variant`'s defaults (V2: no biases, RMS norm; Sim: linear pooler). */
+export function resolveRoformerConfig(c: RoformerConfig, variant: RoformerVariant): ResolvedRoformerConfig {
+  const v2 = variant === 'roformer-v2';
+  return {
+    ...c,
+    useBias: c.useBias ?? !v2,
+    normType: c.normType ?? (v2 ? 'rms_norm' : 'layer_norm'),
+    poolerActivation: c.poolerActivation ?? (variant === 'roformer-sim' ? 'linear' : 'tanh'),
+  };
+}
+
+/** The config.json keys of a RoFormer config as `variant`; `model_type` stays `roformer` as Hugging Face writes it. */
+export function roformerConfigToJson(config: RoformerConfig, variant: RoformerVariant = 'roformer'): RawConfig {
+  const c = resolveRoformerConfig(config, variant);
   return {
     ...bertConfigToJson(c, 'roformer'),
     embedding_size: c.embeddingSize,

@@ -5,14 +5,15 @@
  * the rotary kernel computes it (export writes it back, see {@link roformerExtraTensors}).
  */
 import { float32ToRaw, rotarySinusoidTable, type NamedTensors } from '@bert4tfjs/core';
-import { bertBlockWeights, vocabTransforms, type BertBuildOptions } from '../bert.ts';
+import { bertBlockWeights } from '../bert/model.ts';
+import { vocabTransforms, type BertBuildOptions } from '../encoder/build-options.ts';
 import type { WeightMapping, WeightTransform } from '../weights.ts';
-import type { RoformerConfig } from './config.ts';
+import type { ResolvedRoformerConfig, RoformerConfig } from './config.ts';
 
 const T: WeightTransform[] = [{ kind: 'transpose' }];
 
 /** Whether a mapping survives `c`: biases need `useBias`, norm weights need a layer norm. */
-function kept(m: WeightMapping, c: RoformerConfig): boolean {
+function kept(m: WeightMapping, c: ResolvedRoformerConfig): boolean {
   const isNorm = m.layer.endsWith('-Norm');
   if (isNorm) return c.normType === 'layer_norm';
   if (m.weight.endsWith('bias')) return c.useBias;
@@ -20,7 +21,7 @@ function kept(m: WeightMapping, c: RoformerConfig): boolean {
 }
 
 /** The embedding weights (word, segment, norm, E -> H projection). */
-export function roformerEmbeddingWeights(c: RoformerConfig, opts: BertBuildOptions): WeightMapping[] {
+export function roformerEmbeddingWeights(c: ResolvedRoformerConfig, opts: BertBuildOptions): WeightMapping[] {
   const m: WeightMapping[] = [
     {
       layer: 'Embedding-Token',
@@ -42,7 +43,7 @@ export function roformerEmbeddingWeights(c: RoformerConfig, opts: BertBuildOptio
 }
 
 /** The weights of block `name` from Hugging Face prefix `hf` (`roformer.encoder.layer.i`). */
-export function roformerBlockWeights(name: string, hf: string, c: RoformerConfig): WeightMapping[] {
+export function roformerBlockWeights(name: string, hf: string, c: ResolvedRoformerConfig): WeightMapping[] {
   return bertBlockWeights(name, hf).filter((x) => kept(x, c));
 }
 

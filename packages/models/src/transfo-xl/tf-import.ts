@@ -5,7 +5,7 @@
  * untied r_w_bias / r_r_bias are stacked [n_layer, H, d] in TF and split per layer here.
  */
 import { Bert4tfjsError, float32ToRaw, rawToFloat32, type NamedTensors, type RawTensor } from '@bert4tfjs/core';
-import type { RawConfig } from './config.ts';
+import type { RawConfig } from '../config.ts';
 
 function transposed(t: RawTensor, name: string): RawTensor {
   if (t.shape.length !== 2)

@@ -7,8 +7,8 @@
  * `decoder/logits/kernel`.
  */
 import type { RawConfig } from '../config.ts';
-import { configInt } from './rule-helpers.ts';
-import type { NameRule } from './types.ts';
+import { configInt } from '../convert/rule-helpers.ts';
+import type { NameRule } from '../convert/types.ts';
 
 const pad3 = (i: number): string => String(i).padStart(3, '0');
 

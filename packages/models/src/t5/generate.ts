@@ -14,9 +14,10 @@ import {
   type StepFn,
   type StepOutput,
 } from '@bert4tfjs/core';
-import type { TransformerModel } from './build.ts';
-import type { T5Build, T5Config, T5StackLayers } from './t5.ts';
-import { findWeight } from './weights.ts';
+import type { TransformerModel } from '../family.ts';
+import type { T5Config } from './config.ts';
+import type { T5Build, T5StackLayers } from './model.ts';
+import { findWeight } from '../weights.ts';
 
 /** The decoding cache: row i belongs to live hypothesis i. Every tensor has the hypothesis axis first. */
 export interface T5DecoderCache {

@@ -18,21 +18,13 @@ import {
   PositionEmbedding,
   type AttentionOption,
 } from '@bert4tfjs/core';
-import {
-  bertConfigToJson,
-  bertHeads,
-  bertInputs,
-  effectiveVocabSize,
-  parseBertConfig,
-  postNormBlock,
-  vocabTransforms,
-  type BertBuildOptions,
-  type BertConfig,
-  type FamilyBuild,
-} from './bert.ts';
-import { intKey, strKey, type RawConfig } from './config.ts';
-import type { Family } from './families.ts';
-import type { WeightMapping, WeightTransform } from './weights.ts';
+import { bertConfigToJson, parseBertConfig, type BertConfig } from '../bert/config.ts';
+import { intKey, strKey, type RawConfig } from '../config.ts';
+import { effectiveVocabSize, vocabTransforms, type BertBuildOptions } from '../encoder/build-options.ts';
+import { bertHeads, bertInputs } from '../encoder/heads.ts';
+import { postNormBlock } from '../encoder/post-norm-block.ts';
+import type { FamilyBuild } from '../family.ts';
+import type { WeightMapping, WeightTransform } from '../weights.ts';
 
 /** ALBERT hyper-parameters: BERT's plus the factorized embedding and the layer groups. */
 export interface AlbertConfig extends BertConfig {
@@ -270,16 +262,3 @@ export function buildAlbert(c: AlbertConfig, opts: AlbertBuildOptions = {}): Fam
     prefix: 'albert.',
   };
 }
-
-/** The ALBERT family: `albert` (shared layers, as trained) and `albert_unshared` (one set per layer). */
-export const ALBERT_FAMILY: Family = {
-  names: ['albert', 'albert_unshared'],
-  parseConfig: parseAlbertConfig,
-  build: (c, o) => buildAlbert(c as AlbertConfig, o as AlbertBuildOptions),
-  configToJson: (c) => albertConfigToJson(c as AlbertConfig),
-  headsFromTensorNames: (names) => ({
-    withPool: names.some((n) => n === 'albert.pooler.weight' || n === 'pooler.weight'),
-    withMlm: names.includes('predictions.dense.weight'),
-    withSop: names.includes('sop_classifier.classifier.weight'),
-  }),
-};

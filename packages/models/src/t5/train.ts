@@ -5,8 +5,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Bert4tfjsError } from '@bert4tfjs/core';
-import type { TransformerModel } from './build.ts';
-import type { T5Build, T5Config } from './t5.ts';
+import type { TransformerModel } from '../family.ts';
+import type { T5Config } from './config.ts';
+import type { T5Build } from './model.ts';
 
 /** One training batch, rows padded to one length per field. */
 export interface T5Seq2SeqBatch {

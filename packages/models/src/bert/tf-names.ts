@@ -4,8 +4,8 @@
  * already [2, H] (it is used with transpose_b) and is not.
  */
 import type { RawConfig } from '../config.ts';
-import { configInt, dense, layerNorm, same } from './rule-helpers.ts';
-import type { NameRule } from './types.ts';
+import { configInt, dense, layerNorm, same } from '../convert/rule-helpers.ts';
+import type { NameRule } from '../convert/types.ts';
 
 /** The name table of a BERT with `config.num_hidden_layers` layers and every pre-training head. */
 export function bertNameRules(config: RawConfig): NameRule[] {

@@ -5,8 +5,8 @@
  * reuses BERT's `cls/seq_relationship` names. (TF-Hub exports add a `module/` scope; the planner strips it.)
  */
 import type { RawConfig } from '../config.ts';
-import { configInt, dense, layerNorm, same } from './rule-helpers.ts';
-import type { NameRule } from './types.ts';
+import { configInt, dense, layerNorm, same } from '../convert/rule-helpers.ts';
+import type { NameRule } from '../convert/types.ts';
 
 /** The name table of an ALBERT with `num_hidden_groups` x `inner_group_num` layers and every head. */
 export function albertNameRules(config: RawConfig): NameRule[] {

@@ -5,8 +5,8 @@
  * already match (`proj_same_dim` false), which Hugging Face models as an identity matrix.
  */
 import type { RawConfig } from '../config.ts';
-import { configInt, layerNorm } from './rule-helpers.ts';
-import type { NameRule } from './types.ts';
+import { configInt, layerNorm } from '../convert/rule-helpers.ts';
+import type { NameRule } from '../convert/types.ts';
 
 /** A dense layer `scope/{kernel,bias}` -> `hf.{weight,bias}`; kernel transposed, bias optional. */
 function xlDense(tf: string, hf: string, withBias: boolean): NameRule[] {

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Bert4tfjsError } from '@bert4tfjs/core';
-import type { TransfoXlStep } from './transfo-xl-step.ts';
+import type { TransfoXlStep } from './step.ts';
 
 /** One window of the stream: `targets[b][t]` is the token after `inputs[b][t]`. */
 export interface LmBatch {

@@ -5,8 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Bert4tfjsError } from '@bert4tfjs/core';
-import type { TransformerModel } from './build.ts';
-import type { TransfoXlConfig } from './transfo-xl.ts';
+import type { TransformerModel } from '../family.ts';
+import type { TransfoXlConfig } from './config.ts';
 
 /** What one step returns. The caller owns (and disposes) every tensor. */
 export interface TransfoXlStepResult {
