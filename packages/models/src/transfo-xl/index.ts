@@ -15,7 +15,6 @@ export * from './model.ts';
 export * from './step.ts';
 export * from './train.ts';
 export * from './tf-config.ts';
-export * from './tf-import.ts';
 export * from './tf-names.ts';
 
 /** The Transformer-XL family for the registry. */
