@@ -28,3 +28,6 @@ export * from './encoder/stack.ts';
 export * from './encoder/inspection.ts';
 export * from './electra/index.ts';
 export * from './roberta/index.ts';
+export * from './encoder-internals.ts';
+export * from './roformer/index.ts';
+export * from './nezha/index.ts';

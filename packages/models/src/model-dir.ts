@@ -68,6 +68,9 @@ export function exportHfTensors(built: TransformerModel, dtype: 'F32' | 'F16' | 
     out.set(m.source, float32ToRaw(data, values.shape as number[], dtype));
     if (values !== v) values.dispose();
   }
+  // Fixed tables a family computes but Hugging Face stores (RoFormer's embed_positions), for an exact HF layout.
+  const extra = built.extraHfTensors as ((dtype: 'F32' | 'F16' | 'BF16') => NamedTensors) | undefined;
+  for (const [name, t] of extra?.(dtype) ?? []) out.set(name, t);
   return out;
 }
 

@@ -61,6 +61,9 @@ const IGNORED_SOURCES = [
   /^pos_emb\.inv_freq$/,
   // GPT-2's causal-mask buffers, stored by older transformers versions (h.N.attn.bias / attn.masked_bias).
   /\.attn\.(masked_)?bias$/,
+  // Fixed sinusoid tables the rotary and NEZHA kernels compute (RoFormer, NEZHA).
+  /\.encoder\.embed_positions\.weight$/,
+  /\.relative_positions_encoding\.positions_encoding$/,
 ];
 
 /** The LayerVariable `layer/weight` of a model; an error names both if it does not exist. */

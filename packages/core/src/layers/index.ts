@@ -19,3 +19,6 @@ export * from './attention-probs.ts';
 export * from './seq2seq-mask.ts';
 export * from './padding-positions.ts';
 export * from './dispose-model.ts';
+export * from './attention-probe.ts';
+export * from './rotary-attention.ts';
+export * from './nezha-relative-attention.ts';
