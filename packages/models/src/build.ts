@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Bert4tfjsError, deferInitialization, readSafetensors, type NamedTensors } from '@bert4tfjs/core';
 import { readConfigFile, type RawConfig } from './config.ts';
 import type { BertBuildOptions } from './encoder/build-options.ts';
-import type { TransformerModel } from './family.ts';
+import type { Family, TransformerModel } from './family.ts';
 import { getFamily } from './registry.ts';
 import { loadMappedWeights, type LoadReport } from './weights.ts';
 
@@ -43,6 +43,42 @@ export function resolveCheckpointPath(path: string): string {
   return path;
 }
 
+/** The shared encoder options a builder must honour or refuse (the keys of {@link BertBuildOptions}). */
+export const ENCODER_OPTIONS = [
+  'withPool',
+  'withMlm',
+  'withNsp',
+  'attention',
+  'keepTokens',
+  'compoundTokens',
+  'layerNormCond',
+  'numLabels',
+] as const satisfies readonly (keyof BertBuildOptions)[];
+
+/** Whether an option value asks for something (softmax attention, null, false, [] ask for nothing new). */
+function isSet(key: (typeof ENCODER_OPTIONS)[number], value: unknown): boolean {
+  if (value === undefined || value === null || value === false) return false;
+  if (key === 'attention') return (value as { type?: unknown }).type !== 'softmax';
+  if (Array.isArray(value)) return value.length > 0;
+  return true;
+}
+
+/**
+ * Throws naming the option and the family when `options` sets a shared encoder option the family's
+ * builder does not honour (`Family.options`), instead of letting the builder ignore it.
+ */
+export function checkFamilyOptions(name: string, family: Family, options: Record<string, unknown>): void {
+  for (const key of ENCODER_OPTIONS) {
+    if (!family.options.includes(key) && isSet(key, options[key])) {
+      const honoured = family.options.length ? family.options.join(', ') : 'none of them';
+      throw new Bert4tfjsError(
+        `option '${key}' is not supported by the ${name} family (of ${ENCODER_OPTIONS.join(', ')} it supports ${honoured})`,
+        'unsupported',
+      );
+    }
+  }
+}
+
 /** Builds a Transformer model of any registered family, optionally loading a checkpoint. */
 export function buildTransformerModel(options: BuildTransformerOptions): TransformerModel {
   let raw: RawConfig;
@@ -62,6 +98,7 @@ export function buildTransformerModel(options: BuildTransformerOptions): Transfo
   const name = options.model ?? (typeof raw.model_type === 'string' ? raw.model_type : undefined);
   if (!name) throw new Bert4tfjsError(`${source}: no 'model_type'; pass the \`model\` option`, 'bad-config');
   const family = getFamily(name);
+  checkFamilyOptions(name, family, options);
   const config = family.parseConfig(raw, source);
   // Random values for weights a checkpoint will overwrite are wasted work (seconds for BERT-base).
   const deferral = options.checkpointPath || options.skipInit ? deferInitialization() : null;

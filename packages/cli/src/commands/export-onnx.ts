@@ -46,6 +46,13 @@ function preTokenizeNote(name: string): string {
   ].join('\n');
 }
 
+/** Hugging Face base-model class written in config.json `architectures` (BERT-layout families: BertModel). */
+const BASE_MODEL_CLASS: Record<string, string> = {
+  albert: 'AlbertModel',
+  electra: 'ElectraModel',
+  roberta: 'RobertaModel',
+};
+
 /**
  * Exports the model in `modelDir` to `outDir`: config.json, onnx/model.onnx (encoder + pooler, opset 17),
  * and tokenizer.json + tokenizer_config.json + vocab.txt when the model has a vocab.txt. WoBERT-style models get a
@@ -78,7 +85,7 @@ export async function exportOnnxDirectory(
       put(
         'config.json',
         `${JSON.stringify(
-          { ...built.rawConfig, architectures: [built.family === 'albert' ? 'AlbertModel' : 'BertModel'] },
+          { ...built.rawConfig, architectures: [BASE_MODEL_CLASS[built.family] ?? 'BertModel'] },
           null,
           2,
         )}\n`,

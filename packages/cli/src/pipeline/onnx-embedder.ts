@@ -36,27 +36,20 @@ const STAMP_FORMAT = 1;
 const STAMP_FILE = 'bert4tfjs-onnx.json';
 
 /**
- * Loads onnxruntime-node: directly, else the copy @xenova/transformers depends on. Throws a
- * Bert4tfjsError saying why when neither loads (no native binary for this platform, not installed).
+ * Loads onnxruntime-node (a dependency of this package; 1.14 ships its native binaries inside the npm
+ * package, so installing it downloads nothing). Throws a Bert4tfjsError saying why when it does not load
+ * (no native binary for this platform).
  */
 export function loadOnnxRuntime(): OrtModule {
   const req = createRequire(import.meta.url);
-  const errors: string[] = [];
-  const attempts: Array<() => string> = [
-    () => req.resolve('onnxruntime-node'),
-    () => req.resolve('onnxruntime-node', { paths: [dirname(req.resolve('@xenova/transformers'))] }),
-  ];
-  for (const resolve of attempts) {
-    try {
-      return req(resolve()) as OrtModule;
-    } catch (err) {
-      errors.push((err as Error).message.split('\n')[0]);
-    }
+  try {
+    return req('onnxruntime-node') as OrtModule;
+  } catch (err) {
+    throw new Bert4tfjsError(
+      `onnxruntime-node could not be loaded (${(err as Error).message.split('\n')[0]}); use --engine tfjs`,
+      'missing-dependency',
+    );
   }
-  throw new Bert4tfjsError(
-    `onnxruntime-node could not be loaded (${errors.join('; ')}); use --engine tfjs`,
-    'missing-dependency',
-  );
 }
 
 /** Where the session's model came from. */

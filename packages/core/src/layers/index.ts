@@ -15,3 +15,6 @@ export * from './pooling.ts';
 export * from './relative-position.ts';
 export * from './xl-attention.ts';
 export * from './task/index.ts';
+export * from './attention-probs.ts';
+export * from './seq2seq-mask.ts';
+export * from './padding-positions.ts';

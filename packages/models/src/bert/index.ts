@@ -31,6 +31,7 @@ export const BERT_FAMILY: Family<BertConfig> = {
     'compoundTokens',
     'layerNormCond',
     'numLabels',
+    'application',
   ],
   headsFromTensorNames: bertHeadsFromTensorNames,
   checkpoint: {
