@@ -17,6 +17,14 @@ export { forwardModelDir } from './commands/forward.ts';
 export { readEmbedInputs } from './commands/embed.ts';
 export { encodeNpyFloat32 } from './io/npy.ts';
 export { findSimilar, topKCosine, type Neighbour } from './commands/similar.ts';
+export {
+  rankNeighbours,
+  rerankScores,
+  RERANK_METHODS,
+  DEFAULT_RERANK_K,
+  type RerankMethod,
+  type RerankOptions,
+} from './pipeline/rerank.ts';
 export { readMatchingFile, type MatchingDataset, type MatchingPair, type LabelSchema } from './data/matching-files.ts';
 export { generateMatchingPairs, seededRandom, BUNDLED_SPLITS, type SyntheticPair } from './data/synthetic-zh.ts';
 export { buildVocab, SPECIAL_TOKENS, type BuildVocabOptions } from './matching/vocab-builder.ts';
