@@ -18,6 +18,9 @@ import type { LabelSchema } from '../data/matching-files.ts';
 import { scratchBertConfig } from './configs.ts';
 import { isCrossEncoder, type MatchingObjective } from './encode.ts';
 
+/** Pre-training head tensors (BERT's `cls.*`, ALBERT's `predictions.*` / `sop_classifier.*`), with or without the model prefix. */
+const PRETRAINING_HEAD = /^(?:[a-z_]+\.)?(?:cls\.|predictions\.|sop_classifier\.)/;
+
 /** The encoder families a matching model may start from (BERT-style inputs and heads). */
 const ENCODER_NAMES = ['bert', 'wobert', 'roberta-wwm', 'albert', 'albert_unshared'];
 
@@ -116,6 +119,8 @@ export function buildMatchingNetwork(
     if (!ok) fresh.add(m.layer);
   }
   const mappings = built.weightMap.filter((m) => !fresh.has(m.layer));
-  loadMappedWeights(built.model, mappings, tensors, { prefix: built.prefix, source: weights });
+  // Fine-tuning drops the pre-training heads on purpose (MLM, NSP / SOP); every other tensor must still be used.
+  const encoderTensors = new Map([...tensors].filter(([n]) => !PRETRAINING_HEAD.test(n)));
+  loadMappedWeights(built.model, mappings, encoderTensors, { prefix: built.prefix, source: weights });
   return { built, numLabels, extraConfig: extraConfigFor(name), freshLayers: [...fresh] };
 }
