@@ -16,6 +16,7 @@ import { registerSimilar } from './commands/similar.ts';
 import { registerTokenize } from './commands/tokenize.ts';
 import { registerTrainClassify } from './commands/train-classify.ts';
 import { registerTrainMatching } from './commands/train-matching.ts';
+import { registerTrainNer } from './commands/train-ner.ts';
 
 /** Builds the program with every command registered. */
 export function buildProgram(): Command {
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerSimilar(program);
   registerTrainMatching(program);
   registerTrainClassify(program);
+  registerTrainNer(program);
   registerDemo(program);
   registerGenerate(program);
   return program;
