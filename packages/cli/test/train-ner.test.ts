@@ -18,7 +18,20 @@ const jsonl = (name: string, rows: object[]) => {
   return p;
 };
 const readJson = (p: string) => JSON.parse(readFileSync(p, 'utf8'));
-const QUICK = ['--backend', 'wasm', '--config', 'micro', '--batch-size', '16', '--max-length', '32', '--lr', '3e-3'];
+const QUICK = [
+  '--backend',
+  'wasm',
+  '--config',
+  'micro',
+  '--batch-size',
+  '8',
+  '--max-length',
+  '32',
+  '--lr',
+  '3e-3',
+  '--evals-per-epoch',
+  '1',
+];
 
 interface Span {
   start: number;
@@ -43,10 +56,10 @@ const predictions = (out: string) =>
     .map((l) => JSON.parse(l));
 
 const files = {
-  train: jsonl('train.jsonl', generateNerRows(192, 1)),
+  train: jsonl('train.jsonl', generateNerRows(128, 1)),
   valid: jsonl('valid.jsonl', generateNerRows(48, 2)),
   test: jsonl('test.jsonl', generateNerRows(64, 3)),
-  trainBio: jsonl('train-bio.jsonl', generateNerRows(192, 1).map(toBioRow)),
+  trainBio: jsonl('train-bio.jsonl', generateNerRows(128, 1).map(toBioRow)),
   validBio: jsonl('valid-bio.jsonl', generateNerRows(48, 2).map(toBioRow)),
   testBio: jsonl('test-bio.jsonl', generateNerRows(64, 3).map(toBioRow)),
 };
@@ -60,7 +73,7 @@ describe('train-ner', () => {
       '--head',
       'crf',
       '--epochs',
-      '6',
+      '4',
       '--train',
       files.train,
       '--valid',
@@ -103,7 +116,7 @@ describe('train-ner', () => {
       '--head-size',
       '16',
       '--epochs',
-      '6',
+      '3',
       '--train',
       files.trainBio,
       '--valid',
@@ -128,8 +141,8 @@ describe('train-ner', () => {
   }, 90_000);
 
   it('EfficientGlobalPointer trains and leaves no tensors behind (library call)', async () => {
-    const small = jsonl('leak.jsonl', generateNerRows(32, 9));
-    const opts = { train: small, valid: small, config: 'micro', epochs: 1, batchSize: 16, maxLength: 24, headSize: 8 };
+    const small = jsonl('leak.jsonl', generateNerRows(16, 9));
+    const opts = { train: small, valid: small, config: 'micro', epochs: 1, batchSize: 8, maxLength: 16, headSize: 8 };
     await trainNer({ ...opts, head: 'efficient-global-pointer', out: join(tmp, 'leak-warm') });
     const before = tf.memory().numTensors;
     await trainNer({ ...opts, head: 'efficient-global-pointer', out: join(tmp, 'leak-egp') });
