@@ -22,7 +22,7 @@ describe('examples with a checked figure', () => {
     expect(out).toMatch(/^plain: +test accuracy \d\.\d{4}/m);
     expect(out).toMatch(/^FGM ε=0\.5: test accuracy \d\.\d{4}/m);
     expect(out).toMatch(/^checked: both beat the majority baseline by > 0\.1/m);
-  }, 120_000);
+  }, 240_000);
 
   it('t5-prefix-tree: every constrained output is in the list, unconstrained ones are not all', () => {
     const out = example('t5-prefix-tree.ts');
@@ -30,5 +30,5 @@ describe('examples with a checked figure', () => {
     expect(Number(m[1])).toBeLessThan(8);
     expect([m[2], m[3]]).toEqual(['8', '8']);
     expect(out).toMatch(/^checked: every constrained output is one of the 7 allowed strings/m);
-  }, 60_000);
+  }, 240_000);
 });

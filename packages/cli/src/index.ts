@@ -17,8 +17,18 @@ export { forwardModelDir } from './commands/forward.ts';
 export { readEmbedInputs } from './commands/embed.ts';
 export { encodeNpyFloat32 } from './io/npy.ts';
 export { findSimilar, topKCosine, type Neighbour } from './commands/similar.ts';
+export {
+  rankNeighbours,
+  rerankScores,
+  RERANK_METHODS,
+  DEFAULT_RERANK_K,
+  type RerankMethod,
+  type RerankOptions,
+} from './pipeline/rerank.ts';
 export { readMatchingFile, type MatchingDataset, type MatchingPair, type LabelSchema } from './data/matching-files.ts';
-export { generateMatchingPairs } from './data/synthetic-zh.ts';
+export { generateMatchingPairs, seededRandom, BUNDLED_SPLITS, type SyntheticPair } from './data/synthetic-zh.ts';
+export { buildVocab, SPECIAL_TOKENS, type BuildVocabOptions } from './matching/vocab-builder.ts';
+export { jaccard } from './matching/baselines.ts';
 export {
   trainMatching,
   fitMatching,
@@ -39,3 +49,4 @@ export { trainNer, type TrainNerOptions, type TrainNerSummary } from './ner/run.
 export { readNerFile, type NerDataset, type NerExample, type EntitySpan } from './ner/data.ts';
 export { entityMetrics, type EntityMetrics } from './ner/metrics.ts';
 export { generateNerRows, toBioRow } from './data/synthetic-ner.ts';
+export { prepareOutput, writeOutputFile, streamOutputFile, type OutputPolicy } from './io/output-policy.ts';

@@ -17,11 +17,13 @@ import { registerTokenize } from './commands/tokenize.ts';
 import { registerTrainClassify } from './commands/train-classify.ts';
 import { registerTrainMatching } from './commands/train-matching.ts';
 import { registerTrainNer } from './commands/train-ner.ts';
+import { cliVersion } from './version.ts';
 
 /** Builds the program with every command registered. */
 export function buildProgram(): Command {
   const program = new Command('bert4tfjs')
     .description('Transformer models in Node.js on TensorFlow.js: build, load, fine-tune, embed')
+    .version(cliVersion(), '-V, --version', 'print the bert4tfjs version')
     .showHelpAfterError(false)
     .exitOverride();
   registerInfo(program);

@@ -321,5 +321,5 @@ describe('train-matching --resume after SIGKILL', () => {
     expect([...wa.keys()].sort()).toEqual([...wb.keys()].sort());
     for (const [k, v] of wa) expect(v, k).toEqual(wb.get(k));
     expect(readJson(join(out, 'summary.json')).test).toEqual(readJson(join(ref, 'summary.json')).test);
-  }, 120_000);
+  }, 240_000);
 });

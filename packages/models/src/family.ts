@@ -49,8 +49,13 @@ export interface TransformerModel {
   outputNames: string[];
   weightMap: WeightMapping[];
   prefix: string;
-  /** Loads Hugging Face-named tensors (or a safetensors file) into the model; throws listing every problem. */
-  loadWeights(source: string | NamedTensors): LoadReport;
+  /**
+   * Loads Hugging Face-named tensors (or a safetensors file) into the model; throws listing every missing,
+   * mis-shaped and unused tensor (unused task heads excepted; `allowUnused`: report the others instead).
+   */
+  loadWeights(source: string | NamedTensors, options?: { allowUnused?: boolean }): LoadReport;
+  /** What loading `checkpointPath` did, when the model was built with one. */
+  loadReport?: LoadReport;
   /** Family-specific extras (e.g. T5's `encoder` and `decoder` models, Transformer-XL's `step`). */
   [extra: string]: unknown;
 }
@@ -123,6 +128,12 @@ export interface Family<C = unknown> {
   options: readonly (keyof BertBuildOptions)[];
   /** Which optional heads a checkpoint with these tensor names carries (e.g. `{ withMlm: true }`). */
   headsFromTensorNames(names: string[]): Record<string, boolean>;
+  /**
+   * Whether a Hugging Face tensor belongs to an optional task head (pooler, MLM, NSP/SOP, classifier, LM
+   * head). A model built without that head leaves it out deliberately (reported, not an error); any other
+   * unused tensor (a layer the config does not have, a misspelt name) fails the load.
+   */
+  isHeadTensor?(name: string): boolean;
   /**
    * Runs `bert4tfjs forward` for this family when plain `runModel` does not fit (e.g. Transformer-XL's
    * segments with memories). Returns outputs by name; the caller disposes them.

@@ -40,12 +40,18 @@ export function loadModelDir(dir: string, options: Partial<BuildTransformerOptio
   const weights = join(dir, 'model.safetensors');
   if (!existsSync(dir)) throw new Bert4tfjsError(`model directory not found: ${dir}`, 'missing-file');
   if (!existsSync(configPath)) throw new Bert4tfjsError(`${dir} has no config.json`, 'missing-file');
-  if (!existsSync(weights)) throw new Bert4tfjsError(`${dir} has no model.safetensors`, 'missing-file');
+  if (!existsSync(weights)) {
+    // A PyTorch-only download (pytorch_model.bin) is one `convert` away from loading.
+    const bin = join(dir, 'pytorch_model.bin');
+    const hint = existsSync(bin) ? `; it has ${bin}: run \`bert4tfjs convert --from ${bin} --out DIR\` first` : '';
+    throw new Bert4tfjsError(`${dir} has no model.safetensors${hint}`, 'missing-file');
+  }
   const raw = readConfigFile(configPath);
   const name = options.model ?? (typeof raw.model_type === 'string' ? raw.model_type : undefined);
   if (!name) throw new Bert4tfjsError(`${configPath}: no 'model_type'`, 'bad-config');
   const heads = getFamily(name).headsFromTensorNames([...readSafetensorsHeader(weights).tensors.keys()]);
-  return buildTransformerModel({ ...heads, ...options, config: raw, model: name, checkpointPath: weights });
+  // configPath (not the parsed object), so config errors name the file.
+  return buildTransformerModel({ ...heads, ...options, configPath, model: name, checkpointPath: weights });
 }
 
 /**
@@ -62,6 +68,9 @@ export function exportHfTensors(built: TransformerModel, dtype: 'F32' | 'F16' | 
     out.set(m.source, float32ToRaw(data, values.shape as number[], dtype));
     if (values !== v) values.dispose();
   }
+  // Fixed tables a family computes but Hugging Face stores (RoFormer's embed_positions), for an exact HF layout.
+  const extra = built.extraHfTensors as ((dtype: 'F32' | 'F16' | 'BF16') => NamedTensors) | undefined;
+  for (const [name, t] of extra?.(dtype) ?? []) out.set(name, t);
   return out;
 }
 

@@ -1,8 +1,9 @@
 /** `bert4tfjs tokenize`: JSONL texts in, tokens / ids / segment ids / offsets out. */
-import { Bert4tfjsError, AtomicFileWriter } from '@bert4tfjs/core';
+import { Bert4tfjsError } from '@bert4tfjs/core';
 import { Tokenizer } from '@bert4tfjs/tokenizers';
 import type { Command } from 'commander';
 import { parseJsonl, readInputFile } from '../io/jsonl.ts';
+import { prepareOutput, streamOutputFile } from '../io/output-policy.ts';
 import { bpeTokenizeRecord } from '../pipeline/bpe-record.ts';
 import { loadBpeTokenizerFromDir, loadTokenizerFromDir, preTokenizerByName } from '../pipeline/load.ts';
 import { parseIntOption } from './common.ts';
@@ -15,6 +16,7 @@ interface TokenizeOptions {
   preTokenize?: string;
   input: string;
   output: string;
+  force?: boolean;
 }
 
 /** Registers `tokenize`. */
@@ -30,9 +32,11 @@ export function registerTokenize(program: Command): void {
     .option('--pre-tokenize <name>', "split words first ('jieba' for WoBERT)")
     .requiredOption('--input <file>', 'input JSONL')
     .requiredOption('--output <file>', 'output JSONL')
-    .action((opts: TokenizeOptions, cmd: Command) => {
+    .option('--force', 'replace an existing output')
+    .action(async (opts: TokenizeOptions, cmd: Command) => {
       if (!!opts.model === !!opts.vocab)
         throw new Bert4tfjsError('give exactly one of --model DIR or --vocab FILE', 'bad-argument');
+      prepareOutput(opts.output, { flag: '--output', force: opts.force, inputs: [opts.input, opts.model, opts.vocab] });
       const lowercaseSet = cmd.getOptionValueSource('lowercase') === 'cli';
       const preTokenize = opts.preTokenize ? preTokenizerByName(opts.preTokenize) : undefined;
       // A GPT-2 directory (vocab.json + merges.txt, or encoder.json + vocab.bpe) gets its byte-level BPE.
@@ -52,8 +56,7 @@ export function registerTokenize(program: Command): void {
           : Tokenizer.fromVocabFile(opts.vocab!, { lowercase: opts.lowercase ?? true, preTokenize });
       const maxLength = opts.maxLength === undefined ? undefined : parseIntOption(opts.maxLength, '--max-length', 2);
       const records = parseJsonl(readInputFile(opts.input), opts.input);
-      const out = new AtomicFileWriter(opts.output);
-      try {
+      await streamOutputFile(opts.output, (write) => {
         for (const { line, value } of records) {
           if (typeof value.text !== 'string')
             throw new Bert4tfjsError(`${opts.input}:${line}: "text" must be a string`, 'bad-input');
@@ -61,7 +64,7 @@ export function registerTokenize(program: Command): void {
             throw new Bert4tfjsError(`${opts.input}:${line}: "text_pair" must be a string`, 'bad-input');
           }
           if (bpe) {
-            out.write(`${JSON.stringify(bpeTokenizeRecord(bpe, value, `${opts.input}:${line}`, maxLength))}\n`);
+            write(`${JSON.stringify(bpeTokenizeRecord(bpe, value, `${opts.input}:${line}`, maxLength))}\n`);
             continue;
           }
           const enc = tokenizer!.encode(
@@ -69,19 +72,17 @@ export function registerTokenize(program: Command): void {
             (value.text_pair as string | undefined) ?? undefined,
             maxLength ? { maxLength } : { truncation: false },
           );
-          out.write(
+          write(
             `${JSON.stringify({
               tokens: enc.tokens,
               input_ids: enc.inputIds,
               token_type_ids: enc.tokenTypeIds,
-              offsets: enc.offsets,
+              attention_mask: enc.inputIds.map(() => 1),
+              // Special tokens cover no text: [0, 0], as Hugging Face's fast tokenizers give them.
+              offsets: enc.offsets.map((o) => o ?? [0, 0]),
             })}\n`,
           );
         }
-        out.commit();
-      } catch (err) {
-        out.abort();
-        throw err;
-      }
+      });
     });
 }

@@ -8,10 +8,12 @@ import type { Command } from 'commander';
 import { trainMatching } from '../matching/run.ts';
 import { OBJECTIVES, type MatchingObjective } from '../matching/encode.ts';
 import { addTrainingControlOptions, parseTrainingControls, type TrainingControlFlags } from '../training/controls.ts';
+import type { TrainEngineName } from '../matching/engine-choice.ts';
 import { parseFloatOption, parseIntOption, startBackend, withGlobalOptions, type GlobalOptions } from './common.ts';
 
 /** Raw flags of `train-matching`. */
 interface TrainMatchingFlags extends GlobalOptions, TrainingControlFlags {
+  engine: string;
   train: string;
   valid: string;
   test?: string;
@@ -67,6 +69,7 @@ export function registerTrainMatching(program: Command): void {
     .option('--evals-per-epoch <n>', 'validation evaluations per epoch', '2')
     .option('--limit-train <n>', 'use only the first N training pairs')
     .option('--limit-eval <n>', 'use only the first N validation/test pairs')
+    .option('--engine <name>', 'optimizer-step engine: auto (onnx when it can, else tfjs) | onnx | tfjs', 'tfjs')
     .option('--force', 'replace an existing --out directory (and start over an interrupted run)')
     .requiredOption('--out <dir>', 'output directory (model + metrics.jsonl, predictions, summary.json, curves.svg)');
   addTrainingControlOptions(cmd).action(async (f: TrainMatchingFlags) => {
@@ -102,6 +105,7 @@ export function registerTrainMatching(program: Command): void {
       evalsPerEpoch: parseIntOption(f.evalsPerEpoch, '--evals-per-epoch', 1),
       limitTrain: f.limitTrain === undefined ? undefined : parseIntOption(f.limitTrain, '--limit-train', 2),
       limitEval: f.limitEval === undefined ? undefined : parseIntOption(f.limitEval, '--limit-eval', 2),
+      engine: f.engine as TrainEngineName,
       log: (line) => console.log(line),
       progress: !f.quiet && process.stderr.isTTY === true,
       // Not a terminal (a log file, CI): one plain line per evaluation instead of a bar.

@@ -4,6 +4,7 @@
  * bare `"`) and STS-B CSV (`sentence1,sentence2,score`, quoted fields, Windows line endings).
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { decodeUtf8Strict } from '../io/jsonl.ts';
 import { parse } from 'csv-parse/sync';
 import { Bert4tfjsError } from '@bert4tfjs/core';
 
@@ -70,7 +71,7 @@ function rowsFromCsv(text: string, path: string): Array<{ line: number; cells: s
 /** Reads a matching file (.tsv/.txt tab-separated, .csv comma-separated); errors name the file and line. */
 export function readMatchingFile(path: string, options: ReadMatchingOptions = {}): MatchingDataset {
   if (!existsSync(path)) throw new Bert4tfjsError(`data file not found: ${path}`, 'missing-file');
-  const text = readFileSync(path, 'utf8');
+  const text = decodeUtf8Strict(readFileSync(path), path);
   if (text.trim() === '') throw new Bert4tfjsError(`data file is empty: ${path}`, 'empty-input');
   const csv = /\.csv$/i.test(path);
   const rows = csv ? rowsFromCsv(text, path) : rowsFromTsv(text);

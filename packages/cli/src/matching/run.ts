@@ -33,7 +33,8 @@ import {
 } from './encode.ts';
 import { primaryMetric, splitMetrics, type SplitMetrics } from './evaluate.ts';
 import { buildMatchingNetwork, type MatchingNetwork, type ModelSource } from './model.ts';
-import { BI_ENCODER_POOLING, isPositive, scorePairs, targetFor } from './objectives.ts';
+import { chooseTrainEngine, type TrainEngineName } from './engine-choice.ts';
+import { BI_ENCODER_POOLING, COSINE_SCALE, isPositive, scorePairs, targetFor } from './objectives.ts';
 import { checkOutDir, writeRunDir } from './output.ts';
 import { finalLines, predictionRecords, runCurves } from './report.ts';
 import { buildVocab } from './vocab-builder.ts';
@@ -73,6 +74,8 @@ export interface TrainMatchingOptions {
   /** Use only the first N validation / test pairs. */
   limitEval?: number;
   /** Console lines (default: none). */
+  /** Optimizer-step engine: auto (onnx when it can, else tfjs with the reason), onnx, tfjs. Default tfjs. */
+  engine?: TrainEngineName;
   log?: (line: string) => void;
   /** Progress bar on stderr. */
   progress?: boolean;
@@ -137,6 +140,9 @@ export interface MatchingFitContext {
   totalSteps: number;
   progress: boolean;
   progressLine?: (line: string) => void;
+  /** Optimizer-step engine (default tfjs). */
+  engine?: TrainEngineName;
+  log?: (line: string) => void;
 }
 
 /** What the fit hands back: the trainer's result and the keeper of the best weights. */
@@ -153,7 +159,22 @@ export interface MatchingFitOutcome {
  */
 export async function fitMatching(x: MatchingFitContext): Promise<MatchingFitOutcome> {
   const { net, controls: c, built } = x;
+  const lo = x.lossOptions;
+  const unsupported = [
+    ...(c.adversarial === 'fgm' || c.gradientPenalty !== null ? ['--adversarial / --gradient-penalty'] : []),
+    ...(lo.classWeights || lo.logitAdjust ? ['--class-weights / --logit-adjust'] : []),
+    ...((lo.multiSampleDropout ?? 1) > 1 ? ['--multi-sample-dropout'] : []),
+  ];
+  const engine = await chooseTrainEngine(x.engine ?? 'tfjs', net.built, x.objective, x.schema, built.optimizer, {
+    seed: c.seed,
+    scale: COSINE_SCALE,
+    clipNorm: c.clipNorm,
+    labelSmoothing: lo.labelSmoothing ?? 0,
+    unsupported,
+  });
+  x.log?.(engine.note);
   const trainer = new Trainer({
+    stepEngine: engine.engine,
     ...targetFor(net.built, x.objective, x.schema, x.lossOptions),
     optimizer: built.optimizer,
     progress: x.progress,
@@ -343,6 +364,8 @@ export async function trainMatching(o: TrainMatchingOptions): Promise<TrainMatch
       metricName,
       totalSteps,
       progress: o.progress ?? false,
+      engine: o.engine,
+      log,
       progressLine: o.progressLine,
     });
     const trainSeconds = (performance.now() - t0) / 1000;

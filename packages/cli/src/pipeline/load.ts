@@ -127,16 +127,17 @@ export interface OpenedModel {
   maxPositions: number;
 }
 
-/** Opens a model directory: model (all heads it carries) and tokenizer. */
+/** Opens a model directory: model (all heads it carries) and tokenizer. The caller disposes `built.model`. */
 export function openModel(
   dir: string,
   options: Partial<BuildTransformerOptions> = {},
   needTokenizer = false,
 ): OpenedModel {
-  const built = loadModelDir(dir, options);
+  // The tokenizer first: a failure there must not leave a loaded model behind.
   const hasVocab = existsSync(join(dir, 'vocab.txt'));
   if (needTokenizer && !hasVocab) loadTokenizerFromDir(dir);
   const tokenizer = hasVocab ? loadTokenizerFromDir(dir) : null;
+  const built = loadModelDir(dir, options);
   const maxPositions =
     typeof built.rawConfig.max_position_embeddings === 'number' ? built.rawConfig.max_position_embeddings : 512;
   return { dir, built, tokenizer, maxPositions };

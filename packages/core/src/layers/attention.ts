@@ -249,7 +249,7 @@ export class MultiHeadAttention extends tf.layers.Layer {
 registerLayer(MultiHeadAttention);
 
 /** {@link softmaxAttention}'s function as the fused training op (masks built and added in the same order). */
-const fusedSoftmaxKernel: AttentionKernel = (inp: AttentionKernelInputs) =>
+export const fusedSoftmaxKernel: AttentionKernel = (inp: AttentionKernelInputs) =>
   tf.tidy(() => {
     const lq = inp.q.shape[2] as number;
     const lk = inp.k.shape[2] as number;

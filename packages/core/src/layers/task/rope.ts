@@ -22,14 +22,30 @@ export function ropeAngles(length: number, dim: number): Float32Array {
  * (x_2i cos − x_2i+1 sin, x_2i+1 cos + x_2i sin) at angle p·θ_i. Differentiable with basic ops only.
  */
 export function applyRope(x: tf.Tensor): tf.Tensor {
+  return applyRopeOnAxis(x, 1);
+}
+
+/**
+ * {@link applyRope} with the positions on `positionAxis` (2 for attention heads [B, H, L, d]); position p
+ * is the index along that axis, plus `offset` (a cached prefix's length).
+ */
+export function applyRopeOnAxis(x: tf.Tensor, positionAxis: number, offset = 0): tf.Tensor {
   return tf.tidy(() => {
     const shape = x.shape as number[];
-    const length = shape[1];
+    if (positionAxis < 0 || positionAxis >= shape.length - 1) {
+      throw new Bert4tfjsError(
+        `RoPE: position axis ${positionAxis} is not a non-feature axis of [${shape}]`,
+        'bad-argument',
+      );
+    }
+    const length = shape[positionAxis];
     const dim = shape[shape.length - 1];
     const half = dim / 2;
-    const angles = ropeAngles(length, dim);
-    // [1, L, 1, ..., 1, d/2, 1] so cos/sin broadcast over batch, the middle axes, and the pair axis.
-    const trig = [1, length, ...Array<number>(shape.length - 3).fill(1), half, 1];
+    const angles = ropeAngles(length + offset, dim).subarray(offset * half);
+    // Ones everywhere but the position axis and the pair axis, so cos/sin broadcast over the rest.
+    const trig = Array<number>(shape.length + 1).fill(1);
+    trig[positionAxis] = length;
+    trig[shape.length - 1] = half;
     const cos = tf.tensor(angles.map(Math.cos), trig);
     const sin = tf.tensor(angles.map(Math.sin), trig);
     const pairs = tf.reshape(x, [...shape.slice(0, -1), half, 2]);

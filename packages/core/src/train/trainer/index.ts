@@ -37,3 +37,4 @@ export { batchGradients, globalNorm, measureStepBytes, type BatchGradients } fro
 export { perturbedGradients, type Perturbation } from './perturbation.ts';
 export { trackPeakBytes } from './peak-memory.ts';
 export { modelTarget, variablesTarget, type TrainTarget, type LossFn, type ModelLossFn } from './target.ts';
+export * from './step-engine.ts';

@@ -1,6 +1,7 @@
 /**
  * The trainer's options and results, and their checks (unknown names and bad values fail before any step).
  */
+import type { TrainStepEngine } from './step-engine.ts';
 import type * as tf from '@tensorflow/tfjs';
 import { Bert4tfjsError } from '../../errors.ts';
 import { checkNumber, checkOptionNames, describe } from '../losses/checks.ts';
@@ -13,6 +14,8 @@ import type { Perturbation } from './perturbation.ts';
 
 /** Options of the {@link Trainer} constructor: either `model` + `loss`, or `variables` + `lossFn`. */
 export interface TrainerOptions {
+  /** Runs each optimizer step in another engine (e.g. onnxruntime); the trainer keeps batching, schedules and checkpoints. */
+  stepEngine?: TrainStepEngine;
   /** A tfjs-layers model; its trainable weights are trained. */
   model?: tf.LayersModel;
   /** With `model`: the loss of its outputs (in `model.outputs` order) given the batch. */
@@ -110,6 +113,7 @@ export const TRAINER_OPTION_NAMES = [
   'seed',
   'clipNorm',
   'perturbation',
+  'stepEngine',
 ];
 export const FIT_OPTION_NAMES = [
   'epochs',

@@ -36,6 +36,7 @@ import {
 } from './options.ts';
 import { MemoryPlanner, defaultMemoryBudget, isOutOfMemory } from './planner.ts';
 import { Progress } from './progress.ts';
+import type { TrainStepEngine } from './step-engine.ts';
 import { modelTarget, variablesTarget, type TrainTarget } from './target.ts';
 
 /** Where a run stands: optimizer steps done and the next batch to train on. */
@@ -56,6 +57,16 @@ function nextLearningRate(opt: Optimizer): number | null {
     o = (o as { inner?: unknown }).inner;
   }
   return null;
+}
+
+/** Marks an engine-applied step as done on the tfjs optimizer (its counter drives schedules and checkpoints). */
+function advanceStepCounter(opt: Optimizer): void {
+  if (!isDeltaOptimizer(opt))
+    throw new Bert4tfjsError(
+      `Trainer: option 'stepEngine' needs an Adam / AdamW optimizer (a per-variable optimizer), got '${opt.getConfig().kind}'`,
+      'bad-argument',
+    );
+  opt.endStep();
 }
 
 /**
@@ -97,6 +108,8 @@ export class Trainer {
    */
   async trainStep(batch: TensorBatch, step: number): Promise<Omit<StepLogs, 'epoch' | 'tokens' | 'stepTime'>> {
     const n = batchSizeOf(batch);
+    const engine = this.options.stepEngine;
+    if (engine) return this.#engineStep(engine, batch, step, n, nextLearningRate(this.optimizer));
     const seqLen = seqLenOf(batch, this.options.lengthKey);
     let plan = await this.planner.plan(batch, n, seqLen, this.optimizer.iterations > 0);
     const lr = nextLearningRate(this.optimizer);
@@ -144,6 +157,19 @@ export class Trainer {
     }
   }
 
+  /** One step in the configured step engine; the tfjs optimizer's step counter advances with it. */
+  async #engineStep(engine: TrainStepEngine, batch: TensorBatch, step: number, n: number, lr: number | null) {
+    if (lr === null) advanceStepCounter(this.optimizer); // throws: engines need a scheduled learning rate
+    const rate = lr as number;
+    const r = await engine.step(batch, rate, step);
+    if (!Number.isFinite(r.loss) || !Number.isFinite(r.gradNorm)) {
+      const what = Number.isFinite(r.loss) ? `the gradient norm is ${r.gradNorm}` : `the loss is ${r.loss}`;
+      throw new Bert4tfjsError(`Trainer: ${what} at step ${step}; the weights were not updated`, 'non-finite-loss');
+    }
+    advanceStepCounter(this.optimizer);
+    return { step, loss: r.loss, lr, gradNorm: r.gradNorm, examples: n, microBatches: r.microBatches };
+  }
+
   /** Trains on `source` (see {@link FitOptions}); resolves when done, stopped or early-stopped. */
   async fit(source: BatchSource<TensorBatch>, options: FitOptions = {}): Promise<FitResult> {
     const o = checkFitOptions(options);
@@ -168,6 +194,7 @@ export class Trainer {
     const resumePath = this.resolveResume(o);
     if (resumePath !== null) {
       pos = this.restore(resumePath, source, stepsPerEpoch, callbacks);
+      this.options.stepEngine?.load();
       lastCheckpoint = resumePath;
     }
     const resumedFrom = pos.step;
@@ -191,6 +218,7 @@ export class Trainer {
     };
     const save = async (): Promise<void> => {
       if (dir === undefined) return;
+      this.options.stepEngine?.sync();
       const state: TrainerState = {
         format: CHECKPOINT_FORMAT,
         version: 1,
@@ -272,6 +300,7 @@ export class Trainer {
           const epochEnd = pos.stepInEpoch === stepsPerEpoch;
           let metrics: Record<string, number> | undefined;
           if (o.evaluate && (o.evalEvery !== undefined ? pos.step % o.evalEvery === 0 : epochEnd)) {
+            this.options.stepEngine?.sync();
             metrics = await o.evaluate({ step: pos.step, epoch: pos.epoch });
             evaluations.push({ step: pos.step, metrics });
             for (const cb of callbacks) await cb.onEvaluate?.(metrics, ctx);
@@ -308,6 +337,7 @@ export class Trainer {
         }
       }
       if (savedAt !== pos.step && pos.step > resumedFrom) await save();
+      this.options.stepEngine?.sync();
       log?.write({
         event: 'end',
         step: pos.step,
