@@ -45,4 +45,8 @@ export {
 export { renderCurvesSvg, type CurvePoint } from './report/curves.ts';
 export { OnnxEmbedder, loadOnnxRuntime } from './pipeline/onnx-embedder.ts';
 export { exportOnnxDirectory } from './commands/export-onnx.ts';
+export { trainNer, type TrainNerOptions, type TrainNerSummary } from './ner/run.ts';
+export { readNerFile, type NerDataset, type NerExample, type EntitySpan } from './ner/data.ts';
+export { entityMetrics, type EntityMetrics } from './ner/metrics.ts';
+export { generateNerRows, toBioRow } from './data/synthetic-ner.ts';
 export { prepareOutput, writeOutputFile, streamOutputFile, type OutputPolicy } from './io/output-policy.ts';

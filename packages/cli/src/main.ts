@@ -16,6 +16,7 @@ import { registerSimilar } from './commands/similar.ts';
 import { registerTokenize } from './commands/tokenize.ts';
 import { registerTrainClassify } from './commands/train-classify.ts';
 import { registerTrainMatching } from './commands/train-matching.ts';
+import { registerTrainNer } from './commands/train-ner.ts';
 import { cliVersion } from './version.ts';
 
 /** Builds the program with every command registered. */
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerSimilar(program);
   registerTrainMatching(program);
   registerTrainClassify(program);
+  registerTrainNer(program);
   registerDemo(program);
   registerGenerate(program);
   return program;
