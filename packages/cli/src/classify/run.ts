@@ -9,13 +9,11 @@ import {
   Bert4tfjsError,
   crossEntropy,
   DataGenerator,
-  EarlyStopping,
   focalLoss,
   logitAdjustedCrossEntropy,
   multilabelCategoricalCrossentropy,
   toTensorBatch,
   Trainer,
-  type TrainerCallback,
 } from '@bert4tfjs/core';
 import { Tokenizer } from '@bert4tfjs/tokenizers';
 import { padSequences, type EncodedSeq } from '../matching/encode.ts';
@@ -24,8 +22,8 @@ import { checkOutDir, writeRunDir } from '../matching/output.ts';
 import { runCurves } from '../matching/report.ts';
 import { buildVocab } from '../matching/vocab-builder.ts';
 import { loadTokenizerFromDir } from '../pipeline/load.ts';
-import { BestWeights } from '../training/best-weights.ts';
 import { defaultTrainingControls, rejectControls, type TrainingControls } from '../training/controls.ts';
+import { fitWithControls, keepChosenWeights, trainerControlOptions } from '../training/fit.ts';
 import { buildOptimizer, type BuiltOptimizer } from '../training/optimizer.ts';
 import { openStateDir, removeStateDir, stateDirFor } from '../training/state-dir.ts';
 import { readClassifyFile, targetsOf, type ClassifyDataset } from './data.ts';
@@ -205,19 +203,7 @@ export async function trainClassify(o: TrainClassifyOptions): Promise<TrainClass
       loss: (outputs, batch) => lossOf(outputs[logitsAt], batch.labels),
       optimizer: opt.optimizer,
       progress: o.progress ?? false,
-      seed,
-      ...(c.clipNorm !== null ? { clipNorm: c.clipNorm } : {}),
-      ...(c.adversarial === 'fgm'
-        ? { perturbation: { kind: 'fgm' as const, variable: 'Embedding-Token/embeddings', epsilon: c.advEpsilon } }
-        : c.gradientPenalty !== null
-          ? {
-              perturbation: {
-                kind: 'gradient-penalty' as const,
-                variable: 'Embedding-Token/embeddings',
-                weight: c.gradientPenalty,
-              },
-            }
-          : {}),
+      ...trainerControlOptions(c),
     });
     const logitsOf = (rs: Row[]): number[][] => {
       const out: number[][] = [];
@@ -250,38 +236,23 @@ export async function trainClassify(o: TrainClassifyOptions): Promise<TrainClass
         force: o.force ?? false,
       },
     );
-    const best = new BestWeights(state.best);
-    const callbacks: TrainerCallback[] = [best];
-    if (c.earlyStop !== null) callbacks.push(new EarlyStopping({ monitor, patience: c.earlyStop, mode: 'max' }));
     const t0 = performance.now();
-    const fit = await trainer.fit(gen, {
+    const outcome = await fitWithControls({
+      trainer,
+      gen,
+      controls: c,
+      optimizer: opt,
+      state,
       epochs,
       evalEvery,
-      callbacks,
-      checkpointDir: state.checkpoints,
-      checkpointEvery: evalEvery,
-      keepCheckpoints: 2,
-      resume: c.resume,
-      metricsPath: state.metrics,
-      evaluate: async ({ step }) => {
-        opt!.ema?.apply(trainer.target.trainable);
-        let value: number;
-        try {
-          value = classifyMetrics(logitsOf(rows.valid), validT, names, multi)[metricName];
-          await best.consider(value, step, trainer.target.weights);
-        } finally {
-          opt!.ema?.restore();
-        }
-        o.progressLine?.(`train-classify: step ${step}/${totalSteps}: ${monitor} ${value.toFixed(4)}`);
-        return { [monitor]: value };
-      },
+      monitor,
+      validMetric: () => classifyMetrics(logitsOf(rows.valid), validT, names, multi)[metricName],
+      onEvaluation: (step, value) =>
+        o.progressLine?.(`train-classify: step ${step}/${totalSteps}: ${monitor} ${value.toFixed(4)}`),
     });
+    const { fit } = outcome;
     const trainSeconds = (performance.now() - t0) / 1000;
-    const useBest = c.save === 'best' && best.restoreInto(trainer.target.weights);
-    if (!useBest && opt.ema) opt.ema.apply(trainer.target.trainable);
-    const saved = useBest
-      ? { which: 'best' as const, step: best.bestStep, metric: best.best }
-      : { which: 'last' as const, step: fit.step, metric: null };
+    const saved = keepChosenWeights(trainer, outcome, c, opt);
     const validLogits = logitsOf(rows.valid);
     const validM = classifyMetrics(validLogits, validT, names, multi);
     const testLogits = rows.test ? logitsOf(rows.test) : null;

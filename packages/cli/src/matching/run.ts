@@ -5,19 +5,13 @@
  * EMA, best-weights keeping, early stopping, checkpoints in OUT.train-state/ for --resume), score the
  * validation and test splits, compute the baselines, and write everything atomically.
  */
-import {
-  Bert4tfjsError,
-  DataGenerator,
-  EarlyStopping,
-  Trainer,
-  type FitResult,
-  type TrainerCallback,
-} from '@bert4tfjs/core';
+import { Bert4tfjsError, DataGenerator, Trainer, type FitResult } from '@bert4tfjs/core';
 import { Tokenizer } from '@bert4tfjs/tokenizers';
 import { readMatchingFile, type LabelSchema, type MatchingDataset, type MatchingPair } from '../data/matching-files.ts';
 import { loadTokenizerFromDir, preTokenizerByName } from '../pipeline/load.ts';
-import { BestWeights } from '../training/best-weights.ts';
+import type { BestWeights } from '../training/best-weights.ts';
 import { defaultTrainingControls, type TrainingControls } from '../training/controls.ts';
+import { fitWithControls, keepChosenWeights, trainerControlOptions } from '../training/fit.ts';
 import { buildOptimizer, type BuiltOptimizer } from '../training/optimizer.ts';
 import { openStateDir, removeStateDir, stateDirFor, type StateDir } from '../training/state-dir.ts';
 import { computeBaselines, type Baselines } from './baselines.ts';
@@ -119,9 +113,6 @@ function readSplit(path: string, flag: string, o: TrainMatchingOptions, schema?:
   return readMatchingFile(path, { onBadLine: o.onBadLine ?? 'error', schema });
 }
 
-/** The variable FGM and the gradient penalty perturb: the token embedding matrix. */
-const TOKEN_EMBEDDING = 'Embedding-Token/embeddings';
-
 /** Everything the fit needs, gathered once so an alternative engine can hook in at {@link fitMatching}. */
 export interface MatchingFitContext {
   net: MatchingNetwork;
@@ -178,42 +169,24 @@ export async function fitMatching(x: MatchingFitContext): Promise<MatchingFitOut
     ...targetFor(net.built, x.objective, x.schema, x.lossOptions),
     optimizer: built.optimizer,
     progress: x.progress,
-    seed: c.seed,
-    ...(c.clipNorm !== null ? { clipNorm: c.clipNorm } : {}),
-    ...(c.adversarial === 'fgm'
-      ? { perturbation: { kind: 'fgm' as const, variable: TOKEN_EMBEDDING, epsilon: c.advEpsilon } }
-      : c.gradientPenalty !== null
-        ? { perturbation: { kind: 'gradient-penalty' as const, variable: TOKEN_EMBEDDING, weight: c.gradientPenalty } }
-        : {}),
+    ...trainerControlOptions(c),
   });
-  const best = new BestWeights(x.state.best);
-  const callbacks: TrainerCallback[] = [best];
   const monitor = `valid_${x.metricName}`;
-  if (c.earlyStop !== null) callbacks.push(new EarlyStopping({ monitor, patience: c.earlyStop, mode: 'max' }));
   const t0 = performance.now();
-  const fit = await trainer.fit(x.gen, {
+  const { fit, best } = await fitWithControls({
+    trainer,
+    gen: x.gen,
+    controls: c,
+    optimizer: built,
+    state: x.state,
     epochs: x.epochs,
     evalEvery: x.evalEvery,
-    callbacks,
-    checkpointDir: x.state.checkpoints,
-    checkpointEvery: x.evalEvery,
-    keepCheckpoints: 2,
-    resume: c.resume,
-    metricsPath: x.state.metrics,
-    evaluate: async ({ step }) => {
-      built.ema?.apply(trainer.target.trainable);
-      let value: number;
-      try {
-        value = x.validMetric();
-        await best.consider(value, step, trainer.target.weights);
-      } finally {
-        built.ema?.restore();
-      }
+    monitor,
+    validMetric: x.validMetric,
+    onEvaluation: (step, value, kept) =>
       x.progressLine?.(
-        `train-matching: step ${step}/${x.totalSteps}, ${((performance.now() - t0) / 1000).toFixed(1)} s: ${monitor} ${value.toFixed(4)} (best ${best.best?.toFixed(4) ?? '-'} at step ${best.bestStep})`,
-      );
-      return { [monitor]: value };
-    },
+        `train-matching: step ${step}/${x.totalSteps}, ${((performance.now() - t0) / 1000).toFixed(1)} s: ${monitor} ${value.toFixed(4)} (best ${kept.best?.toFixed(4) ?? '-'} at step ${kept.bestStep})`,
+      ),
   });
   return { fit, best, trainer };
 }
@@ -371,11 +344,7 @@ export async function trainMatching(o: TrainMatchingOptions): Promise<TrainMatch
     const trainSeconds = (performance.now() - t0) / 1000;
 
     // The weights to save: the best evaluated ones (--save best), else the last (EMA-averaged with --ema).
-    const useBest = controls.save === 'best' && best.restoreInto(trainer.target.weights);
-    if (!useBest && optimizer.ema) optimizer.ema.apply(trainer.target.trainable);
-    const saved = useBest
-      ? { which: 'best' as const, step: best.bestStep, metric: best.best }
-      : { which: 'last' as const, step: fit.step, metric: null };
+    const saved = keepChosenWeights(trainer, { fit, best }, controls, optimizer);
 
     // Final scores: threshold 0.5 for the classifier's probabilities, the validation-chosen one otherwise.
     const validScores = scoreSplit(valid, encodedValid);

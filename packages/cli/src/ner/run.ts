@@ -5,16 +5,7 @@
  * token (its first word piece), so predicted token positions map straight back to character offsets.
  */
 import * as tf from '@tensorflow/tfjs';
-import {
-  Bert4tfjsError,
-  DataGenerator,
-  EarlyStopping,
-  mixSeeds,
-  toTensorBatch,
-  Trainer,
-  withSeededRandom,
-  type TrainerCallback,
-} from '@bert4tfjs/core';
+import { Bert4tfjsError, DataGenerator, mixSeeds, toTensorBatch, Trainer, withSeededRandom } from '@bert4tfjs/core';
 import { Tokenizer } from '@bert4tfjs/tokenizers';
 import { padSequences, type EncodedSeq } from '../matching/encode.ts';
 import { buildMatchingNetwork } from '../matching/model.ts';
@@ -22,8 +13,8 @@ import { checkOutDir, writeRunDir } from '../matching/output.ts';
 import { runCurves } from '../matching/report.ts';
 import { buildVocab } from '../matching/vocab-builder.ts';
 import { loadTokenizerFromDir } from '../pipeline/load.ts';
-import { BestWeights } from '../training/best-weights.ts';
 import { defaultTrainingControls, rejectControls, type TrainingControls } from '../training/controls.ts';
+import { fitWithControls, keepChosenWeights, trainerControlOptions } from '../training/fit.ts';
 import { buildOptimizer, type BuiltOptimizer } from '../training/optimizer.ts';
 import { openStateDir, removeStateDir, stateDirFor } from '../training/state-dir.ts';
 import { readNerFile, type EntitySpan, type NerDataset, type NerExample } from './data.ts';
@@ -189,19 +180,7 @@ export async function trainNer(o: TrainNerOptions): Promise<TrainNerSummary> {
       loss: (outputs, batch) => net.loss(outputs[0], batch.labels),
       optimizer: opt.optimizer,
       progress: o.progress ?? false,
-      seed,
-      ...(c.clipNorm !== null ? { clipNorm: c.clipNorm } : {}),
-      ...(c.adversarial === 'fgm'
-        ? { perturbation: { kind: 'fgm' as const, variable: 'Embedding-Token/embeddings', epsilon: c.advEpsilon } }
-        : c.gradientPenalty !== null
-          ? {
-              perturbation: {
-                kind: 'gradient-penalty' as const,
-                variable: 'Embedding-Token/embeddings',
-                weight: c.gradientPenalty,
-              },
-            }
-          : {}),
+      ...trainerControlOptions(c),
     });
     const predict = (rs: Row[]): EntitySpan[][] => {
       const out: EntitySpan[][] = [];
@@ -235,38 +214,23 @@ export async function trainNer(o: TrainNerOptions): Promise<TrainNerSummary> {
       { task: 'ner', train: o.train, model: o.model ?? null, config: o.config ?? null, ...recorded },
       { resume: c.resume, force: o.force ?? false },
     );
-    const best = new BestWeights(state.best);
-    const callbacks: TrainerCallback[] = [best];
-    if (c.earlyStop !== null) callbacks.push(new EarlyStopping({ monitor, patience: c.earlyStop, mode: 'max' }));
     const t0 = performance.now();
-    const fit = await trainer.fit(gen, {
+    const outcome = await fitWithControls({
+      trainer,
+      gen,
+      controls: c,
+      optimizer: opt,
+      state,
       epochs,
       evalEvery,
-      callbacks,
-      checkpointDir: state.checkpoints,
-      checkpointEvery: evalEvery,
-      keepCheckpoints: 2,
-      resume: c.resume,
-      metricsPath: state.metrics,
-      evaluate: async ({ step }) => {
-        opt!.ema?.apply(trainer.target.trainable);
-        let value: number;
-        try {
-          value = entityMetrics(predict(rows.valid), gold(rows.valid)).f1;
-          await best.consider(value, step, trainer.target.weights);
-        } finally {
-          opt!.ema?.restore();
-        }
-        o.progressLine?.(`train-ner: step ${step}/${totalSteps}: ${monitor} ${value.toFixed(4)}`);
-        return { [monitor]: value };
-      },
+      monitor,
+      validMetric: () => entityMetrics(predict(rows.valid), gold(rows.valid)).f1,
+      onEvaluation: (step, value) =>
+        o.progressLine?.(`train-ner: step ${step}/${totalSteps}: ${monitor} ${value.toFixed(4)}`),
     });
+    const { fit } = outcome;
     const trainSeconds = (performance.now() - t0) / 1000;
-    const useBest = c.save === 'best' && best.restoreInto(trainer.target.weights);
-    if (!useBest && opt.ema) opt.ema.apply(trainer.target.trainable);
-    const saved = useBest
-      ? { which: 'best' as const, step: best.bestStep, metric: best.best }
-      : { which: 'last' as const, step: fit.step, metric: null };
+    const saved = keepChosenWeights(trainer, outcome, c, opt);
     const validPred = predict(rows.valid);
     const validM = entityMetrics(validPred, gold(rows.valid));
     const testPred = rows.test ? predict(rows.test) : null;
