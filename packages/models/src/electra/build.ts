@@ -8,12 +8,12 @@
  *   times the word embeddings (tied, `generator_lm_head.weight` is not stored) + `generator_lm_head.bias`.
  */
 import * as tf from '@tensorflow/tfjs';
-import { BiasAdd, Dense, Embedding, PositionEmbedding } from '@bert4tfjs/core';
+import { Dense, Embedding, PositionEmbedding } from '@bert4tfjs/core';
 import { applicationBias } from '../encoder/application.ts';
 import { rejectUnsupportedOptions } from '../encoder/option-check.ts';
 import type { FamilyBuild } from '../family.ts';
 import { effectiveVocabSize, vocabTransforms, type BertBuildOptions } from '../encoder/build-options.ts';
-import { bertInputs } from '../encoder/heads.ts';
+import { bertInputs, tiedLmHead } from '../encoder/heads.ts';
 import { applyLayerNorm, conditionInput, makeLayerNorm } from '../encoder/layer-norm.ts';
 import { inspectionOutputs, postNormEncoderStack } from '../encoder/stack.ts';
 import { makeInspectionModel, type InspectionModel } from '../encoder/inspection.ts';
@@ -134,24 +134,22 @@ export function buildElectra(c: ElectraConfig, opts: ElectraBuildOptions = {}): 
   }
   if (opts.withGenerator || opts.withMlm) {
     // Hugging Face's generator head uses gelu whatever hidden_act says.
-    let g = new Dense({
-      name: 'Generator-Dense',
-      units: E,
-      activation: 'gelu',
-      initializerRange: c.initializerRange,
-    }).apply(h) as tf.SymbolicTensor;
-    g = applyLayerNorm(makeLayerNorm('Generator-Norm', c.layerNormEps, condition), g, condition);
-    g = tokenEmbedding.apply(g) as tf.SymbolicTensor;
-    g = new BiasAdd({ name: 'Generator-Bias' }).apply(g) as tf.SymbolicTensor;
-    outputs.push(g);
-    names.push('generator_logits');
-    weightMap.push(
-      { layer: 'Generator-Dense', weight: 'kernel', source: 'generator_predictions.dense.weight', transforms: T },
-      { layer: 'Generator-Dense', weight: 'bias', source: 'generator_predictions.dense.bias' },
-      { layer: 'Generator-Norm', weight: 'gamma', source: 'generator_predictions.LayerNorm.weight' },
-      { layer: 'Generator-Norm', weight: 'beta', source: 'generator_predictions.LayerNorm.bias' },
-      { layer: 'Generator-Bias', weight: 'bias', source: 'generator_lm_head.bias', transforms: vocabTransforms(opts) },
+    const gen = tiedLmHead(
+      h,
+      tokenEmbedding,
+      { units: E, activation: 'gelu', layerNormEps: c.layerNormEps, initializerRange: c.initializerRange },
+      {
+        layer: 'Generator',
+        dense: 'generator_predictions.dense',
+        norm: 'generator_predictions.LayerNorm',
+        bias: 'generator_lm_head.bias',
+      },
+      opts,
+      condition,
     );
+    outputs.push(gen.output);
+    names.push('generator_logits');
+    weightMap.push(...gen.weights);
   }
   const inputs = condition ? [ids, segments, mask, condition.input] : [ids, segments, mask];
   const inputNames = ['input_ids', 'token_type_ids', 'attention_mask', ...(condition ? ['condition'] : [])];

@@ -70,27 +70,87 @@ export function bertHeads(
     }
   }
   if (opts.withMlm) {
-    const e = c.embeddingSize ?? c.hiddenSize;
-    let m = new Dense({
-      name: 'MLM-Dense',
-      units: e,
-      activation: c.hiddenAct,
-      initializerRange: c.initializerRange,
-    }).apply(hidden) as tf.SymbolicTensor;
-    m = applyLayerNorm(makeLayerNorm('MLM-Norm', c.layerNormEps, condition), m, condition);
-    m = tokenEmbedding.apply(m) as tf.SymbolicTensor;
-    m = new BiasAdd({ name: 'MLM-Bias' }).apply(m) as tf.SymbolicTensor;
-    outputs.push(m);
-    names.push('mlm_logits');
-    weights.push(
-      { layer: 'MLM-Dense', weight: 'kernel', source: `${hf.mlm}.transform.dense.weight`, transforms: T },
-      { layer: 'MLM-Dense', weight: 'bias', source: `${hf.mlm}.transform.dense.bias` },
-      { layer: 'MLM-Norm', weight: 'gamma', source: `${hf.mlm}.transform.LayerNorm.weight` },
-      { layer: 'MLM-Norm', weight: 'beta', source: `${hf.mlm}.transform.LayerNorm.bias` },
-      { layer: 'MLM-Bias', weight: 'bias', source: hf.mlmBias, transforms: vocabTransforms(opts) },
+    const mlm = tiedLmHead(
+      hidden,
+      tokenEmbedding,
+      {
+        units: c.embeddingSize ?? c.hiddenSize,
+        activation: c.hiddenAct,
+        layerNormEps: c.layerNormEps,
+        initializerRange: c.initializerRange,
+      },
+      {
+        layer: 'MLM',
+        dense: `${hf.mlm}.transform.dense`,
+        norm: `${hf.mlm}.transform.LayerNorm`,
+        bias: hf.mlmBias,
+      },
+      opts,
+      condition,
     );
+    outputs.push(mlm.output);
+    names.push('mlm_logits');
+    weights.push(...mlm.weights);
   }
   return { outputs, names, weights };
+}
+
+/** The sizes of a tied language-model head. */
+export interface TiedLmHeadSpec {
+  /** Width of the transform: the embedding size, which the tied projection expects. */
+  units: number;
+  activation: string;
+  layerNormEps: number;
+  initializerRange: number;
+}
+
+/** Our layer-name prefix of a tied LM head and the Hugging Face tensors behind its three layers. */
+export interface TiedLmHeadNames {
+  /** Layers are `${layer}-Dense`, `${layer}-Norm`, `${layer}-Bias`. */
+  layer: string;
+  /** HF module of the transform's dense layer (its `.weight` / `.bias`). */
+  dense: string;
+  /** HF module of the transform's layer norm (its `.weight` / `.bias`). */
+  norm: string;
+  /** HF tensor of the output bias. */
+  bias: string;
+}
+
+/**
+ * The masked-LM head BERT-like families share: dense → layer norm → the token embedding reused (tied) as the
+ * output projection → bias. Families differ only in the activation and in the Hugging Face names.
+ */
+export function tiedLmHead(
+  hidden: tf.SymbolicTensor,
+  tokenEmbedding: Embedding,
+  spec: TiedLmHeadSpec,
+  hf: TiedLmHeadNames,
+  opts: BertBuildOptions,
+  condition?: NormCondition | null,
+): { output: tf.SymbolicTensor; weights: WeightMapping[] } {
+  const T: WeightTransform[] = [{ kind: 'transpose' }];
+  const dense = `${hf.layer}-Dense`;
+  const norm = `${hf.layer}-Norm`;
+  const bias = `${hf.layer}-Bias`;
+  let m = new Dense({
+    name: dense,
+    units: spec.units,
+    activation: spec.activation,
+    initializerRange: spec.initializerRange,
+  }).apply(hidden) as tf.SymbolicTensor;
+  m = applyLayerNorm(makeLayerNorm(norm, spec.layerNormEps, condition), m, condition);
+  m = tokenEmbedding.apply(m) as tf.SymbolicTensor;
+  const output = new BiasAdd({ name: bias }).apply(m) as tf.SymbolicTensor;
+  return {
+    output,
+    weights: [
+      { layer: dense, weight: 'kernel', source: `${hf.dense}.weight`, transforms: T },
+      { layer: dense, weight: 'bias', source: `${hf.dense}.bias` },
+      { layer: norm, weight: 'gamma', source: `${hf.norm}.weight` },
+      { layer: norm, weight: 'beta', source: `${hf.norm}.bias` },
+      { layer: bias, weight: 'bias', source: hf.bias, transforms: vocabTransforms(opts) },
+    ],
+  };
 }
 
 /** The three integer inputs every BERT-like encoder takes. */

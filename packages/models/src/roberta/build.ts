@@ -6,19 +6,12 @@
  * embeddings. The blocks are BERT's.
  */
 import * as tf from '@tensorflow/tfjs';
-import {
-  BiasAdd,
-  Dense,
-  Embedding,
-  PaddingOffsetPositionEmbedding,
-  PaddingOffsetPositionIds,
-  TakeToken,
-} from '@bert4tfjs/core';
+import { Dense, Embedding, PaddingOffsetPositionEmbedding, PaddingOffsetPositionIds, TakeToken } from '@bert4tfjs/core';
 import { applicationBias } from '../encoder/application.ts';
 import { rejectUnsupportedOptions } from '../encoder/option-check.ts';
 import type { FamilyBuild } from '../family.ts';
 import { effectiveVocabSize, vocabTransforms, type BertBuildOptions } from '../encoder/build-options.ts';
-import { bertInputs } from '../encoder/heads.ts';
+import { bertInputs, tiedLmHead } from '../encoder/heads.ts';
 import { applyLayerNorm, conditionInput, makeLayerNorm } from '../encoder/layer-norm.ts';
 import { inspectionOutputs, postNormEncoderStack } from '../encoder/stack.ts';
 import { makeInspectionModel, type InspectionModel } from '../encoder/inspection.ts';
@@ -116,23 +109,17 @@ export function buildRoberta(c: RobertaConfig, opts: BertBuildOptions = {}): Rob
   }
   if (opts.withMlm) {
     // RobertaLMHead applies gelu whatever hidden_act says.
-    let m = new Dense({
-      name: 'MLM-Dense',
-      units: c.hiddenSize,
-      activation: 'gelu',
-      initializerRange: c.initializerRange,
-    }).apply(h) as tf.SymbolicTensor;
-    m = applyLayerNorm(makeLayerNorm('MLM-Norm', c.layerNormEps, condition), m, condition);
-    m = tokenEmbedding.apply(m) as tf.SymbolicTensor;
-    outputs.push(new BiasAdd({ name: 'MLM-Bias' }).apply(m) as tf.SymbolicTensor);
-    names.push('mlm_logits');
-    weightMap.push(
-      { layer: 'MLM-Dense', weight: 'kernel', source: 'lm_head.dense.weight', transforms: T },
-      { layer: 'MLM-Dense', weight: 'bias', source: 'lm_head.dense.bias' },
-      { layer: 'MLM-Norm', weight: 'gamma', source: 'lm_head.layer_norm.weight' },
-      { layer: 'MLM-Norm', weight: 'beta', source: 'lm_head.layer_norm.bias' },
-      { layer: 'MLM-Bias', weight: 'bias', source: 'lm_head.bias', transforms: vocabTransforms(opts) },
+    const mlm = tiedLmHead(
+      h,
+      tokenEmbedding,
+      { units: c.hiddenSize, activation: 'gelu', layerNormEps: c.layerNormEps, initializerRange: c.initializerRange },
+      { layer: 'MLM', dense: 'lm_head.dense', norm: 'lm_head.layer_norm', bias: 'lm_head.bias' },
+      opts,
+      condition,
     );
+    outputs.push(mlm.output);
+    names.push('mlm_logits');
+    weightMap.push(...mlm.weights);
   }
   const inputs = condition ? [ids, segments, mask, condition.input] : [ids, segments, mask];
   const inputNames = ['input_ids', 'token_type_ids', 'attention_mask', ...(condition ? ['condition'] : [])];
