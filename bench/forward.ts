@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { getBackendInfo, initBackend } from '@bert4tfjs/core';
 import { loadModelDir, runModel, type TransformerModel } from '@bert4tfjs/models';
 import { Tokenizer } from '@bert4tfjs/tokenizers';
-import { Embedder } from '../packages/cli/src/pipeline/embedder.ts';
+import { Embedder } from 'bert4tfjs';
 import { findVocab, loadSentences } from './lib/data.ts';
 import { BERT_BASE, BERT_TINY, forwardFlop, makeRandomModelDir, randomIds, type BertShape } from './lib/model.ts';
 import { maxAbsDiff } from '../test/helpers/compare.ts';

@@ -14,9 +14,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { initBackend } from '@bert4tfjs/core';
 import { buildTransformerModel, saveModelDir } from '@bert4tfjs/models';
-import { exportOnnxDirectory } from '../packages/cli/src/commands/export-onnx.ts';
-import { loadOnnxRuntime, OnnxEmbedder } from '../packages/cli/src/pipeline/onnx-embedder.ts';
-import { loadTokenizerFromDir } from '../packages/cli/src/pipeline/load.ts';
+import { exportOnnxDirectory, loadOnnxRuntime, loadTokenizerFromDir, OnnxEmbedder } from 'bert4tfjs';
 import { maxAbsDiff } from '../test/helpers/compare.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');

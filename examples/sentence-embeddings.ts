@@ -25,9 +25,7 @@ import {
 } from '@bert4tfjs/core';
 import { buildTransformerModel, saveModelDir } from '@bert4tfjs/models';
 import { Tokenizer } from '@bert4tfjs/tokenizers';
-import { Embedder, readMatchingFile } from 'bert4tfjs';
-import { buildVocab } from '../packages/cli/src/matching/vocab-builder.ts';
-import { jaccard } from '../packages/cli/src/matching/baselines.ts';
+import { buildVocab, Embedder, jaccard, readMatchingFile } from 'bert4tfjs';
 
 const epochs = Number(process.argv[2] ?? 2);
 const limit = Number(process.argv[3] ?? 4000);

@@ -27,9 +27,7 @@ import {
 } from '@bert4tfjs/core';
 import { buildTransformerModel } from '@bert4tfjs/models';
 import { Tokenizer } from '@bert4tfjs/tokenizers';
-import { generateMatchingPairs } from 'bert4tfjs';
-import { seededRandom } from '../packages/cli/src/data/synthetic-zh.ts';
-import { buildVocab } from '../packages/cli/src/matching/vocab-builder.ts';
+import { buildVocab, generateMatchingPairs, seededRandom } from 'bert4tfjs';
 
 const epochs = Number(process.argv[2] ?? 2);
 const nTrain = Number(process.argv[3] ?? 3200);

@@ -25,8 +25,7 @@ import {
 } from '@bert4tfjs/core';
 import { buildTransformerModel, loadModelDir } from '@bert4tfjs/models';
 import { Tokenizer } from '@bert4tfjs/tokenizers';
-import { readMatchingFile } from 'bert4tfjs';
-import { buildVocab } from '../packages/cli/src/matching/vocab-builder.ts';
+import { buildVocab, readMatchingFile } from 'bert4tfjs';
 
 const args = process.argv.slice(2);
 const modelAt = args.indexOf('--model');

@@ -5,8 +5,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readMatchingFile } from '../../packages/cli/src/data/matching-files.ts';
-import { generateMatchingPairs } from '../../packages/cli/src/data/synthetic-zh.ts';
+import { generateMatchingPairs, readMatchingFile } from 'bert4tfjs';
 
 /** The repository root. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -193,6 +193,35 @@ function tokenizerRows(r: unknown): BenchRow[] {
   ];
 }
 
+/** The GPT-2 byte-level BPE row of the tokenizer section (bench/tokenizer-bpe.ts), when it ran. */
+function bpeTokenizerRows(r: unknown): BenchRow[] {
+  const bpe = (r as { bpe?: unknown })?.bpe;
+  if (!bpe) return [];
+  const ours = numAt(bpe, 'ours.textsPerSecond');
+  const x = numAt(bpe, 'xenova.textsPerSecond');
+  const n = numAt(bpe, 'sentences');
+  const cold = (k: string): string => numAt(bpe, `coldSeconds.${k}`)?.toFixed(2) ?? '-';
+  return [
+    {
+      id: 'tokenizer.bpe-texts',
+      section: 'tokenizer',
+      status: 'ok',
+      unit: 'texts/s',
+      value: ours,
+      label: `GPT-2 byte-level BPE, ${n} STS-B texts one at a time (${numAt(bpe, 'merges')} merges learned from STS-B train)`,
+      reference:
+        x != null
+          ? { label: '@xenova/transformers GPT2Tokenizer (same vocab and merges)', value: x, measured: true }
+          : undefined,
+      ratio: pairRatio(ours, x, true),
+      note:
+        x != null
+          ? `identical ids ${numAt(bpe, 'identical')}/${n}; first pass ${cold('ours')} s vs ${cold('xenova')} s`
+          : `xenova: ${(bpe as { xenovaError?: string })?.xenovaError ?? 'n/a'}`,
+    },
+  ];
+}
+
 function trainingRows(r: unknown): BenchRow[] {
   const tps = numAt(r, 'tokensPerSecond');
   const layers = numAt(r, 'layers');
@@ -318,7 +347,7 @@ export function buildRows(outcomes: Partial<Record<SectionId, SectionOutcome>>):
     const r = outcome.result;
     if (id === 'forward') rows.push(...forwardRows(r, onnx));
     else if (id === 'ablation') rows.push(...ablationRows(r));
-    else if (id === 'tokenizer') rows.push(...tokenizerRows(r));
+    else if (id === 'tokenizer') rows.push(...tokenizerRows(r), ...bpeTokenizerRows(r));
     else if (id === 'training') rows.push(...trainingRows(r));
     else if (id === 'convert') rows.push(...convertRows(r));
     else if (id === 'performer') rows.push(...performerRows(r));

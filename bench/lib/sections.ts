@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { runForwardBench } from '../forward.ts';
 import { runTokenizerBench } from '../tokenizer.ts';
+import { runBpeTokenizerBench } from '../tokenizer-bpe.ts';
 import { REPO_ROOT } from './data.ts';
 import { BERT_BASE, BERT_TINY } from './model.ts';
 
@@ -95,6 +96,11 @@ export async function runSection(id: SectionId, ctx: SectionContext): Promise<Se
       });
     } else if (id === 'tokenizer') {
       result = await runTokenizerBench({ sentences: ctx.quick ? 200 : 4000, reps: ctx.quick ? 1 : 5, log: ctx.log });
+      // The GPT-2 byte-level BPE row rides in the same section, on the same sentences.
+      const bpe = await runBpeTokenizerBench(
+        ctx.quick ? { sentences: 200, reps: 1, merges: 500, log: ctx.log } : { sentences: 4000, reps: 5, log: ctx.log },
+      );
+      result = { ...(result as object), bpe };
     } else if (id === 'performer' && ctx.quick) {
       // Its own smoke run takes over a minute (a 4-layer encoder at L = 1024 with softmax).
       return { status: 'not-available', reason: 'skipped in --quick (run bench/performer.ts --quick on its own)' };

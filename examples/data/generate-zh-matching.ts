@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BUNDLED_SPLITS, generateMatchingPairs, type SyntheticPair } from '../../packages/cli/src/data/synthetic-zh.ts';
+import { BUNDLED_SPLITS, generateMatchingPairs, type SyntheticPair } from 'bert4tfjs';
 
 const outDir = join(dirname(fileURLToPath(import.meta.url)), 'zh-matching');
 mkdirSync(outDir, { recursive: true });

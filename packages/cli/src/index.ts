@@ -17,8 +17,32 @@ export { forwardModelDir } from './commands/forward.ts';
 export { readEmbedInputs } from './commands/embed.ts';
 export { encodeNpyFloat32 } from './io/npy.ts';
 export { findSimilar, topKCosine, type Neighbour } from './commands/similar.ts';
+export {
+  rankNeighbours,
+  rerankScores,
+  RERANK_METHODS,
+  DEFAULT_RERANK_K,
+  type RerankMethod,
+  type RerankOptions,
+} from './pipeline/rerank.ts';
 export { readMatchingFile, type MatchingDataset, type MatchingPair, type LabelSchema } from './data/matching-files.ts';
-export { generateMatchingPairs } from './data/synthetic-zh.ts';
+export { generateMatchingPairs, seededRandom, BUNDLED_SPLITS, type SyntheticPair } from './data/synthetic-zh.ts';
+export { buildVocab, SPECIAL_TOKENS, type BuildVocabOptions } from './matching/vocab-builder.ts';
+export { jaccard } from './matching/baselines.ts';
+export {
+  trainMatching,
+  fitMatching,
+  type TrainMatchingOptions,
+  type TrainMatchingSummary,
+  type MatchingFitContext,
+} from './matching/run.ts';
+export {
+  addTrainingControlOptions,
+  parseTrainingControls,
+  defaultTrainingControls,
+  type TrainingControls,
+} from './training/controls.ts';
 export { renderCurvesSvg, type CurvePoint } from './report/curves.ts';
 export { OnnxEmbedder, loadOnnxRuntime } from './pipeline/onnx-embedder.ts';
 export { exportOnnxDirectory } from './commands/export-onnx.ts';
+export { prepareOutput, writeOutputFile, streamOutputFile, type OutputPolicy } from './io/output-policy.ts';

@@ -10,15 +10,19 @@ import { registerDemo } from './commands/demo.ts';
 import { registerEmbed } from './commands/embed.ts';
 import { registerExport } from './commands/export.ts';
 import { registerForward } from './commands/forward.ts';
+import { registerGenerate } from './commands/generate.ts';
 import { registerInfo } from './commands/info.ts';
 import { registerSimilar } from './commands/similar.ts';
 import { registerTokenize } from './commands/tokenize.ts';
+import { registerTrainClassify } from './commands/train-classify.ts';
 import { registerTrainMatching } from './commands/train-matching.ts';
+import { cliVersion } from './version.ts';
 
 /** Builds the program with every command registered. */
 export function buildProgram(): Command {
   const program = new Command('bert4tfjs')
     .description('Transformer models in Node.js on TensorFlow.js: build, load, fine-tune, embed')
+    .version(cliVersion(), '-V, --version', 'print the bert4tfjs version')
     .showHelpAfterError(false)
     .exitOverride();
   registerInfo(program);
@@ -29,7 +33,9 @@ export function buildProgram(): Command {
   registerExport(program);
   registerSimilar(program);
   registerTrainMatching(program);
+  registerTrainClassify(program);
   registerDemo(program);
+  registerGenerate(program);
   return program;
 }
 

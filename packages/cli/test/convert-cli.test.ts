@@ -56,7 +56,7 @@ describe.skipIf(!sharedAvailable('fixtures/real'))('bert4tfjs convert (keras-ber
       'cpu',
     );
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(`bert4tfjs: output directory ${out} already exists (use --force to replace it)\n`);
+    expect(r.stderr).toBe(`bert4tfjs: --out ${out} already exists (use --force to replace it)\n`);
     expect(readdirSync(out)).toEqual([]);
   });
 });
@@ -66,7 +66,7 @@ describe('bert4tfjs convert argument errors', () => {
     const r = await runCli('convert', '--from', fixturePath('bert'), '--out', join(work, 'x'), '--model', 'bart', '-q');
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(
-      /^bert4tfjs: --model: unknown model 'bart' \(valid: bert, wobert, roberta-wwm, albert, t5, t5.1.1, mt5, transfo-xl\)\n$/,
+      /^bert4tfjs: --model: unknown model 'bart' \(valid: bert, wobert, roberta-wwm, albert, t5, t5.1.1, mt5, transfo-xl, gpt2, electra, roberta, roformer, roformer-sim, roformer-v2, nezha\)\n$/,
     );
     expect(existsSync(join(work, 'x'))).toBe(false);
   });

@@ -4,10 +4,22 @@ import { existsSync, readFileSync, rmSync, writeFileSync, mkdirSync, copyFileSyn
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadModelDir, runModel } from '@bert4tfjs/models';
+import { DEFAULT_SENTENCE_POOLING, loadModelDir, runModel, sentencePoolingFor } from '@bert4tfjs/models';
+import { BI_ENCODER_POOLING } from '../src/matching/objectives.ts';
 import { Embedder } from '../src/pipeline/embedder.ts';
-import { openModel } from '../src/pipeline/load.ts';
+import { openModel, resolvePooling } from '../src/pipeline/load.ts';
 import { makeBertModelDir, runCli, tempDir } from './helpers.ts';
+
+/** Largest |a - b| over two lists of vectors of the same shapes. */
+function maxAbsDiff(a: ArrayLike<number>[], b: ArrayLike<number>[]): number {
+  expect(a.length).toBe(b.length);
+  let worst = 0;
+  a.forEach((v, i) => {
+    expect(v.length).toBe(b[i].length);
+    for (let j = 0; j < v.length; j++) worst = Math.max(worst, Math.abs(v[j] - b[i][j]));
+  });
+  return worst;
+}
 
 const TEXTS = [
   'Hello, world!',
@@ -131,6 +143,32 @@ describe('embed', () => {
     const bytes = readFileSync(npy);
     expect(bytes.subarray(1, 6).toString('latin1')).toBe('NUMPY');
     expect(bytes.toString('latin1', 10, 10 + bytes.readUInt16LE(8))).toContain("'shape': (3, 32)");
+  });
+
+  it('one pooling default everywhere: without --pooling, embed, similar and the Embedder pool by the mean', async () => {
+    expect(DEFAULT_SENTENCE_POOLING).toBe('mean');
+    expect(sentencePoolingFor('bert')).toBe('mean');
+    // train-matching's bi-encoders are trained with the mean, so they agree with it too.
+    expect(BI_ENCODER_POOLING).toBe(DEFAULT_SENTENCE_POOLING);
+    const { built, tokenizer } = openModel(model);
+    const inputs = TEXTS.slice(0, 3).map((text) => ({ text }));
+    const mean = new Embedder(built, tokenizer, { pooling: 'mean' }).embed(inputs);
+    const cls = new Embedder(built, tokenizer, { pooling: 'cls' }).embed(inputs);
+    const byDefault = new Embedder(built, tokenizer).embed(inputs);
+    expect(maxAbsDiff(byDefault, mean)).toBe(0);
+    expect(maxAbsDiff(mean, cls)).toBeGreaterThan(1e-3); // the check can tell the two apart
+    expect(resolvePooling(undefined, model, built)).toBe('mean');
+    expect(resolvePooling('max', model, built)).toBe('max');
+    const txt = join(tmp, 'default.txt');
+    writeFileSync(txt, `${TEXTS.slice(0, 3).join('\n')}\n`);
+    const out = join(tmp, 'default.jsonl');
+    const r = await runCli('embed', '--backend', 'cpu', '--model', model, '--input', txt, '--output', out);
+    expect(r.code, r.stderr).toBe(0);
+    const rows = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => Float32Array.from(JSON.parse(l).embedding as number[]));
+    expect(maxAbsDiff(rows, mean)).toBeLessThan(1e-6);
   });
 
   it('a text far longer than --max-length is truncated, not an error', async () => {

@@ -45,7 +45,16 @@ describe('matching files', () => {
     writeFileSync(tsv, '甲\t乙\t1\n丙\t丁\t2\n');
     expect(() => readMatchingFile(tsv, { schema: 'binary' })).toThrow(/:2: label 2 is outside the binary schema/);
     writeFileSync(tsv, '甲\t乙\t7\n');
-    expect(() => readMatchingFile(tsv)).toThrow(/label 7 is outside the graded schema/);
+    expect(() => readMatchingFile(tsv, { schema: 'graded' })).toThrow(/label 7 is outside the graded schema/);
+    // One 0.5 among 0/1 labels of a TSV is an error naming the line, not a silent switch to regression.
+    writeFileSync(tsv, '甲\t乙\t1\n丙\t丁\t0\n戊\t己\t0.5\n');
+    expect(() => readMatchingFile(tsv)).toThrow(
+      /label\.tsv:3: label 0\.5 is outside the binary schema.*--labels graded/,
+    );
+    expect(readMatchingFile(tsv, { schema: 'graded' }).schema).toBe('graded');
+    const csv = join(tmp, 'graded.csv');
+    writeFileSync(csv, '甲,乙,1\n丙,丁,0.5\n');
+    expect(readMatchingFile(csv).schema).toBe('graded');
     const empty = join(tmp, 'empty.tsv');
     writeFileSync(empty, '\n');
     expect(() => readMatchingFile(empty)).toThrow(/data file is empty/);

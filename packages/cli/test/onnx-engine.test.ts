@@ -1,7 +1,7 @@
 // `embed --engine onnx|tfjs|auto`: both engines give the same vectors (1e-4) for every pooling, in input
 // order, with and without bucketing; the export is cached at <model>/onnx with a stamp, reused, redone
 // when the checkpoint changes, and kept in memory when caching is off or the file is not ours.
-import { existsSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -109,11 +109,26 @@ describe('embed engines', () => {
     expect(r.stderr).toContain('engine: onnx (onnxruntime-node; cached');
     expect(maxDiff(read(join(tmp, 'auto.jsonl')), read(join(tmp, 'tfjs.jsonl')))).toBeLessThan(ATOL);
 
-    // A changed checkpoint (new mtime) invalidates the cache.
+    // The cache follows the checkpoint's content: a new mtime alone keeps it; a checkpoint replaced by one of
+    // the same size with the same mtime (within the same second, or copied keeping times) does not.
     const weights = join(model, 'model.safetensors');
-    utimesSync(weights, new Date(), new Date(Date.now() + 5000));
+    const { atime, mtime } = statSync(weights);
+    utimesSync(weights, atime, new Date(mtime.getTime() + 5000));
+    r = await run('onnx', join(tmp, 'touched.jsonl'));
+    expect(r.stderr).toContain('engine: onnx (onnxruntime-node; cached');
+    const bytes = readFileSync(weights);
+    const headerEnd = 8 + Number(bytes.readBigUInt64LE(0));
+    const changed = Buffer.from(bytes);
+    for (let i = headerEnd; i < changed.length; i += 4) changed.writeFloatLE(changed.readFloatLE(i) * 1.5, i);
+    writeFileSync(weights, changed);
+    utimesSync(weights, atime, mtime);
+    expect(statSync(weights).size).toBe(bytes.length);
     r = await run('onnx', join(tmp, 'again.jsonl'));
     expect(r.stderr).toContain('exported to');
+    r = await run('tfjs', join(tmp, 'again-tfjs.jsonl'));
+    expect(maxDiff(read(join(tmp, 'again.jsonl')), read(join(tmp, 'again-tfjs.jsonl')))).toBeLessThan(ATOL);
+    expect(maxDiff(read(join(tmp, 'again.jsonl')), read(join(tmp, 'tfjs.jsonl')))).toBeGreaterThan(1e-3);
+    writeFileSync(weights, bytes);
 
     r = await run('onnx', join(tmp, 'mem.jsonl'), '--no-onnx-cache');
     expect(r.stderr).toContain('exported in memory: caching disabled');

@@ -64,6 +64,57 @@ describe('similar', () => {
     got.forEach((n, i) => expect(Math.abs(n.score - expected[i].s)).toBeLessThan(1e-4));
   });
 
+  it('--rerank csls|geodesic: JSON neighbours are rankNeighbours on the same vectors; a bad method is named', async () => {
+    const corpusFile = join(tmp, 'corpus-rerank.txt');
+    writeFileSync(corpusFile, `${CORPUS.join('\n')}\n`);
+    for (const method of ['csls', 'geodesic'] as const) {
+      const r = await runCli(
+        'similar',
+        '--backend',
+        'cpu',
+        '--model',
+        model,
+        '--corpus',
+        corpusFile,
+        '--query',
+        'hello world!',
+        '--pooling',
+        'mean',
+        '--rerank',
+        method,
+        '--k',
+        '2',
+        '--top-k',
+        '3',
+        '--json',
+      );
+      expect(r.code, r.stderr).toBe(0);
+      const [printed] = JSON.parse(r.stdout) as Array<{ neighbours: Array<{ text: string; score: number }> }>;
+      const [got] = findSimilar(model, CORPUS, ['hello world!'], {
+        topK: 3,
+        pooling: 'mean',
+        rerank: { method, k: 2 },
+      });
+      expect(printed.neighbours.map((n) => n.text)).toEqual(got.map((n) => n.text));
+      expect(printed.neighbours).toHaveLength(3);
+    }
+    const bad = await runCli(
+      'similar',
+      '--backend',
+      'cpu',
+      '--model',
+      model,
+      '--corpus',
+      corpusFile,
+      '--query',
+      'x',
+      '--rerank',
+      'mp',
+    );
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/--rerank must be one of none \| csls \| geodesic/);
+  });
+
   it('the CLI prints neighbours and rejects an empty corpus', async () => {
     const empty = join(tmp, 'empty.txt');
     writeFileSync(empty, '\n\n');

@@ -134,7 +134,9 @@ describe('train-matching errors', () => {
   it('bad arguments name the flag', async () => {
     const base = ['--train', join(DATA, 'train.tsv'), '--valid', valid, '--out', join(tmp, 'w')];
     let r = await runCli('train-matching', ...QUICK, '--objective', 'siamese', ...base);
-    expect(r.stderr).toContain("--objective must be one of cross-encoder, cosent, contrastive, got 'siamese'");
+    expect(r.stderr).toContain(
+      "--objective must be one of cross-encoder, cross-encoder-cosent, cosent, contrastive, got 'siamese'",
+    );
     r = await runCli('train-matching', '--backend', 'cpu', '--config', 'huge', ...base);
     expect(r.stderr).toContain("--config must be one of micro, tiny, small, base, got 'huge'");
     r = await runCli('train-matching', '--backend', 'cpu', ...base);

@@ -10,3 +10,4 @@ export * from './io/index.ts';
 export * from './layers/index.ts';
 export * from './train/index.ts';
 export * from './generate/index.ts';
+export * from './engines/onnx/index.ts';

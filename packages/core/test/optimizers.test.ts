@@ -87,7 +87,7 @@ describe('base optimizers', () => {
     });
   });
 
-  it('adax: v grows by (1 + β2), v̂ = v / ((1 + β2)^t − 1)', () => {
+  it('adax: v grows by (1 + β2), step lr·√((1 + β2)^t − 1)·m / (√v + ε)', () => {
     const [b1, b2, eps, lr] = [0.9, 1e-4, 1e-6, 0.01];
     const m = new Map<string, number[]>();
     const v = new Map<string, number[]>();
@@ -96,8 +96,28 @@ describe('base optimizers', () => {
       const vv = (v.get(n) ?? g.map(() => 0)).map((x, i) => (1 + b2) * x + b2 * g[i] ** 2);
       m.set(n, mm);
       v.set(n, vv);
-      return w.map((x, i) => x - (lr * mm[i]) / (Math.sqrt(vv[i] / ((1 + b2) ** t - 1)) + eps));
+      return w.map((x, i) => x - (lr * Math.sqrt((1 + b2) ** t - 1) * mm[i]) / (Math.sqrt(vv[i]) + eps));
     });
+  });
+
+  it('adax: two steps against values worked by hand, with an ε large enough to tell placements apart', () => {
+    // w0 = 1, g = 1 then −0.5, lr 0.1, β1 0.9, β2 1e-4, ε 0.1. By hand (float64):
+    // t=1: m = 0.1, v = 1e-4, c = 1e-4: Δ = 0.1·0.01·0.1 / (0.01 + 0.1) = 9.0909e-4 -> w = 0.9990909091
+    // t=2: m = 0.04, v = 1.2501e-4, c = 2.0001e-4: -> w = 0.9985820985
+    // (ε on √v̂ would give 0.9909 after step 1, ε inside the root 0.9905.)
+    const w = tf.variable(tf.scalar(1));
+    const opt = adax({ learningRate: 0.1, beta1: 0.9, beta2: 1e-4, epsilon: 0.1 });
+    const seen: number[] = [];
+    for (const g of [1, -0.5]) {
+      const grad = tf.scalar(g);
+      opt.applyGradients(new Map([['w', grad]]), new Map([['w', w]]));
+      grad.dispose();
+      seen.push(w.dataSync()[0]);
+    }
+    expect(seen[0]).toBeCloseTo(0.9990909091, 6);
+    expect(seen[1]).toBeCloseTo(0.9985820985, 6);
+    opt.dispose();
+    w.dispose();
   });
 
   it('adafactor: factored matrix, unfactored vector, β2 = 1 − t^−0.8, clipping, momentum, parameter scale', () => {

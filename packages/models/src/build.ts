@@ -5,10 +5,16 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Bert4tfjsError, deferInitialization, readSafetensors, type NamedTensors } from '@bert4tfjs/core';
+import {
+  Bert4tfjsError,
+  deferInitialization,
+  readSafetensors,
+  withFullDispose,
+  type NamedTensors,
+} from '@bert4tfjs/core';
 import { readConfigFile, type RawConfig } from './config.ts';
 import type { BertBuildOptions } from './encoder/build-options.ts';
-import type { TransformerModel } from './family.ts';
+import type { Family, TransformerModel } from './family.ts';
 import { getFamily } from './registry.ts';
 import { loadMappedWeights, type LoadReport } from './weights.ts';
 
@@ -28,6 +34,11 @@ export interface BuildTransformerOptions extends BertBuildOptions {
    * cover still get their random values.
    */
   skipInit?: boolean;
+  /**
+   * Load a checkpoint that holds tensors the model has no place for (beyond task heads left out, which
+   * are always allowed): they are listed in `loadReport.unusedNonHead` instead of failing the load.
+   */
+  allowUnused?: boolean;
   /** Any family-specific options. */
   [key: string]: unknown;
 }
@@ -41,6 +52,57 @@ export function resolveCheckpointPath(path: string): string {
     return file;
   }
   return path;
+}
+
+/** No size in any config.json comes near this; anything larger is a typo or a corrupt file, not a model. */
+const MAX_CONFIG_INT = 2 ** 24;
+
+/** Refuses absurd integer sizes (`vocab_size: 1e12`) before tfjs tries to allocate them. */
+function checkPlausibleSizes(raw: RawConfig, source: string): void {
+  for (const [key, v] of Object.entries(raw)) {
+    if (typeof v === 'number' && Number.isInteger(v) && Math.abs(v) > MAX_CONFIG_INT) {
+      throw new Bert4tfjsError(
+        `${source}: '${key}' = ${v} is not a plausible model size (at most ${MAX_CONFIG_INT})`,
+        'bad-config',
+      );
+    }
+  }
+}
+
+/** The shared encoder options a builder must honour or refuse (the keys of {@link BertBuildOptions}). */
+export const ENCODER_OPTIONS = [
+  'withPool',
+  'withMlm',
+  'withNsp',
+  'attention',
+  'keepTokens',
+  'compoundTokens',
+  'layerNormCond',
+  'numLabels',
+] as const satisfies readonly (keyof BertBuildOptions)[];
+
+/** Whether an option value asks for something (softmax attention, null, false, [] ask for nothing new). */
+function isSet(key: (typeof ENCODER_OPTIONS)[number], value: unknown): boolean {
+  if (value === undefined || value === null || value === false) return false;
+  if (key === 'attention') return (value as { type?: unknown }).type !== 'softmax';
+  if (Array.isArray(value)) return value.length > 0;
+  return true;
+}
+
+/**
+ * Throws naming the option and the family when `options` sets a shared encoder option the family's
+ * builder does not honour (`Family.options`), instead of letting the builder ignore it.
+ */
+export function checkFamilyOptions(name: string, family: Family, options: Record<string, unknown>): void {
+  for (const key of ENCODER_OPTIONS) {
+    if (!family.options.includes(key) && isSet(key, options[key])) {
+      const honoured = family.options.length ? family.options.join(', ') : 'none of them';
+      throw new Bert4tfjsError(
+        `option '${key}' is not supported by the ${name} family (of ${ENCODER_OPTIONS.join(', ')} it supports ${honoured})`,
+        'unsupported',
+      );
+    }
+  }
 }
 
 /** Builds a Transformer model of any registered family, optionally loading a checkpoint. */
@@ -62,6 +124,8 @@ export function buildTransformerModel(options: BuildTransformerOptions): Transfo
   const name = options.model ?? (typeof raw.model_type === 'string' ? raw.model_type : undefined);
   if (!name) throw new Bert4tfjsError(`${source}: no 'model_type'; pass the \`model\` option`, 'bad-config');
   const family = getFamily(name);
+  checkPlausibleSizes(raw, source);
+  checkFamilyOptions(name, family, options);
   const config = family.parseConfig(raw, source);
   // Random values for weights a checkpoint will overwrite are wasted work (seconds for BERT-base).
   const deferral = options.checkpointPath || options.skipInit ? deferInitialization() : null;
@@ -71,6 +135,8 @@ export function buildTransformerModel(options: BuildTransformerOptions): Transfo
   } finally {
     deferral?.close();
   }
+  // model.dispose() must free tied and shared layers too, or every load leaks their variables.
+  withFullDispose(built.model);
   const { model: _m, config: _c, inputNames: _i, outputNames: _o, weightMap: _w, prefix: _p, ...extras } = built;
   const result: TransformerModel = {
     ...extras,
@@ -82,18 +148,20 @@ export function buildTransformerModel(options: BuildTransformerOptions): Transfo
     outputNames: built.outputNames,
     weightMap: built.weightMap,
     prefix: built.prefix,
-    loadWeights(src: string | NamedTensors): LoadReport {
+    loadWeights(src: string | NamedTensors, loadOptions: { allowUnused?: boolean } = {}): LoadReport {
       const file = typeof src === 'string' ? resolveCheckpointPath(src) : null;
       const tensors = file ? readSafetensors(file) : (src as NamedTensors);
       return loadMappedWeights(built.model, built.weightMap, tensors, {
         prefix: built.prefix,
         source: file ?? 'tensors',
+        isHeadTensor: family.isHeadTensor,
+        allowUnused: loadOptions.allowUnused,
       });
     },
   };
   if (options.checkpointPath) {
     try {
-      result.loadWeights(options.checkpointPath);
+      result.loadReport = result.loadWeights(options.checkpointPath, { allowUnused: options.allowUnused });
     } catch (err) {
       built.model.dispose();
       throw err;

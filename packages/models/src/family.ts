@@ -6,7 +6,7 @@
  * a family is one folder plus one registry line — if it takes more, this contract is missing something.
  */
 import type * as tf from '@tensorflow/tfjs';
-import type { NamedTensors } from '@bert4tfjs/core';
+import type { NamedTensors, PoolingMode } from '@bert4tfjs/core';
 import type { RawConfig } from './config.ts';
 import type { NameRule, TensorInfo } from './convert/types.ts';
 import type { BertBuildOptions } from './encoder/build-options.ts';
@@ -49,14 +49,27 @@ export interface TransformerModel {
   outputNames: string[];
   weightMap: WeightMapping[];
   prefix: string;
-  /** Loads Hugging Face-named tensors (or a safetensors file) into the model; throws listing every problem. */
-  loadWeights(source: string | NamedTensors): LoadReport;
+  /**
+   * Loads Hugging Face-named tensors (or a safetensors file) into the model; throws listing every missing,
+   * mis-shaped and unused tensor (unused task heads excepted; `allowUnused`: report the others instead).
+   */
+  loadWeights(source: string | NamedTensors, options?: { allowUnused?: boolean }): LoadReport;
+  /** What loading `checkpointPath` did, when the model was built with one. */
+  loadReport?: LoadReport;
   /** Family-specific extras (e.g. T5's `encoder` and `decoder` models, Transformer-XL's `step`). */
   [extra: string]: unknown;
 }
 
-/** Sentence-vector poolings over an encoder's outputs (`embed --pooling`). */
-export type SentencePooling = 'cls' | 'mean' | 'max' | 'first-last-avg' | 'pooler';
+/** Sentence-vector poolings over an encoder's outputs (`embed --pooling`): core's modes plus the pooler head. */
+export type SentencePooling = PoolingMode | 'pooler';
+
+/**
+ * The sentence pooling `embed`, `similar`, the embedders and `train-matching`'s bi-encoders use when
+ * neither the caller nor the model directory (bert4tfjs.json) names one: the mean over real tokens, as
+ * sentence-transformers' Pooling layer and Hugging Face's sentence-similarity models do. The one place
+ * this default lives; a family whose encoders pool otherwise says so in `Family.sentencePooling`.
+ */
+export const DEFAULT_SENTENCE_POOLING: SentencePooling = 'mean';
 
 /**
  * Original-release checkpoints (google-research/bert, ALBERT, Mesh T5, kimiyoung Transformer-XL, ...):
@@ -116,6 +129,12 @@ export interface Family<C = unknown> {
   /** Which optional heads a checkpoint with these tensor names carries (e.g. `{ withMlm: true }`). */
   headsFromTensorNames(names: string[]): Record<string, boolean>;
   /**
+   * Whether a Hugging Face tensor belongs to an optional task head (pooler, MLM, NSP/SOP, classifier, LM
+   * head). A model built without that head leaves it out deliberately (reported, not an error); any other
+   * unused tensor (a layer the config does not have, a misspelt name) fails the load.
+   */
+  isHeadTensor?(name: string): boolean;
+  /**
    * Runs `bert4tfjs forward` for this family when plain `runModel` does not fit (e.g. Transformer-XL's
    * segments with memories). Returns outputs by name; the caller disposes them.
    */
@@ -124,6 +143,6 @@ export interface Family<C = unknown> {
   checkpoint?: FamilyCheckpoint;
   /** ONNX export; absent: the ONNX engine does not cover this family. */
   onnx?: FamilyOnnx;
-  /** Default sentence pooling when the family is used as a sentence encoder; absent: not an encoder. */
+  /** Sentence pooling of this family's encoders when nothing else names one; absent: {@link DEFAULT_SENTENCE_POOLING}. */
   sentencePooling?: SentencePooling;
 }

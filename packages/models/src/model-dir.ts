@@ -20,7 +20,16 @@ import type { TransformerModel } from './family.ts';
 import { findWeight } from './weights.ts';
 
 /** Files a model directory may hold besides config.json and model.safetensors. */
-export const VOCAB_FILES = ['vocab.txt', 'spiece.model', 'sentencepiece.model', 'tokenizer.json'];
+export const VOCAB_FILES = [
+  'vocab.txt',
+  'spiece.model',
+  'sentencepiece.model',
+  'tokenizer.json',
+  'vocab.json',
+  'merges.txt',
+  'encoder.json',
+  'vocab.bpe',
+];
 
 /**
  * Loads a model directory: builds the family of its config.json with every head the checkpoint carries
@@ -31,12 +40,18 @@ export function loadModelDir(dir: string, options: Partial<BuildTransformerOptio
   const weights = join(dir, 'model.safetensors');
   if (!existsSync(dir)) throw new Bert4tfjsError(`model directory not found: ${dir}`, 'missing-file');
   if (!existsSync(configPath)) throw new Bert4tfjsError(`${dir} has no config.json`, 'missing-file');
-  if (!existsSync(weights)) throw new Bert4tfjsError(`${dir} has no model.safetensors`, 'missing-file');
+  if (!existsSync(weights)) {
+    // A PyTorch-only download (pytorch_model.bin) is one `convert` away from loading.
+    const bin = join(dir, 'pytorch_model.bin');
+    const hint = existsSync(bin) ? `; it has ${bin}: run \`bert4tfjs convert --from ${bin} --out DIR\` first` : '';
+    throw new Bert4tfjsError(`${dir} has no model.safetensors${hint}`, 'missing-file');
+  }
   const raw = readConfigFile(configPath);
   const name = options.model ?? (typeof raw.model_type === 'string' ? raw.model_type : undefined);
   if (!name) throw new Bert4tfjsError(`${configPath}: no 'model_type'`, 'bad-config');
   const heads = getFamily(name).headsFromTensorNames([...readSafetensorsHeader(weights).tensors.keys()]);
-  return buildTransformerModel({ ...heads, ...options, config: raw, model: name, checkpointPath: weights });
+  // configPath (not the parsed object), so config errors name the file.
+  return buildTransformerModel({ ...heads, ...options, configPath, model: name, checkpointPath: weights });
 }
 
 /**

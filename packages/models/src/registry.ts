@@ -6,11 +6,14 @@
 import { Bert4tfjsError } from '@bert4tfjs/core';
 import { ALBERT_FAMILY } from './albert/index.ts';
 import { BERT_FAMILY } from './bert/index.ts';
-import type { Family } from './family.ts';
+import { DEFAULT_SENTENCE_POOLING, type Family, type SentencePooling } from './family.ts';
+import { GPT2_FAMILY } from './gpt2/index.ts';
 import { NEZHA_FAMILY } from './nezha/index.ts';
 import { ROFORMER_FAMILY } from './roformer/index.ts';
 import { T5_FAMILY } from './t5/index.ts';
 import { TRANSFO_XL_FAMILY } from './transfo-xl/index.ts';
+import { ELECTRA_FAMILY } from './electra/index.ts';
+import { ROBERTA_FAMILY } from './roberta/index.ts';
 
 /** Every family, in the order error messages list them. */
 export const FAMILIES: readonly Family[] = [
@@ -18,6 +21,9 @@ export const FAMILIES: readonly Family[] = [
   ALBERT_FAMILY,
   T5_FAMILY,
   TRANSFO_XL_FAMILY,
+  GPT2_FAMILY,
+  ELECTRA_FAMILY,
+  ROBERTA_FAMILY,
   ROFORMER_FAMILY,
   NEZHA_FAMILY,
 ];
@@ -41,3 +47,8 @@ export function getFamily(name: string): Family {
 
 /** Model kinds `convert --model` accepts: every family's original-checkpoint models. */
 export const CONVERT_MODELS: readonly string[] = FAMILIES.flatMap((f) => f.checkpoint?.models ?? []);
+
+/** The sentence pooling a model of family `name` gets when neither the caller nor its directory names one. */
+export function sentencePoolingFor(name: string): SentencePooling {
+  return findFamily(name)?.sentencePooling ?? DEFAULT_SENTENCE_POOLING;
+}

@@ -36,8 +36,22 @@ export interface LoadReport {
   loaded: number;
   /** Optional weights the checkpoint did not have (left at their initial values). */
   notInCheckpoint: string[];
-  /** Checkpoint tensors no mapping used (a warning, not an error). */
+  /** Checkpoint tensors no mapping used: heads left out on purpose, plus any `allowUnused` let through. */
   unexpected: string[];
+  /** Those of `unexpected` that are not task-head tensors (non-empty only with `allowUnused`). */
+  unusedNonHead: string[];
+}
+
+/** Options of {@link loadMappedWeights}. */
+export interface LoadMappedOptions {
+  /** Prefix task models put before encoder names (`bert.`), tried both ways. */
+  prefix?: string;
+  /** Names the checkpoint in messages. */
+  source?: string;
+  /** Task-head tensors a model may leave out (see Family.isHeadTensor); unused, they are only reported. */
+  isHeadTensor?: (name: string) => boolean;
+  /** Let unused non-head tensors through (reported in `unusedNonHead`) instead of failing the load. */
+  allowUnused?: boolean;
 }
 
 /** Known buffers Hugging Face stores that are not weights. */
@@ -45,6 +59,8 @@ const IGNORED_SOURCES = [
   /\.position_ids$/,
   /\.inv_freq$/,
   /^pos_emb\.inv_freq$/,
+  // GPT-2's causal-mask buffers, stored by older transformers versions (h.N.attn.bias / attn.masked_bias).
+  /\.attn\.(masked_)?bias$/,
   // Fixed sinusoid tables the rotary and NEZHA kernels compute (RoFormer, NEZHA).
   /\.encoder\.embed_positions\.weight$/,
   /\.relative_positions_encoding\.positions_encoding$/,
@@ -132,7 +148,7 @@ export function loadMappedWeights(
   model: tf.LayersModel,
   mappings: WeightMapping[],
   tensors: NamedTensors,
-  options: { prefix?: string; source?: string } = {},
+  options: LoadMappedOptions = {},
 ): LoadReport {
   const source = options.source ?? 'checkpoint';
   const prefix = options.prefix ?? '';
@@ -172,13 +188,15 @@ export function loadMappedWeights(
     plan.push({ variable, values, shape });
   }
   const unexpected = [...tensors.keys()].filter((n) => !used.has(n) && !IGNORED_SOURCES.some((re) => re.test(n)));
-  if (missing.length || misShaped.length) {
+  const unusedNonHead = unexpected.filter((n) => !options.isHeadTensor?.(n));
+  const refuseUnused = unusedNonHead.length > 0 && !options.allowUnused;
+  if (missing.length || misShaped.length || refuseUnused) {
     const parts = [`cannot load weights from ${source}:`];
     if (missing.length) parts.push(`missing ${missing.length} tensor(s): ${missing.join('; ')}`);
     if (misShaped.length) parts.push(`wrong shape for ${misShaped.length} tensor(s): ${misShaped.join('; ')}`);
-    if (unexpected.length)
+    if (unusedNonHead.length)
       parts.push(
-        `unexpected ${unexpected.length} tensor(s): ${unexpected.slice(0, 20).join(', ')}${unexpected.length > 20 ? ', ...' : ''}`,
+        `unused ${unusedNonHead.length} tensor(s) the model has no place for (a config with fewer layers or other shapes than the checkpoint?): ${unusedNonHead.slice(0, 20).join(', ')}${unusedNonHead.length > 20 ? ', ...' : ''}${missing.length || misShaped.length ? '' : ' (allowUnused / --allow-unused loads the rest anyway)'}`,
       );
     throw new Bert4tfjsError(parts.join('\n  '), 'bad-checkpoint');
   }
@@ -187,5 +205,5 @@ export function loadMappedWeights(
     p.variable.write(t);
     t.dispose();
   }
-  return { loaded: plan.length, unexpected, notInCheckpoint };
+  return { loaded: plan.length, unexpected, unusedNonHead, notInCheckpoint };
 }

@@ -38,7 +38,10 @@ describe('deferred initialisation', () => {
 
     const map = fresh.weightMap.map((m) => (m.layer === 'Pooler-Dense' ? { ...m, optional: true } : m));
     const withoutPooler = new Map([...src].filter(([k]) => !k.startsWith('bert.pooler')));
-    const report = loadMappedWeights(fresh.model, map, withoutPooler, { prefix: 'bert.' });
+    const report = loadMappedWeights(fresh.model, map, withoutPooler, {
+      prefix: 'bert.',
+      isHeadTensor: (n) => n.startsWith('cls.'),
+    });
     expect(report.notInCheckpoint.sort()).toEqual(['bert.pooler.dense.bias', 'bert.pooler.dense.weight']);
     expect(Array.from(findWeight(fresh.model, 'Pooler-Dense', 'kernel').read().dataSync())).toEqual(values);
   });

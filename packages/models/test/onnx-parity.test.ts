@@ -101,7 +101,9 @@ describe('ONNX export refusals', () => {
     const cond = buildTransformerModel({ configPath: fixturePath('bert', 'config.json'), layerNormCond: { size: 4 } });
     expect(() => buildOnnxModel(cond)).toThrow(/conditional layer normalization/);
     const t5 = buildTransformerModel({ configPath: fixturePath('t5', 'config.json') });
-    expect(() => buildOnnxModel(t5)).toThrow(/supports bert, wobert, roberta-wwm, albert; this model is 't5'/);
+    expect(() => buildOnnxModel(t5)).toThrow(
+      /supports bert, wobert, roberta-wwm, albert, electra, roberta; this model is 't5'/,
+    );
   });
 
   for (const act of ['gelu_new', 'relu', 'swish', 'tanh', 'sigmoid', 'linear']) {

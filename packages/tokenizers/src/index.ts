@@ -1,5 +1,6 @@
 /**
- * @bert4tfjs/tokenizers: WordPiece (BERT), word-level Chinese over jieba (WoBERT), SentencePiece (T5/mT5).
+ * @bert4tfjs/tokenizers: WordPiece (BERT), word-level Chinese over jieba (WoBERT), SentencePiece (T5/mT5),
+ * byte-level BPE (GPT-2).
  * Pure text -> ids; knows nothing of tfjs or models.
  */
 export * from './wordpiece/index.ts';
@@ -7,3 +8,4 @@ export * from './jieba/index.ts';
 export * from './sentencepiece/index.ts';
 export * from './hf-json/index.ts';
 export * from './wobert/index.ts';
+export * from './bpe/index.ts';

@@ -3,6 +3,7 @@
  * on stderr, and number parsing with errors that name the flag.
  */
 import { Bert4tfjsError, initBackend, type BackendChoice, type BackendInfo } from '@bert4tfjs/core';
+import * as tf from '@tensorflow/tfjs';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 
@@ -23,11 +24,20 @@ export function withGlobalOptions(cmd: Command): Command {
 
 /** Starts the backend the options ask for. */
 export async function startBackend(opts: GlobalOptions): Promise<BackendInfo> {
+  // tfjs prints its "install the node backend" banner through its warn(), which production mode silences.
+  if (opts.quiet) tf.env().set('PROD', true);
   return initBackend({
     backend: opts.backend as BackendChoice | undefined,
     threads: opts.threads === undefined ? undefined : parseIntOption(opts.threads, '--threads', 1),
     quiet: opts.quiet,
   });
+}
+
+/** Warns on stderr about checkpoint tensors `--allow-unused` let through (the load fails without it). */
+export function warnUnused(unused: string[] | undefined): void {
+  if (!unused?.length) return;
+  const list = `${unused.slice(0, 10).join(', ')}${unused.length > 10 ? ', ...' : ''}`;
+  process.stderr.write(`warning: --allow-unused: ${unused.length} checkpoint tensor(s) not used: ${list}\n`);
 }
 
 /** Parses an integer flag; errors name the flag. */

@@ -3,10 +3,10 @@
  * model directory (config.json, model.safetensors, vocabulary). Prints what was converted and what was
  * left out; a failure leaves no output directory.
  */
-import { existsSync } from 'node:fs';
 import { Bert4tfjsError } from '@bert4tfjs/core';
 import { CONVERT_MODELS, convertCheckpoint, describeConvert, parseConvertModel } from '@bert4tfjs/models';
 import type { Command } from 'commander';
+import { prepareOutput } from '../io/output-policy.ts';
 import { progressBar, startBackend, withGlobalOptions, type GlobalOptions } from './common.ts';
 
 /** Options of `convert` as commander parses them. */
@@ -35,9 +35,11 @@ export async function runConvert(opts: ConvertCliOptions): Promise<string> {
   const verify = parseChoice(opts.verify, '--verify', ['auto', 'load', 'shapes'] as const);
   // Cheap argument errors first: starting a backend takes a moment and prints a report.
   if (opts.model !== undefined) parseConvertModel(opts.model);
-  if (opts.out && existsSync(opts.out) && !opts.force) {
-    throw new Bert4tfjsError(`output directory ${opts.out} already exists (use --force to replace it)`, 'exists');
-  }
+  prepareOutput(opts.out, {
+    flag: '--out',
+    force: opts.force,
+    inputs: [opts.from, opts.config, ...(opts.vocab ?? [])],
+  });
   // Validation builds the model, so a backend must be up.
   await startBackend(opts);
   // Created on the first tensor, when the total is known.

@@ -13,7 +13,7 @@ import { readMatchingFile } from '../data/matching-files.ts';
 import type { MatchingObjective } from '../matching/encode.ts';
 import { trainMatching } from '../matching/run.ts';
 import { Embedder } from '../pipeline/embedder.ts';
-import { openModel, readEmbeddingDefaults } from '../pipeline/load.ts';
+import { openModel, readEmbeddingDefaults, resolvePooling } from '../pipeline/load.ts';
 import { parseIntOption, startBackend, withGlobalOptions, type GlobalOptions } from './common.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
@@ -162,7 +162,9 @@ export function registerDemo(program: Command): void {
       const opened = openModel(out, {}, true);
       const defaults = readEmbeddingDefaults(out);
       const embedder = new Embedder(opened.built, opened.tokenizer, {
-        pooling: objective === 'cross-encoder' ? 'mean' : ((defaults.pooling as 'mean') ?? 'mean'),
+        // A cross-encoder's saved pooling (cls) is its pair classifier's input; neighbours of single
+        // sentences read better from the mean of its token states.
+        pooling: objective === 'cross-encoder' ? 'mean' : resolvePooling(undefined, out, opened.built),
         normalize: true,
         maxLength: defaults.maxLength,
       });

@@ -4,11 +4,12 @@
  * `--engine onnx` runs the model exported to ONNX in onnxruntime-node (cached at <model>/onnx/model.onnx),
  * `tfjs` the tfjs model; `auto` (default) takes onnx when onnxruntime-node loads and the family exports.
  */
-import { AtomicFileWriter, Bert4tfjsError, writeFileAtomic } from '@bert4tfjs/core';
+import { Bert4tfjsError } from '@bert4tfjs/core';
 import { onnxSpecFor } from '@bert4tfjs/models';
 import type { Command } from 'commander';
 import { looksLikeJsonl, parseJsonl, readInputFile, splitLines } from '../io/jsonl.ts';
 import { encodeNpyFloat32 } from '../io/npy.ts';
+import { prepareOutput, streamOutputFile, writeOutputFile } from '../io/output-policy.ts';
 import {
   Embedder,
   type EmbedInput,
@@ -17,8 +18,15 @@ import {
   type ProgressFn,
 } from '../pipeline/embedder.ts';
 import { loadOnnxRuntime, OnnxEmbedder, openOnnxSession } from '../pipeline/onnx-embedder.ts';
-import { openModel, readEmbeddingDefaults } from '../pipeline/load.ts';
-import { parseIntOption, progressBar, startBackend, withGlobalOptions, type GlobalOptions } from './common.ts';
+import { openModel, readEmbeddingDefaults, resolvePooling } from '../pipeline/load.ts';
+import {
+  parseIntOption,
+  progressBar,
+  startBackend,
+  warnUnused,
+  withGlobalOptions,
+  type GlobalOptions,
+} from './common.ts';
 
 /** Reads embed inputs from a text or JSONL file; errors name the file and line. */
 export function readEmbedInputs(path: string): EmbedInput[] {
@@ -55,6 +63,8 @@ interface EmbedOptions extends GlobalOptions {
   bucket: boolean;
   engine: string;
   onnxCache: boolean;
+  force?: boolean;
+  allowUnused?: boolean;
 }
 
 /** The embedding engines `--engine` accepts. */
@@ -109,7 +119,7 @@ export function registerEmbed(program: Command): void {
     .requiredOption('--output <file>', 'output file')
     .option(
       '--pooling <mode>',
-      "cls | mean | max | pooler | first-last-avg | none (default: the model directory's bert4tfjs.json, else cls)",
+      "cls | mean | max | pooler | first-last-avg | none (default: the model directory's bert4tfjs.json, else the family's: mean)",
     )
     .option('--normalize', 'L2-normalise each vector (default: as bert4tfjs.json says)')
     .option('--batch-size <n>', 'texts per batch', '32')
@@ -118,7 +128,10 @@ export function registerEmbed(program: Command): void {
     .option('--no-bucket', 'keep input order inside batches (no length bucketing)')
     .option('--engine <name>', 'auto | onnx | tfjs (auto: onnxruntime-node when it loads)', 'auto')
     .option('--no-onnx-cache', 'onnx engine: export in memory instead of caching <model>/onnx/model.onnx')
+    .option('--force', 'replace an existing output')
+    .option('--allow-unused', 'load a checkpoint holding tensors the model does not use (listed as a warning)')
     .action(async (opts: EmbedOptions) => {
+      prepareOutput(opts.output, { flag: '--output', force: opts.force, inputs: [opts.input, opts.model] });
       await startBackend(opts);
       if (!(EMBED_ENGINES as readonly string[]).includes(opts.engine))
         throw new Bert4tfjsError(
@@ -130,10 +143,11 @@ export function registerEmbed(program: Command): void {
       const batchSize = parseIntOption(opts.batchSize, '--batch-size', 1);
       const maxLength = opts.maxLength === undefined ? undefined : parseIntOption(opts.maxLength, '--max-length', 2);
       const inputs = readEmbedInputs(opts.input);
-      const opened = openModel(opts.model);
+      const opened = openModel(opts.model, opts.allowUnused ? { allowUnused: true } : {});
+      warnUnused(opened.built.loadReport?.unusedNonHead);
       // A sentence-embedding model (e.g. from train-matching) says how it was trained to be pooled.
       const defaults = readEmbeddingDefaults(opts.model);
-      opts.pooling ??= defaults.pooling ?? 'cls';
+      opts.pooling = resolvePooling(opts.pooling, opts.model, opened.built);
       const embedOptions: EmbedderOptions = {
         pooling: opts.pooling as EmbedPooling,
         normalize: opts.normalize ?? defaults.normalize ?? false,
@@ -152,7 +166,7 @@ export function registerEmbed(program: Command): void {
         tokens += batchTokens;
         const secs = (performance.now() - t0) / 1000;
         bar.update(done, { rate: `${Math.round(done / secs)} texts/s, ${Math.round(tokens / secs)} tokens/s` });
-      });
+      }).finally(() => opened.built.model.dispose());
       bar.stop();
       if (truncated && !opts.quiet)
         process.stderr.write(`note: ${truncated} input(s) truncated to ${usedMax} tokens\n`);
@@ -165,16 +179,11 @@ export function registerEmbed(program: Command): void {
         const dim = vectors[0].length;
         const flat = new Float32Array(vectors.length * dim);
         vectors.forEach((v, i) => flat.set(v, i * dim));
-        writeFileAtomic(opts.output, encodeNpyFloat32(flat, [vectors.length, dim]));
+        writeOutputFile(opts.output, encodeNpyFloat32(flat, [vectors.length, dim]));
       } else {
-        const out = new AtomicFileWriter(opts.output);
-        try {
-          for (const v of vectors) out.write(`${JSON.stringify({ embedding: Array.from(v) })}\n`);
-          out.commit();
-        } catch (err) {
-          out.abort();
-          throw err;
-        }
+        await streamOutputFile(opts.output, (write) => {
+          for (const v of vectors) write(`${JSON.stringify({ embedding: Array.from(v) })}\n`);
+        });
       }
       if (!opts.quiet) {
         const secs = (performance.now() - t0) / 1000;

@@ -46,6 +46,13 @@ function preTokenizeNote(name: string): string {
   ].join('\n');
 }
 
+/** Hugging Face base-model class written in config.json `architectures` (BERT-layout families: BertModel). */
+const BASE_MODEL_CLASS: Record<string, string> = {
+  albert: 'AlbertModel',
+  electra: 'ElectraModel',
+  roberta: 'RobertaModel',
+};
+
 /**
  * Exports the model in `modelDir` to `outDir`: config.json, onnx/model.onnx (encoder + pooler, opset 17),
  * and tokenizer.json + tokenizer_config.json + vocab.txt when the model has a vocab.txt. WoBERT-style models get a
@@ -56,11 +63,15 @@ export async function exportOnnxDirectory(
   outDir: string,
   options: ExportOnnxOptions = {},
 ): Promise<ExportOnnxResult> {
-  const { built, tokenizer, maxPositions } = openModel(modelDir);
   const settings = readTokenizerSettings(modelDir);
-  const { bytes, outputNames, parameters } = buildOnnxModel(built, {
-    metadata: { source: 'bert4tfjs export --to onnx' },
-  });
+  const { built, tokenizer, maxPositions } = openModel(modelDir);
+  let onnx: ReturnType<typeof buildOnnxModel>;
+  try {
+    onnx = buildOnnxModel(built, { metadata: { source: 'bert4tfjs export --to onnx' } });
+  } finally {
+    built.model.dispose();
+  }
+  const { bytes, outputNames, parameters } = onnx;
   const notes: string[] = [];
   const preTokenize = settings.preTokenize ?? (built.family === 'wobert' ? 'jieba' : null);
   if (preTokenize)
@@ -78,7 +89,7 @@ export async function exportOnnxDirectory(
       put(
         'config.json',
         `${JSON.stringify(
-          { ...built.rawConfig, architectures: [built.family === 'albert' ? 'AlbertModel' : 'BertModel'] },
+          { ...built.rawConfig, architectures: [BASE_MODEL_CLASS[built.family] ?? 'BertModel'] },
           null,
           2,
         )}\n`,

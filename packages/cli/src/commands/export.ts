@@ -6,6 +6,7 @@
 import { Bert4tfjsError } from '@bert4tfjs/core';
 import { EXPORT_TARGETS, describeExport, parseExportTarget, saveCheckpoint } from '@bert4tfjs/models';
 import type { Command } from 'commander';
+import { prepareOutput } from '../io/output-policy.ts';
 import { withGlobalOptions, type GlobalOptions } from './common.ts';
 import { exportOnnxDirectory } from './export-onnx.ts';
 
@@ -23,6 +24,7 @@ export interface ExportCliOptions extends GlobalOptions {
 
 /** Runs `export` with parsed options; returns the printed summary. */
 export async function runExport(opts: ExportCliOptions): Promise<string> {
+  prepareOutput(opts.out, { flag: '--out', force: opts.force, inputs: [opts.model] });
   if (opts.to === 'onnx') {
     if (opts.dtype !== undefined && opts.dtype !== 'float32')
       throw new Bert4tfjsError('--dtype applies to safetensors only (ONNX is written as float32)', 'bad-argument');

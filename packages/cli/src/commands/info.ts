@@ -1,16 +1,11 @@
 /** `bert4tfjs info`: which backend runs, with how many threads, and the versions in use. */
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import type { Command } from 'commander';
+import { cliVersion } from '../version.ts';
 import { startBackend, withGlobalOptions, type GlobalOptions } from './common.ts';
 
 const require = createRequire(import.meta.url);
-
-function ownVersion(): string {
-  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
-    .version;
-}
 
 /** Registers `info`. */
 export function registerInfo(program: Command): void {
@@ -25,7 +20,7 @@ export function registerInfo(program: Command): void {
         /* optional */
       }
       const report = {
-        bert4tfjs: ownVersion(),
+        bert4tfjs: cliVersion(),
         node: process.version,
         tfjs: tf.version.tfjs,
         backend: info.name,

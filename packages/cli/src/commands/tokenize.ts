@@ -1,9 +1,11 @@
 /** `bert4tfjs tokenize`: JSONL texts in, tokens / ids / segment ids / offsets out. */
-import { Bert4tfjsError, AtomicFileWriter } from '@bert4tfjs/core';
+import { Bert4tfjsError } from '@bert4tfjs/core';
 import { Tokenizer } from '@bert4tfjs/tokenizers';
 import type { Command } from 'commander';
 import { parseJsonl, readInputFile } from '../io/jsonl.ts';
-import { loadTokenizerFromDir, preTokenizerByName } from '../pipeline/load.ts';
+import { prepareOutput, streamOutputFile } from '../io/output-policy.ts';
+import { bpeTokenizeRecord } from '../pipeline/bpe-record.ts';
+import { loadBpeTokenizerFromDir, loadTokenizerFromDir, preTokenizerByName } from '../pipeline/load.ts';
 import { parseIntOption } from './common.ts';
 
 interface TokenizeOptions {
@@ -14,6 +16,7 @@ interface TokenizeOptions {
   preTokenize?: string;
   input: string;
   output: string;
+  force?: boolean;
 }
 
 /** Registers `tokenize`. */
@@ -29,45 +32,57 @@ export function registerTokenize(program: Command): void {
     .option('--pre-tokenize <name>', "split words first ('jieba' for WoBERT)")
     .requiredOption('--input <file>', 'input JSONL')
     .requiredOption('--output <file>', 'output JSONL')
-    .action((opts: TokenizeOptions, cmd: Command) => {
+    .option('--force', 'replace an existing output')
+    .action(async (opts: TokenizeOptions, cmd: Command) => {
       if (!!opts.model === !!opts.vocab)
         throw new Bert4tfjsError('give exactly one of --model DIR or --vocab FILE', 'bad-argument');
+      prepareOutput(opts.output, { flag: '--output', force: opts.force, inputs: [opts.input, opts.model, opts.vocab] });
       const lowercaseSet = cmd.getOptionValueSource('lowercase') === 'cli';
       const preTokenize = opts.preTokenize ? preTokenizerByName(opts.preTokenize) : undefined;
-      const tokenizer = opts.model
-        ? loadTokenizerFromDir(opts.model, {
-            ...(lowercaseSet ? { lowercase: opts.lowercase } : {}),
-            ...(preTokenize ? { preTokenize } : {}),
-          })
-        : Tokenizer.fromVocabFile(opts.vocab!, { lowercase: opts.lowercase ?? true, preTokenize });
+      // A GPT-2 directory (vocab.json + merges.txt, or encoder.json + vocab.bpe) gets its byte-level BPE.
+      const bpe = opts.model ? loadBpeTokenizerFromDir(opts.model) : null;
+      if (bpe && (lowercaseSet || opts.preTokenize))
+        throw new Bert4tfjsError(
+          `${lowercaseSet ? '--lowercase/--no-lowercase' : '--pre-tokenize'} does not apply to the byte-level BPE tokenizer of ${opts.model}`,
+          'bad-argument',
+        );
+      const tokenizer = bpe
+        ? null
+        : opts.model
+          ? loadTokenizerFromDir(opts.model, {
+              ...(lowercaseSet ? { lowercase: opts.lowercase } : {}),
+              ...(preTokenize ? { preTokenize } : {}),
+            })
+          : Tokenizer.fromVocabFile(opts.vocab!, { lowercase: opts.lowercase ?? true, preTokenize });
       const maxLength = opts.maxLength === undefined ? undefined : parseIntOption(opts.maxLength, '--max-length', 2);
       const records = parseJsonl(readInputFile(opts.input), opts.input);
-      const out = new AtomicFileWriter(opts.output);
-      try {
+      await streamOutputFile(opts.output, (write) => {
         for (const { line, value } of records) {
           if (typeof value.text !== 'string')
             throw new Bert4tfjsError(`${opts.input}:${line}: "text" must be a string`, 'bad-input');
           if (value.text_pair !== undefined && value.text_pair !== null && typeof value.text_pair !== 'string') {
             throw new Bert4tfjsError(`${opts.input}:${line}: "text_pair" must be a string`, 'bad-input');
           }
-          const enc = tokenizer.encode(
+          if (bpe) {
+            write(`${JSON.stringify(bpeTokenizeRecord(bpe, value, `${opts.input}:${line}`, maxLength))}\n`);
+            continue;
+          }
+          const enc = tokenizer!.encode(
             value.text,
             (value.text_pair as string | undefined) ?? undefined,
             maxLength ? { maxLength } : { truncation: false },
           );
-          out.write(
+          write(
             `${JSON.stringify({
               tokens: enc.tokens,
               input_ids: enc.inputIds,
               token_type_ids: enc.tokenTypeIds,
-              offsets: enc.offsets,
+              attention_mask: enc.inputIds.map(() => 1),
+              // Special tokens cover no text: [0, 0], as Hugging Face's fast tokenizers give them.
+              offsets: enc.offsets.map((o) => o ?? [0, 0]),
             })}\n`,
           );
         }
-        out.commit();
-      } catch (err) {
-        out.abort();
-        throw err;
-      }
+      });
     });
 }

@@ -6,11 +6,14 @@
 import { Bert4tfjsError } from '@bert4tfjs/core';
 import type { Command } from 'commander';
 import { trainMatching } from '../matching/run.ts';
-import type { MatchingObjective } from '../matching/encode.ts';
+import { OBJECTIVES, type MatchingObjective } from '../matching/encode.ts';
+import { addTrainingControlOptions, parseTrainingControls, type TrainingControlFlags } from '../training/controls.ts';
+import type { TrainEngineName } from '../matching/engine-choice.ts';
 import { parseFloatOption, parseIntOption, startBackend, withGlobalOptions, type GlobalOptions } from './common.ts';
 
 /** Raw flags of `train-matching`. */
-interface TrainMatchingFlags extends GlobalOptions {
+interface TrainMatchingFlags extends GlobalOptions, TrainingControlFlags {
+  engine: string;
   train: string;
   valid: string;
   test?: string;
@@ -24,7 +27,7 @@ interface TrainMatchingFlags extends GlobalOptions {
   lr?: string;
   vocab?: string;
   onBadLine: string;
-  seed: string;
+  labels?: string;
   force?: boolean;
   out: string;
   evalsPerEpoch: string;
@@ -34,7 +37,7 @@ interface TrainMatchingFlags extends GlobalOptions {
 
 /** Registers `train-matching`. */
 export function registerTrainMatching(program: Command): void {
-  withGlobalOptions(
+  const cmd = withGlobalOptions(
     program
       .command('train-matching')
       .description('train a sentence-matching model (cross-encoder, CoSENT or contrastive bi-encoder) and save it'),
@@ -50,49 +53,63 @@ export function registerTrainMatching(program: Command): void {
       '--config <name>',
       'from scratch: tiny (2x128x2) | small (4x256x4) | base (12x768x12) | micro (1x64x2, smoke tests)',
     )
-    .option('--objective <name>', 'cross-encoder | cosent | contrastive', 'cross-encoder')
+    .option(
+      '--objective <name>',
+      'cross-encoder (classifier; regression on graded labels) | cross-encoder-cosent (CoSENT on the joint score) | cosent | contrastive (bi-encoders)',
+      'cross-encoder',
+    )
+    .option('--labels <schema>', 'binary (0/1) | graded (0-5 scores); default: binary for TSV, graded for STS-B CSV')
     .option('--pre-tokenize <name>', 'word-level pre-tokenizer: jieba')
     .option('--epochs <n>', 'epochs', '3')
     .option('--batch-size <n>', 'pairs per batch', '32')
     .option('--max-length <n>', 'tokens per sequence (cross-encoder: per pair)', '64')
-    .option(
-      '--lr <x>',
-      'peak learning rate (warm-up 10%, then linear decay); default 5e-4 from scratch, 3e-5 from --model',
-    )
+    .option('--lr <x>', 'peak learning rate (see --warmup, --schedule); default 5e-4 from scratch, 3e-5 from --model')
     .option('--vocab <file>', "vocab.txt to use (default: the checkpoint's, or one built from the training data)")
     .option('--on-bad-line <what>', 'error | skip', 'error')
-    .option('--seed <n>', 'seed of data order and initial weights', '42')
     .option('--evals-per-epoch <n>', 'validation evaluations per epoch', '2')
     .option('--limit-train <n>', 'use only the first N training pairs')
     .option('--limit-eval <n>', 'use only the first N validation/test pairs')
-    .option('--force', 'replace an existing --out directory')
-    .requiredOption('--out <dir>', 'output directory (model + metrics.jsonl, predictions, summary.json, curves.svg)')
-    .action(async (f: TrainMatchingFlags) => {
-      await startBackend(f);
-      if (f.onBadLine !== 'error' && f.onBadLine !== 'skip')
-        throw new Bert4tfjsError(`--on-bad-line must be error or skip, got '${f.onBadLine}'`, 'bad-argument');
-      await trainMatching({
-        train: f.train,
-        valid: f.valid,
-        test: f.test,
-        model: f.model,
-        config: f.config,
-        objective: f.objective as MatchingObjective,
-        preTokenize: f.preTokenize ?? null,
-        epochs: parseIntOption(f.epochs, '--epochs', 1),
-        batchSize: parseIntOption(f.batchSize, '--batch-size', 1),
-        maxLength: parseIntOption(f.maxLength, '--max-length', 4),
-        lr: f.lr === undefined ? undefined : parseFloatOption(f.lr, '--lr'),
-        vocab: f.vocab,
-        onBadLine: f.onBadLine,
-        seed: parseIntOption(f.seed, '--seed'),
-        force: f.force,
-        out: f.out,
-        evalsPerEpoch: parseIntOption(f.evalsPerEpoch, '--evals-per-epoch', 1),
-        limitTrain: f.limitTrain === undefined ? undefined : parseIntOption(f.limitTrain, '--limit-train', 2),
-        limitEval: f.limitEval === undefined ? undefined : parseIntOption(f.limitEval, '--limit-eval', 2),
-        log: (line) => console.log(line),
-        progress: !f.quiet && process.stderr.isTTY === true,
-      });
+    .option('--engine <name>', 'optimizer-step engine: auto (onnx when it can, else tfjs) | onnx | tfjs', 'tfjs')
+    .option('--force', 'replace an existing --out directory (and start over an interrupted run)')
+    .requiredOption('--out <dir>', 'output directory (model + metrics.jsonl, predictions, summary.json, curves.svg)');
+  addTrainingControlOptions(cmd).action(async (f: TrainMatchingFlags) => {
+    await startBackend(f);
+    const controls = parseTrainingControls(f);
+    if (!OBJECTIVES.includes(f.objective as MatchingObjective))
+      throw new Bert4tfjsError(
+        `--objective must be one of ${OBJECTIVES.join(', ')}, got '${f.objective}'`,
+        'bad-argument',
+      );
+    if (f.labels !== undefined && f.labels !== 'binary' && f.labels !== 'graded')
+      throw new Bert4tfjsError(`--labels must be binary or graded, got '${f.labels}'`, 'bad-argument');
+    if (f.onBadLine !== 'error' && f.onBadLine !== 'skip')
+      throw new Bert4tfjsError(`--on-bad-line must be error or skip, got '${f.onBadLine}'`, 'bad-argument');
+    await trainMatching({
+      train: f.train,
+      valid: f.valid,
+      test: f.test,
+      model: f.model,
+      config: f.config,
+      objective: f.objective as MatchingObjective,
+      preTokenize: f.preTokenize ?? null,
+      epochs: parseIntOption(f.epochs, '--epochs', 1),
+      batchSize: parseIntOption(f.batchSize, '--batch-size', 1),
+      maxLength: parseIntOption(f.maxLength, '--max-length', 4),
+      lr: f.lr === undefined ? undefined : parseFloatOption(f.lr, '--lr'),
+      vocab: f.vocab,
+      onBadLine: f.onBadLine,
+      labels: f.labels as 'binary' | 'graded' | undefined,
+      controls,
+      force: f.force,
+      out: f.out,
+      evalsPerEpoch: parseIntOption(f.evalsPerEpoch, '--evals-per-epoch', 1),
+      limitTrain: f.limitTrain === undefined ? undefined : parseIntOption(f.limitTrain, '--limit-train', 2),
+      limitEval: f.limitEval === undefined ? undefined : parseIntOption(f.limitEval, '--limit-eval', 2),
+      engine: f.engine as TrainEngineName,
+      log: (line) => console.log(line),
+      progress: !f.quiet && process.stderr.isTTY === true,
+      // Not a terminal (a log file, CI): one plain line per evaluation instead of a bar.
+      progressLine: !f.quiet && process.stderr.isTTY !== true ? (line) => process.stderr.write(`${line}\n`) : undefined,
     });
+  });
 }

@@ -4,6 +4,7 @@
  * bare `"`) and STS-B CSV (`sentence1,sentence2,score`, quoted fields, Windows line endings).
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { decodeUtf8Strict } from '../io/jsonl.ts';
 import { parse } from 'csv-parse/sync';
 import { Bert4tfjsError } from '@bert4tfjs/core';
 
@@ -32,7 +33,11 @@ export interface MatchingDataset {
 export interface ReadMatchingOptions {
   /** What a malformed line does: stop with an error naming it (default) or skip it (counted). */
   onBadLine?: 'error' | 'skip';
-  /** Force the schema; default: binary when every label is 0 or 1, else graded. */
+  /**
+   * Force the schema. Default: TSV (PAWS-X / LCQMC, a binary format) is binary — a label other than 0/1
+   * is an error naming its line, never a silent switch to regression; CSV (STS-B, a graded format) is
+   * graded unless every label is 0 or 1.
+   */
   schema?: LabelSchema;
 }
 
@@ -66,9 +71,10 @@ function rowsFromCsv(text: string, path: string): Array<{ line: number; cells: s
 /** Reads a matching file (.tsv/.txt tab-separated, .csv comma-separated); errors name the file and line. */
 export function readMatchingFile(path: string, options: ReadMatchingOptions = {}): MatchingDataset {
   if (!existsSync(path)) throw new Bert4tfjsError(`data file not found: ${path}`, 'missing-file');
-  const text = readFileSync(path, 'utf8');
+  const text = decodeUtf8Strict(readFileSync(path), path);
   if (text.trim() === '') throw new Bert4tfjsError(`data file is empty: ${path}`, 'empty-input');
-  const rows = /\.csv$/i.test(path) ? rowsFromCsv(text, path) : rowsFromTsv(text);
+  const csv = /\.csv$/i.test(path);
+  const rows = csv ? rowsFromCsv(text, path) : rowsFromTsv(text);
   const onBad = options.onBadLine ?? 'error';
   const pairs: MatchingPair[] = [];
   const skipped: Array<{ line: number; reason: string }> = [];
@@ -89,14 +95,20 @@ export function readMatchingFile(path: string, options: ReadMatchingOptions = {}
     pairs.push({ a: a.trim(), b: b.trim(), label: Number(label), line });
   }
   if (pairs.length === 0) throw new Bert4tfjsError(`data file has no usable pairs: ${path}`, 'empty-input');
-  const schema = options.schema ?? (pairs.every((p) => p.label === 0 || p.label === 1) ? 'binary' : 'graded');
+  const allBinary = pairs.every((p) => p.label === 0 || p.label === 1);
+  const schema = options.schema ?? (!csv || allBinary ? 'binary' : 'graded');
   for (const p of pairs) {
     const ok = schema === 'binary' ? p.label === 0 || p.label === 1 : p.label >= 0 && p.label <= 5;
-    if (!ok)
+    if (!ok) {
+      const hint =
+        schema === 'binary' && options.schema === undefined && p.label >= 0 && p.label <= 5
+          ? '; a tab-separated file holds 0/1 labels — pass --labels graded if it holds 0-5 similarity scores'
+          : '';
       throw new Bert4tfjsError(
-        `${path}:${p.line}: label ${p.label} is outside the ${schema} schema (${schema === 'binary' ? '0 or 1' : '0 to 5'})`,
+        `${path}:${p.line}: label ${p.label} is outside the ${schema} schema (${schema === 'binary' ? '0 or 1' : '0 to 5'})${hint}`,
         'bad-input',
       );
+    }
   }
   return { path, schema, pairs, skipped };
 }

@@ -8,9 +8,37 @@ import { Bert4tfjsError } from '@bert4tfjs/core';
 export function readInputFile(path: string): string {
   if (!existsSync(path)) throw new Bert4tfjsError(`input file not found: ${path}`, 'missing-file');
   if (!statSync(path).isFile()) throw new Bert4tfjsError(`input is not a file: ${path}`, 'bad-file');
-  const text = readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
+  const text = decodeUtf8Strict(readFileSync(path), path).replace(/^\uFEFF/, '');
   if (text.trim() === '') throw new Bert4tfjsError(`input file is empty: ${path}`, 'empty-input');
   return text;
+}
+
+/**
+ * Decodes UTF-8, refusing invalid bytes (instead of replacing them with U+FFFD, which would silently change
+ * the text) with an error naming the file and the line of the first bad byte.
+ */
+export function decodeUtf8Strict(bytes: Uint8Array, path: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    let line = 1;
+    let start = 0;
+    for (let i = 0; i <= bytes.length; i++) {
+      if (i === bytes.length || bytes[i] === 0x0a) {
+        try {
+          new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(start, i));
+        } catch {
+          throw new Bert4tfjsError(
+            `${path}:${line}: not valid UTF-8 (byte ${start + 1}..${i} of the file)`,
+            'bad-input',
+          );
+        }
+        line++;
+        start = i + 1;
+      }
+    }
+    throw new Bert4tfjsError(`${path}: not valid UTF-8`, 'bad-input');
+  }
 }
 
 /** The lines of a text, without the line ending; a final newline does not make an extra empty line. */

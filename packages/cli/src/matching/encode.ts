@@ -7,10 +7,20 @@ import type { Tokenizer } from '@bert4tfjs/tokenizers';
 import type { MatchingPair } from '../data/matching-files.ts';
 
 /** Which model reads the pairs. */
-export type MatchingObjective = 'cross-encoder' | 'cosent' | 'contrastive';
+export type MatchingObjective = 'cross-encoder' | 'cross-encoder-cosent' | 'cosent' | 'contrastive';
 
 /** The objectives `train-matching` accepts. */
-export const OBJECTIVES: readonly MatchingObjective[] = ['cross-encoder', 'cosent', 'contrastive'];
+export const OBJECTIVES: readonly MatchingObjective[] = [
+  'cross-encoder',
+  'cross-encoder-cosent',
+  'cosent',
+  'contrastive',
+];
+
+/** Whether `objective` reads a pair as one joint sequence (a cross-encoder) rather than two (a bi-encoder). */
+export function isCrossEncoder(objective: MatchingObjective): boolean {
+  return objective === 'cross-encoder' || objective === 'cross-encoder-cosent';
+}
 
 /** One tokenized sequence. */
 export interface EncodedSeq {
@@ -38,7 +48,7 @@ export function encodePairs(
     return { ids: e.inputIds, types: e.tokenTypeIds };
   };
   return pairs.map((pair) =>
-    objective === 'cross-encoder' ? { pair, joint: one(pair.a, pair.b) } : { pair, a: one(pair.a), b: one(pair.b) },
+    isCrossEncoder(objective) ? { pair, joint: one(pair.a, pair.b) } : { pair, a: one(pair.a), b: one(pair.b) },
   );
 }
 
@@ -60,19 +70,18 @@ export function collatePairs(
   objective: MatchingObjective,
   intLabels: boolean,
 ): TensorBatch {
-  const arrays =
-    objective === 'cross-encoder'
-      ? padSequences(examples.map((e) => e.joint!))
-      : {
-          ...padSequences(
-            examples.map((e) => e.a!),
-            'a_',
-          ),
-          ...padSequences(
-            examples.map((e) => e.b!),
-            'b_',
-          ),
-        };
+  const arrays = isCrossEncoder(objective)
+    ? padSequences(examples.map((e) => e.joint!))
+    : {
+        ...padSequences(
+          examples.map((e) => e.a!),
+          'a_',
+        ),
+        ...padSequences(
+          examples.map((e) => e.b!),
+          'b_',
+        ),
+      };
   const dtypes: Record<string, 'int32' | 'float32'> = { labels: intLabels ? 'int32' : 'float32' };
   for (const k of Object.keys(arrays)) dtypes[k] = k.endsWith('attention_mask') ? 'float32' : 'int32';
   return toTensorBatch({ ...arrays, labels: examples.map((e) => e.pair.label) }, dtypes);

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { Bert4tfjsError, readSafetensors } from '@bert4tfjs/core';
+import { Bert4tfjsError, mixSeeds, readSafetensors, withSeededRandom } from '@bert4tfjs/core';
 import {
   buildTransformerModel,
   findWeight,
@@ -16,14 +16,14 @@ import {
 } from '@bert4tfjs/models';
 import type { LabelSchema } from '../data/matching-files.ts';
 import { scratchBertConfig } from './configs.ts';
-import type { MatchingObjective } from './encode.ts';
+import { isCrossEncoder, type MatchingObjective } from './encode.ts';
 
-/** The BERT-family names a matching model may start from. */
-const BERT_NAMES = ['bert', 'wobert', 'roberta-wwm'];
+/** The encoder families a matching model may start from (BERT-style inputs and heads). */
+const ENCODER_NAMES = ['bert', 'wobert', 'roberta-wwm', 'albert', 'albert_unshared'];
 
 /** Where the weights come from. */
 export type ModelSource =
-  | { kind: 'pretrained'; dir: string }
+  | { kind: 'pretrained'; dir: string; seed: number }
   | { kind: 'scratch'; config: string; vocabSize: number; seed: number };
 
 /** A built matching network. */
@@ -37,8 +37,12 @@ export interface MatchingNetwork {
   freshLayers: string[];
 }
 
-/** Classifier size for an objective and label schema: 2 classes on binary data, 1 (regression) on graded. */
+/**
+ * Classifier size for an objective and label schema: 2 classes on binary data, 1 (regression) on graded;
+ * 1 (a ranking score) for the CoSENT cross-encoder; none for the bi-encoders.
+ */
 export function numLabelsFor(objective: MatchingObjective, schema: LabelSchema): number {
+  if (objective === 'cross-encoder-cosent') return 1;
   return objective === 'cross-encoder' ? (schema === 'binary' ? 2 : 1) : 0;
 }
 
@@ -61,21 +65,24 @@ export function buildMatchingNetwork(
   source: ModelSource,
   objective: MatchingObjective,
   schema: LabelSchema,
+  /** A classifier of this many labels instead of the objective's (train-classify). */
+  numLabelsOverride?: number,
 ): MatchingNetwork {
-  const numLabels = numLabelsFor(objective, schema);
-  const extraConfig: Record<string, unknown> =
-    numLabels > 0
+  const numLabels = numLabelsOverride ?? numLabelsFor(objective, schema);
+  const archOf = (name: string) => (name.startsWith('albert') ? 'Albert' : 'Bert');
+  const extraConfigFor = (name: string): Record<string, unknown> =>
+    isCrossEncoder(objective)
       ? {
-          architectures: ['BertForSequenceClassification'],
+          architectures: [`${archOf(name)}ForSequenceClassification`],
           num_labels: numLabels,
           problem_type: numLabels === 1 ? 'regression' : 'single_label_classification',
         }
-      : { architectures: ['BertModel'] };
+      : { architectures: [`${archOf(name)}Model`] };
   if (source.kind === 'scratch') {
     const config = scratchBertConfig(source.config, source.vocabSize);
     const built = buildTransformerModel({ model: 'bert', config, numLabels: numLabels || null });
     seedRandomWeights(built.model, source.seed, 0.02);
-    return { built, numLabels, extraConfig, freshLayers: ['all'] };
+    return { built, numLabels, extraConfig: extraConfigFor('bert'), freshLayers: ['all'] };
   }
   const dir = source.dir;
   const configPath = join(dir, 'config.json');
@@ -85,20 +92,24 @@ export function buildMatchingNetwork(
   if (!existsSync(weights)) throw new Bert4tfjsError(`--model: ${dir} has no model.safetensors`, 'missing-file');
   const raw = readConfigFile(configPath);
   const name = typeof raw.model_type === 'string' ? raw.model_type : 'bert';
-  if (!BERT_NAMES.includes(name)) {
+  if (!ENCODER_NAMES.includes(name)) {
     throw new Bert4tfjsError(
-      `--model: ${configPath} has model_type '${name}'; train-matching fine-tunes BERT checkpoints (${BERT_NAMES.join(', ')})`,
+      `--model: ${configPath} has model_type '${name}'; train-matching fine-tunes encoder checkpoints (${ENCODER_NAMES.join(', ')})`,
       'bad-argument',
     );
   }
-  const built = buildTransformerModel({ model: name, config: raw, numLabels: numLabels || null });
+  // Fresh head weights draw from Math.random-seeded initializers: seed them so --seed repeats a run.
+  const built = withSeededRandom(mixSeeds(source.seed, 1), () =>
+    buildTransformerModel({ model: name, config: raw, numLabels: numLabels || null }),
+  );
   const tensors = readSafetensors(weights);
   // Head layers (pooler, classifier) load when the checkpoint has them with the right shape, else start fresh.
   const fresh = new Set<string>();
   const headLayers = new Set(['Pooler-Dense', 'Classifier']);
   for (const m of built.weightMap) {
     if (!headLayers.has(m.layer)) continue;
-    const t = tensors.get(m.source) ?? tensors.get(m.source.replace(/^bert\./, ''));
+    const bare = m.source.startsWith(built.prefix) ? m.source.slice(built.prefix.length) : m.source;
+    const t = tensors.get(m.source) ?? tensors.get(bare);
     const variable = findWeight(built.model, m.layer, m.weight);
     const expected = m.transforms?.some((x) => x.kind === 'transpose') ? [...variable.shape].reverse() : variable.shape;
     const ok = t !== undefined && t.shape.length === expected.length && t.shape.every((d, i) => d === expected[i]);
@@ -106,5 +117,5 @@ export function buildMatchingNetwork(
   }
   const mappings = built.weightMap.filter((m) => !fresh.has(m.layer));
   loadMappedWeights(built.model, mappings, tensors, { prefix: built.prefix, source: weights });
-  return { built, numLabels, extraConfig, freshLayers: [...fresh] };
+  return { built, numLabels, extraConfig: extraConfigFor(name), freshLayers: [...fresh] };
 }

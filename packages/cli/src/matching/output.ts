@@ -37,7 +37,7 @@ export interface RunFiles {
   metricsLog: string | null;
   /** Records appended to metrics.jsonl after training (final evaluations). */
   extraMetrics: Record<string, unknown>[];
-  predictions: Record<string, PredictionRecord[]>;
+  predictions: Record<string, readonly object[]>;
   summary: Record<string, unknown>;
   curves: CurvePoint[];
   curvesTitle: string;

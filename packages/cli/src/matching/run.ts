@@ -1,23 +1,42 @@
 /**
  * `trainMatching`: one text-matching run from files to a finished output directory — read and check the
  * data, pick the tokenizer (the checkpoint's, a given vocab, or one built from the training texts),
- * build the network, train with the Trainer (validation metric evaluated as it goes), score the
+ * build the network, train with the Trainer under the shared training controls (optimizer, schedule,
+ * EMA, best-weights keeping, early stopping, checkpoints in OUT.train-state/ for --resume), score the
  * validation and test splits, compute the baselines, and write everything atomically.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { adam, Bert4tfjsError, DataGenerator, Trainer, warmupLinearDecay } from '@bert4tfjs/core';
+import {
+  Bert4tfjsError,
+  DataGenerator,
+  EarlyStopping,
+  Trainer,
+  type FitResult,
+  type TrainerCallback,
+} from '@bert4tfjs/core';
 import { Tokenizer } from '@bert4tfjs/tokenizers';
 import { readMatchingFile, type LabelSchema, type MatchingDataset, type MatchingPair } from '../data/matching-files.ts';
 import { loadTokenizerFromDir, preTokenizerByName } from '../pipeline/load.ts';
-import type { CurvePoint } from '../report/curves.ts';
+import { BestWeights } from '../training/best-weights.ts';
+import { defaultTrainingControls, type TrainingControls } from '../training/controls.ts';
+import { buildOptimizer, type BuiltOptimizer } from '../training/optimizer.ts';
+import { openStateDir, removeStateDir, stateDirFor, type StateDir } from '../training/state-dir.ts';
 import { computeBaselines, type Baselines } from './baselines.ts';
-import { collatePairs, encodePairs, OBJECTIVES, pairLength, type MatchingObjective } from './encode.ts';
-import { formatMetrics, predictAt, primaryMetric, splitMetrics, type SplitMetrics } from './evaluate.ts';
-import { buildMatchingNetwork, type ModelSource } from './model.ts';
-import { isPositive, scorePairs, targetFor } from './objectives.ts';
-import { checkOutDir, writeRunDir, type PredictionRecord } from './output.ts';
+import { checkMatchingControls, crossEncoderLoss } from './controls.ts';
+import {
+  collatePairs,
+  encodePairs,
+  isCrossEncoder,
+  OBJECTIVES,
+  pairLength,
+  type EncodedPair,
+  type MatchingObjective,
+} from './encode.ts';
+import { primaryMetric, splitMetrics, type SplitMetrics } from './evaluate.ts';
+import { buildMatchingNetwork, type MatchingNetwork, type ModelSource } from './model.ts';
+import { chooseTrainEngine, type TrainEngineName } from './engine-choice.ts';
+import { BI_ENCODER_POOLING, COSINE_SCALE, isPositive, scorePairs, targetFor } from './objectives.ts';
+import { checkOutDir, writeRunDir } from './output.ts';
+import { finalLines, predictionRecords, runCurves } from './report.ts';
 import { buildVocab } from './vocab-builder.ts';
 
 /** Options of {@link trainMatching} (the CLI flags of `train-matching`). */
@@ -25,11 +44,13 @@ export interface TrainMatchingOptions {
   train: string;
   valid: string;
   test?: string;
-  /** A converted BERT checkpoint directory (config.json, model.safetensors, vocab.txt). */
+  /** A converted encoder checkpoint directory (config.json, model.safetensors, vocab.txt). */
   model?: string;
   /** From scratch: tiny | small | base. */
   config?: string;
   objective?: MatchingObjective;
+  /** Label schema of the files; default: binary for TSV, graded for STS-B CSV (see readMatchingFile). */
+  labels?: LabelSchema;
   /** Word-level pre-tokenizer name ('jieba'). */
   preTokenize?: string | null;
   epochs?: number;
@@ -40,7 +61,10 @@ export interface TrainMatchingOptions {
   /** A vocab.txt to use instead of the one built from the training data (or the checkpoint's). */
   vocab?: string;
   onBadLine?: 'error' | 'skip';
+  /** Seed of dropout, data order and initialisation (overrides controls.seed). */
   seed?: number;
+  /** Optimizer, schedule, EMA, saving and the other shared controls (CLI defaults for what is left out). */
+  controls?: Partial<TrainingControls>;
   force?: boolean;
   out: string;
   /** Validation evaluations per epoch (points of the metric curve). Default 2. */
@@ -50,9 +74,13 @@ export interface TrainMatchingOptions {
   /** Use only the first N validation / test pairs. */
   limitEval?: number;
   /** Console lines (default: none). */
+  /** Optimizer-step engine: auto (onnx when it can, else tfjs with the reason), onnx, tfjs. Default tfjs. */
+  engine?: TrainEngineName;
   log?: (line: string) => void;
   /** Progress bar on stderr. */
   progress?: boolean;
+  /** One line per evaluation (for logs, when no progress bar is shown). */
+  progressLine?: (line: string) => void;
 }
 
 /** What a run reports (also written as summary.json). */
@@ -70,8 +98,14 @@ export interface TrainMatchingSummary {
     lr: number;
     seed: number;
     preTokenize: string | null;
-  };
+    evalsPerEpoch: number;
+  } & TrainingControls;
   steps: number;
+  /** Why training ended (completed, early stopping). */
+  stopped: string;
+  /** Step whose weights were saved, and the validation metric that chose it (--save best). */
+  saved: { which: 'best' | 'last'; step: number; metric: number | null };
+  resumedFrom: number;
   trainSeconds: number;
   valid: SplitMetrics;
   test: SplitMetrics | null;
@@ -82,8 +116,106 @@ export interface TrainMatchingSummary {
 
 function readSplit(path: string, flag: string, o: TrainMatchingOptions, schema?: LabelSchema): MatchingDataset {
   if (!path) throw new Bert4tfjsError(`${flag} FILE is required`, 'bad-argument');
-  const d = readMatchingFile(path, { onBadLine: o.onBadLine ?? 'error', schema });
-  return d;
+  return readMatchingFile(path, { onBadLine: o.onBadLine ?? 'error', schema });
+}
+
+/** The variable FGM and the gradient penalty perturb: the token embedding matrix. */
+const TOKEN_EMBEDDING = 'Embedding-Token/embeddings';
+
+/** Everything the fit needs, gathered once so an alternative engine can hook in at {@link fitMatching}. */
+export interface MatchingFitContext {
+  net: MatchingNetwork;
+  objective: MatchingObjective;
+  schema: LabelSchema;
+  controls: TrainingControls;
+  gen: DataGenerator<EncodedPair, Record<string, import('@tensorflow/tfjs').Tensor>>;
+  epochs: number;
+  evalEvery: number;
+  state: StateDir;
+  lossOptions: ReturnType<typeof crossEncoderLoss>;
+  built: BuiltOptimizer;
+  /** Validation metric of the current weights (EMA weights swapped in by the caller when on). */
+  validMetric: () => number;
+  metricName: string;
+  totalSteps: number;
+  progress: boolean;
+  progressLine?: (line: string) => void;
+  /** Optimizer-step engine (default tfjs). */
+  engine?: TrainEngineName;
+  log?: (line: string) => void;
+}
+
+/** What the fit hands back: the trainer's result and the keeper of the best weights. */
+export interface MatchingFitOutcome {
+  fit: FitResult;
+  best: BestWeights;
+  trainer: Trainer;
+}
+
+/**
+ * Trains the network: the Trainer with seeded dropout and clipping, evaluation every `evalEvery` steps
+ * (EMA weights swapped in), the best weights kept, early stopping, and checkpoints in the state
+ * directory from which --resume continues.
+ */
+export async function fitMatching(x: MatchingFitContext): Promise<MatchingFitOutcome> {
+  const { net, controls: c, built } = x;
+  const lo = x.lossOptions;
+  const unsupported = [
+    ...(c.adversarial === 'fgm' || c.gradientPenalty !== null ? ['--adversarial / --gradient-penalty'] : []),
+    ...(lo.classWeights || lo.logitAdjust ? ['--class-weights / --logit-adjust'] : []),
+    ...((lo.multiSampleDropout ?? 1) > 1 ? ['--multi-sample-dropout'] : []),
+  ];
+  const engine = await chooseTrainEngine(x.engine ?? 'tfjs', net.built, x.objective, x.schema, built.optimizer, {
+    seed: c.seed,
+    scale: COSINE_SCALE,
+    clipNorm: c.clipNorm,
+    labelSmoothing: lo.labelSmoothing ?? 0,
+    unsupported,
+  });
+  x.log?.(engine.note);
+  const trainer = new Trainer({
+    stepEngine: engine.engine,
+    ...targetFor(net.built, x.objective, x.schema, x.lossOptions),
+    optimizer: built.optimizer,
+    progress: x.progress,
+    seed: c.seed,
+    ...(c.clipNorm !== null ? { clipNorm: c.clipNorm } : {}),
+    ...(c.adversarial === 'fgm'
+      ? { perturbation: { kind: 'fgm' as const, variable: TOKEN_EMBEDDING, epsilon: c.advEpsilon } }
+      : c.gradientPenalty !== null
+        ? { perturbation: { kind: 'gradient-penalty' as const, variable: TOKEN_EMBEDDING, weight: c.gradientPenalty } }
+        : {}),
+  });
+  const best = new BestWeights(x.state.best);
+  const callbacks: TrainerCallback[] = [best];
+  const monitor = `valid_${x.metricName}`;
+  if (c.earlyStop !== null) callbacks.push(new EarlyStopping({ monitor, patience: c.earlyStop, mode: 'max' }));
+  const t0 = performance.now();
+  const fit = await trainer.fit(x.gen, {
+    epochs: x.epochs,
+    evalEvery: x.evalEvery,
+    callbacks,
+    checkpointDir: x.state.checkpoints,
+    checkpointEvery: x.evalEvery,
+    keepCheckpoints: 2,
+    resume: c.resume,
+    metricsPath: x.state.metrics,
+    evaluate: async ({ step }) => {
+      built.ema?.apply(trainer.target.trainable);
+      let value: number;
+      try {
+        value = x.validMetric();
+        await best.consider(value, step, trainer.target.weights);
+      } finally {
+        built.ema?.restore();
+      }
+      x.progressLine?.(
+        `train-matching: step ${step}/${x.totalSteps}, ${((performance.now() - t0) / 1000).toFixed(1)} s: ${monitor} ${value.toFixed(4)} (best ${best.best?.toFixed(4) ?? '-'} at step ${best.bestStep})`,
+      );
+      return { [monitor]: value };
+    },
+  });
+  return { fit, best, trainer };
 }
 
 /** Runs one matching job end to end; resolves to its summary once the output directory is written. */
@@ -99,15 +231,18 @@ export async function trainMatching(o: TrainMatchingOptions): Promise<TrainMatch
     );
   if (!o.out) throw new Bert4tfjsError('--out DIR is required', 'bad-argument');
   checkOutDir(o.out, o.force ?? false);
+  const controls = defaultTrainingControls({ ...o.controls, ...(o.seed !== undefined ? { seed: o.seed } : {}) });
   const epochs = o.epochs ?? 3;
   const batchSize = o.batchSize ?? 32;
   const maxLength = o.maxLength ?? 64;
-  const seed = o.seed ?? 42;
+  const seed = controls.seed;
   const lr = o.lr ?? (o.model ? 3e-5 : 5e-4);
+  const evalsPerEpoch = o.evalsPerEpoch ?? 2;
   for (const [flag, v, min] of [
     ['--epochs', epochs, 1],
     ['--batch-size', batchSize, 1],
     ['--max-length', maxLength, 4],
+    ['--evals-per-epoch', evalsPerEpoch, 1],
   ] as const) {
     if (!Number.isInteger(v) || v < min)
       throw new Bert4tfjsError(`${flag} must be an integer >= ${min}, got ${v}`, 'bad-argument');
@@ -115,8 +250,9 @@ export async function trainMatching(o: TrainMatchingOptions): Promise<TrainMatch
   if (!(lr > 0)) throw new Bert4tfjsError(`--lr must be a positive number, got ${lr}`, 'bad-argument');
 
   // Data: the training file fixes the label schema; validation and test must follow it.
-  const trainSet = readSplit(o.train, '--train', o);
+  const trainSet = readSplit(o.train, '--train', o, o.labels);
   const schema = trainSet.schema;
+  checkMatchingControls(controls, objective, schema);
   const validSet = readSplit(o.valid, '--valid', o, schema);
   const testSet = o.test ? readSplit(o.test, '--test', o, schema) : null;
   const cut = (ps: MatchingPair[], n?: number) => (n !== undefined ? ps.slice(0, n) : ps);
@@ -128,6 +264,7 @@ export async function trainMatching(o: TrainMatchingOptions): Promise<TrainMatch
       log(
         `skipped ${d.skipped.length} malformed line(s) of ${d.path} (first: line ${d.skipped[0].line}, ${d.skipped[0].reason})`,
       );
+  const lossOptions = crossEncoderLoss(controls, train);
 
   // Tokenizer: the checkpoint's vocab, --vocab, or one built from the training texts.
   const preName = o.preTokenize ?? null;
@@ -145,157 +282,154 @@ export async function trainMatching(o: TrainMatchingOptions): Promise<TrainMatch
     );
 
   const source: ModelSource = o.model
-    ? { kind: 'pretrained', dir: o.model }
+    ? { kind: 'pretrained', dir: o.model, seed }
     : { kind: 'scratch', config: o.config!, vocabSize: tokenizer.vocabSize, seed };
   const net = buildMatchingNetwork(source, objective, schema);
-  const { built } = net;
-  const modelVocab = built.model.getLayer('Embedding-Token').weights[0].shape[0]!;
-  if (tokenizer.vocabSize > modelVocab) {
-    throw new Bert4tfjsError(
-      `the vocabulary has ${tokenizer.vocabSize} tokens but the model's embedding has ${modelVocab} rows`,
-      'bad-argument',
-    );
-  }
-  const parameters = built.model.countParams();
-  const init = o.model
-    ? `pretrained ${o.model}${net.freshLayers.length ? ` (new: ${net.freshLayers.join(', ')})` : ''}`
-    : `scratch ${o.config}`;
-
-  const trainPairs = objective === 'contrastive' ? train.filter((p) => isPositive(p, schema)) : train;
-  if (trainPairs.length < 2)
-    throw new Bert4tfjsError(
-      `${o.train}: the contrastive objective needs at least 2 positive pairs, found ${trainPairs.length}`,
-      'empty-input',
-    );
-  const encodedTrain = encodePairs(tokenizer, trainPairs, objective, maxLength);
-  const encodedValid = encodePairs(tokenizer, valid, objective, maxLength);
-  const encodedTest = test ? encodePairs(tokenizer, test, objective, maxLength) : null;
-  log(
-    `${objective} on ${schema} data: ${trainPairs.length} training pairs${trainPairs.length !== train.length ? ` (positives of ${train.length})` : ''}, ${valid.length} valid, ${test?.length ?? 0} test; ${init}, ${(parameters / 1e6).toFixed(2)}M parameters, vocab ${tokenizer.vocabSize}`,
-  );
-
-  const intLabels = objective === 'cross-encoder' && schema === 'binary';
-  const gen = new DataGenerator(encodedTrain, {
-    batchSize,
-    seed,
-    bucketBy: pairLength,
-    collate: (ex) => collatePairs(ex, objective, intLabels),
-  });
-  const totalSteps = epochs * gen.stepsPerEpoch;
-  const optimizer = adam({
-    learningRate: lr,
-    schedule: warmupLinearDecay({ warmupSteps: Math.round(totalSteps * 0.1), totalSteps }),
-  });
-  const trainer = new Trainer({ ...targetFor(built, objective, schema), optimizer, progress: o.progress ?? false });
-  const metricName = primaryMetric(schema);
-  const scoreSplit = (pairs: MatchingPair[], enc: typeof encodedValid) =>
-    scorePairs(built, tokenizer, objective, schema, pairs, enc, maxLength);
-  const staging = mkdtempSync(join(tmpdir(), 'b4t-matching-'));
-  const evalEvery = Math.max(1, Math.floor(gen.stepsPerEpoch / Math.max(1, o.evalsPerEpoch ?? 2)));
-  const t0 = performance.now();
-  let fit: Awaited<ReturnType<typeof trainer.fit>>;
+  const model = net.built;
+  const disposeModel = () => model.model.dispose();
+  let optimizer: BuiltOptimizer | null = null;
   try {
-    fit = await trainer.fit(gen, {
+    const modelVocab = model.model.getLayer('Embedding-Token').weights[0].shape[0]!;
+    if (tokenizer.vocabSize > modelVocab) {
+      throw new Bert4tfjsError(
+        `the vocabulary has ${tokenizer.vocabSize} tokens but the model's embedding has ${modelVocab} rows`,
+        'bad-argument',
+      );
+    }
+    const parameters = model.model.countParams();
+    const init = o.model
+      ? `pretrained ${o.model}${net.freshLayers.length ? ` (new: ${net.freshLayers.join(', ')})` : ''}`
+      : `scratch ${o.config}`;
+
+    const trainPairs = objective === 'contrastive' ? train.filter((p) => isPositive(p, schema)) : train;
+    if (trainPairs.length < 2)
+      throw new Bert4tfjsError(
+        `${o.train}: the contrastive objective needs at least 2 positive pairs, found ${trainPairs.length}`,
+        'empty-input',
+      );
+    const encodedTrain = encodePairs(tokenizer, trainPairs, objective, maxLength);
+    const encodedValid = encodePairs(tokenizer, valid, objective, maxLength);
+    const encodedTest = test ? encodePairs(tokenizer, test, objective, maxLength) : null;
+    log(
+      `${objective} on ${schema} data: ${trainPairs.length} training pairs${trainPairs.length !== train.length ? ` (positives of ${train.length})` : ''}, ${valid.length} valid, ${test?.length ?? 0} test; ${init}, ${(parameters / 1e6).toFixed(2)}M parameters, vocab ${tokenizer.vocabSize}`,
+    );
+
+    const intLabels = objective === 'cross-encoder' && schema === 'binary';
+    const gen = new DataGenerator(encodedTrain, {
+      batchSize,
+      seed,
+      bucketBy: pairLength,
+      collate: (ex) => collatePairs(ex, objective, intLabels),
+    });
+    const totalSteps = epochs * gen.stepsPerEpoch;
+    if (controls.gradAccum > totalSteps)
+      throw new Bert4tfjsError(
+        `--grad-accum ${controls.gradAccum} is more than the ${totalSteps} batches of the run; no update would happen`,
+        'bad-argument',
+      );
+    optimizer = buildOptimizer(controls, lr, totalSteps);
+    const metricName = primaryMetric(schema);
+    // Probabilities of the 2-class head decide at 0.5; other scores at the threshold best on validation.
+    const fixedThreshold = objective === 'cross-encoder' && schema === 'binary' ? 0.5 : 'best';
+    const scoreSplit = (pairs: MatchingPair[], enc: typeof encodedValid) =>
+      scorePairs(model, tokenizer, objective, schema, pairs, enc, maxLength);
+    const evalEvery = Math.max(1, Math.floor(gen.stepsPerEpoch / evalsPerEpoch));
+    const options = { epochs, batchSize, maxLength, lr, preTokenize: preName, evalsPerEpoch, ...controls };
+    const state = stateDirFor(o.out);
+    const { resume: _resume, ...recorded } = options;
+    openStateDir(
+      state,
+      { objective, schema, model: o.model ?? null, config: o.config ?? null, train: o.train, ...recorded },
+      { resume: controls.resume, force: o.force ?? false },
+    );
+    const t0 = performance.now();
+    const { fit, best, trainer } = await fitMatching({
+      net,
+      objective,
+      schema,
+      controls,
+      gen,
       epochs,
       evalEvery,
-      metricsPath: join(staging, 'metrics.jsonl'),
-      evaluate: ({ step }) => {
-        const m = splitMetrics(
+      state,
+      lossOptions,
+      built: optimizer,
+      validMetric: () =>
+        splitMetrics(
           scoreSplit(valid, encodedValid),
           valid.map((p) => p.label),
           schema,
-          objective === 'cross-encoder' ? 0.5 : 'best',
-        );
-        const value = m[metricName]!;
-        log(`  step ${step}/${totalSteps}: valid ${metricName} ${value.toFixed(4)}`);
-        return { [`valid_${metricName}`]: value };
-      },
+          fixedThreshold,
+        )[metricName]!,
+      metricName,
+      totalSteps,
+      progress: o.progress ?? false,
+      engine: o.engine,
+      log,
+      progressLine: o.progressLine,
     });
-  } catch (err) {
-    rmSync(staging, { recursive: true, force: true });
-    optimizer.dispose();
-    built.model.dispose();
-    throw err;
-  }
-  const trainSeconds = (performance.now() - t0) / 1000;
+    const trainSeconds = (performance.now() - t0) / 1000;
 
-  // Final scores: threshold 0.5 for the classifier's probabilities, the validation-chosen one for cosines.
-  const validScores = scoreSplit(valid, encodedValid);
-  const validMetrics = splitMetrics(
-    validScores,
-    valid.map((p) => p.label),
-    schema,
-    objective === 'cross-encoder' ? 0.5 : 'best',
-  );
-  const threshold = validMetrics.threshold;
-  const testScores = test && encodedTest ? scoreSplit(test, encodedTest) : null;
-  const testMetrics =
-    test && testScores
-      ? splitMetrics(
-          testScores,
-          test.map((p) => p.label),
-          schema,
-          threshold ?? 0,
+    // The weights to save: the best evaluated ones (--save best), else the last (EMA-averaged with --ema).
+    const useBest = controls.save === 'best' && best.restoreInto(trainer.target.weights);
+    if (!useBest && optimizer.ema) optimizer.ema.apply(trainer.target.trainable);
+    const saved = useBest
+      ? { which: 'best' as const, step: best.bestStep, metric: best.best }
+      : { which: 'last' as const, step: fit.step, metric: null };
+
+    // Final scores: threshold 0.5 for the classifier's probabilities, the validation-chosen one otherwise.
+    const validScores = scoreSplit(valid, encodedValid);
+    const validMetrics = splitMetrics(
+      validScores,
+      valid.map((p) => p.label),
+      schema,
+      fixedThreshold,
+    );
+    const threshold = validMetrics.threshold;
+    const testScores = test && encodedTest ? scoreSplit(test, encodedTest) : null;
+    const testMetrics =
+      test && testScores
+        ? splitMetrics(
+            testScores,
+            test.map((p) => p.label),
+            schema,
+            threshold ?? 0,
+          )
+        : null;
+    const baselines = computeBaselines(train, valid, test, schema);
+    const summary: TrainMatchingSummary = {
+      objective,
+      schema,
+      init,
+      data: Object.fromEntries(
+        (
+          [
+            ['train', trainSet, train],
+            ['valid', validSet, valid],
+            ['test', testSet, test],
+          ] as const
         )
-      : null;
-  const baselines = computeBaselines(train, valid, test, schema);
-  const records = (pairs: MatchingPair[], scores: number[]): PredictionRecord[] => {
-    const hard = threshold !== undefined ? predictAt(scores, threshold) : null;
-    return pairs.map((p, i) => ({
-      line: p.line,
-      a: p.a,
-      b: p.b,
-      label: p.label,
-      score: scores[i],
-      ...(hard ? { prediction: hard[i] } : {}),
-    }));
-  };
-
-  const curves: CurvePoint[] = fit.history.map((h) => ({ step: h.step, series: 'train loss', value: h.loss }));
-  // Per-step losses are noisy at small batch sizes: add their trailing moving average.
-  const window = Math.max(2, Math.round(fit.history.length / 20));
-  fit.history.forEach((h, i) => {
-    const span = fit.history.slice(Math.max(0, i - window + 1), i + 1);
-    curves.push({
-      step: h.step,
-      series: `avg train loss (${window} steps)`,
-      value: span.reduce((s, x) => s + x.loss, 0) / span.length,
-    });
-  });
-  for (const e of fit.evaluations)
-    for (const [k, v] of Object.entries(e.metrics))
-      curves.push({ step: e.step, series: k.replace('_', ' '), value: v });
-  const summary: TrainMatchingSummary = {
-    objective,
-    schema,
-    init,
-    data: Object.fromEntries(
-      (
-        [
-          ['train', trainSet, train],
-          ['valid', validSet, valid],
-          ['test', testSet, test],
-        ] as const
-      )
-        .filter(([, d]) => d !== null)
-        .map(([k, d, ps]) => [k, { path: d!.path, pairs: ps!.length, skipped: d!.skipped.length }]),
-    ),
-    vocabSize: tokenizer.vocabSize,
-    parameters,
-    options: { epochs, batchSize, maxLength, lr, seed, preTokenize: preName },
-    steps: fit.step,
-    trainSeconds,
-    valid: validMetrics,
-    test: testMetrics,
-    baselines,
-    out: o.out,
-    curves: join(o.out, 'curves.svg'),
-  };
-  try {
+          .filter(([, d]) => d !== null)
+          .map(([k, d, ps]) => [k, { path: d!.path, pairs: ps!.length, skipped: d!.skipped.length }]),
+      ),
+      vocabSize: tokenizer.vocabSize,
+      parameters,
+      options,
+      steps: fit.step,
+      stopped: fit.message,
+      saved,
+      resumedFrom: fit.resumedFrom,
+      trainSeconds,
+      valid: validMetrics,
+      test: testMetrics,
+      baselines,
+      out: o.out,
+      curves: `${o.out}/curves.svg`,
+    };
     await writeRunDir(
       o.out,
       {
-        built,
+        built: model,
         tokenizer,
         extraConfig: net.extraConfig,
         tokenizerConfig: {
@@ -307,42 +441,41 @@ export async function trainMatching(o: TrainMatchingOptions): Promise<TrainMatch
         embeddingConfig: {
           objective,
           schema,
-          pooling: objective === 'cross-encoder' ? 'cls' : 'mean',
+          pooling: isCrossEncoder(objective) ? 'cls' : BI_ENCODER_POOLING,
           normalize: true,
           max_length: maxLength,
           ...(threshold !== undefined ? { threshold } : {}),
         },
-        metricsLog: join(staging, 'metrics.jsonl'),
+        metricsLog: state.metrics,
         extraMetrics: [
-          { event: 'final', split: 'valid', step: fit.step, metrics: validMetrics },
-          ...(testMetrics ? [{ event: 'final', split: 'test', step: fit.step, metrics: testMetrics }] : []),
+          { event: 'final', split: 'valid', step: fit.step, saved, metrics: validMetrics },
+          ...(testMetrics ? [{ event: 'final', split: 'test', step: fit.step, saved, metrics: testMetrics }] : []),
           { event: 'baselines', ...baselines },
         ],
         predictions: {
-          valid: records(valid, validScores),
-          ...(test && testScores ? { test: records(test, testScores) } : {}),
+          valid: predictionRecords(valid, validScores, threshold),
+          ...(test && testScores ? { test: predictionRecords(test, testScores, threshold) } : {}),
         },
         summary: summary as unknown as Record<string, unknown>,
-        curves,
+        curves: runCurves(fit.history, fit.evaluations),
         curvesTitle: `${objective} (${init}) on ${schema} data: loss and valid ${metricName}`,
       },
       o.force ?? false,
     );
+    removeStateDir(state);
+    if (fit.stopReason === 'stopped') log(fit.message);
+    for (const line of finalLines(
+      fit.step,
+      trainSeconds,
+      validMetrics,
+      testMetrics,
+      baselines,
+      `${saved.which} (step ${saved.step})`,
+    ))
+      log(line);
+    return summary;
   } finally {
-    rmSync(staging, { recursive: true, force: true });
-    optimizer.dispose();
-    built.model.dispose();
+    optimizer?.optimizer.dispose();
+    disposeModel();
   }
-  log(`trained ${fit.step} steps in ${trainSeconds.toFixed(1)} s`);
-  log(`valid: ${formatMetrics(validMetrics)}`);
-  if (testMetrics) log(`test:  ${formatMetrics(testMetrics)}`);
-  const b = baselines;
-  if (b.majority)
-    log(
-      `baseline majority class (${b.majority.label}): valid accuracy ${b.majority.valid.toFixed(4)}${b.majority.test !== null ? `, test accuracy ${b.majority.test.toFixed(4)}` : ''}`,
-    );
-  log(
-    `baseline character-overlap Jaccard: valid ${formatMetrics(b.jaccard.valid)}${b.jaccard.test ? `; test ${formatMetrics(b.jaccard.test)}` : ''}`,
-  );
-  return summary;
 }

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Bert4tfjsError, l2Normalize, poolHidden, type PoolingMode } from '@bert4tfjs/core';
-import type { TransformerModel } from '@bert4tfjs/models';
+import { DEFAULT_SENTENCE_POOLING, sentencePoolingFor, type TransformerModel } from '@bert4tfjs/models';
 import type { Tokenizer } from '@bert4tfjs/tokenizers';
 
 /** One input: text (optionally a pair) or already-tokenized ids. */
@@ -17,6 +17,7 @@ export type EmbedPooling = PoolingMode | 'pooler' | 'none';
 
 /** Options of {@link Embedder} and the other engines. */
 export interface EmbedderOptions {
+  /** Default: the model family's sentence pooling (see `sentencePoolingFor`; mean for BERT-like encoders). */
   pooling?: EmbedPooling;
   normalize?: boolean;
   batchSize?: number;
@@ -57,7 +58,7 @@ export abstract class EmbedderBase {
     readonly tokenizer: Tokenizer | null,
     options: EmbedderOptions = {},
   ) {
-    this.pooling = options.pooling ?? 'cls';
+    this.pooling = options.pooling ?? DEFAULT_SENTENCE_POOLING;
     this.normalize = options.normalize ?? false;
     this.batchSize = options.batchSize ?? 32;
     this.bucket = options.bucket ?? true;
@@ -122,7 +123,7 @@ export class Embedder extends EmbedderBase {
   ) {
     const maxPos =
       typeof built.rawConfig.max_position_embeddings === 'number' ? built.rawConfig.max_position_embeddings : 512;
-    super(maxPos, tokenizer, options);
+    super(maxPos, tokenizer, { ...options, pooling: options.pooling ?? sentencePoolingFor(built.family) });
     // One runner model exposing exactly the tensors this pooling needs.
     const model = built.model;
     const lastIdx = built.outputNames.indexOf('last_hidden_state');

@@ -5,8 +5,20 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Bert4tfjsError } from '@bert4tfjs/core';
-import { loadModelDir, type BuildTransformerOptions, type TransformerModel } from '@bert4tfjs/models';
-import { createJiebaPreTokenizer, Tokenizer, type TokenizerOptions } from '@bert4tfjs/tokenizers';
+import {
+  loadModelDir,
+  sentencePoolingFor,
+  type BuildTransformerOptions,
+  type TransformerModel,
+} from '@bert4tfjs/models';
+import {
+  ByteLevelBpeTokenizer,
+  createJiebaPreTokenizer,
+  findBpeFiles,
+  Tokenizer,
+  type TokenizerOptions,
+} from '@bert4tfjs/tokenizers';
+import type { EmbedPooling } from './embedder.ts';
 
 /** Tokenizer settings stored beside a model (tokenizer_config.json, Hugging Face keys). */
 export interface TokenizerSettings {
@@ -66,6 +78,15 @@ export function loadTokenizerFromDir(
   });
 }
 
+/**
+ * The byte-level BPE tokenizer (GPT-2) of a model directory holding vocab.json + merges.txt or
+ * encoder.json + vocab.bpe, or null when it has a vocab.txt (WordPiece wins) or no such pair.
+ */
+export function loadBpeTokenizerFromDir(dir: string): ByteLevelBpeTokenizer | null {
+  if (existsSync(join(dir, 'vocab.txt')) || !findBpeFiles(dir)) return null;
+  return ByteLevelBpeTokenizer.fromDir(dir);
+}
+
 /** Embedding settings a sentence-embedding model directory carries (bert4tfjs.json, written by train-matching). */
 export interface EmbeddingDefaults {
   pooling?: string;
@@ -89,6 +110,15 @@ export function readEmbeddingDefaults(dir: string): EmbeddingDefaults {
   }
 }
 
+/**
+ * The pooling to embed a model directory's model with: the caller's (`--pooling`), else the directory's
+ * bert4tfjs.json (how a train-matching model was trained to be pooled), else its family's default
+ * (`sentencePoolingFor`). The one resolution `embed`, `similar` and the demo share.
+ */
+export function resolvePooling(explicit: string | undefined, dir: string, built: TransformerModel): EmbedPooling {
+  return (explicit ?? readEmbeddingDefaults(dir).pooling ?? sentencePoolingFor(built.family)) as EmbedPooling;
+}
+
 /** A model directory opened for inference: the built model plus its tokenizer (when it has a vocab). */
 export interface OpenedModel {
   dir: string;
@@ -97,16 +127,17 @@ export interface OpenedModel {
   maxPositions: number;
 }
 
-/** Opens a model directory: model (all heads it carries) and tokenizer. */
+/** Opens a model directory: model (all heads it carries) and tokenizer. The caller disposes `built.model`. */
 export function openModel(
   dir: string,
   options: Partial<BuildTransformerOptions> = {},
   needTokenizer = false,
 ): OpenedModel {
-  const built = loadModelDir(dir, options);
+  // The tokenizer first: a failure there must not leave a loaded model behind.
   const hasVocab = existsSync(join(dir, 'vocab.txt'));
   if (needTokenizer && !hasVocab) loadTokenizerFromDir(dir);
   const tokenizer = hasVocab ? loadTokenizerFromDir(dir) : null;
+  const built = loadModelDir(dir, options);
   const maxPositions =
     typeof built.rawConfig.max_position_embeddings === 'number' ? built.rawConfig.max_position_embeddings : 512;
   return { dir, built, tokenizer, maxPositions };

@@ -2,13 +2,13 @@
  * The onnxruntime engine of `embed`: the model exported to ONNX (our own graph, see
  * @bert4tfjs/models `buildOnnxModel`) and run by onnxruntime-node, with the same tokenization, length
  * bucketing and pooling as the tfjs {@link Embedder}. The export is cached at `<model>/onnx/model.onnx`
- * with a stamp file naming the checkpoint it came from; when that is impossible (read-only directory,
+ * with a stamp file holding the SHA-256 of the checkpoint and config it came from; when that is impossible (read-only directory,
  * or an onnx/model.onnx bert4tfjs did not write) the model is exported in memory instead.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { Bert4tfjsError, writeFileAtomic } from '@bert4tfjs/core';
 import { buildOnnxModel, ONNX_OPSET, type TransformerModel } from '@bert4tfjs/models';
 import type { Tokenizer } from '@bert4tfjs/tokenizers';
@@ -32,31 +32,24 @@ export interface OrtModule {
 }
 
 /** Version of the cache stamp; bump when the exported graph changes. */
-const STAMP_FORMAT = 1;
+const STAMP_FORMAT = 2;
 const STAMP_FILE = 'bert4tfjs-onnx.json';
 
 /**
- * Loads onnxruntime-node: directly, else the copy @xenova/transformers depends on. Throws a
- * Bert4tfjsError saying why when neither loads (no native binary for this platform, not installed).
+ * Loads onnxruntime-node (a dependency of this package; 1.14 ships its native binaries inside the npm
+ * package, so installing it downloads nothing). Throws a Bert4tfjsError saying why when it does not load
+ * (no native binary for this platform).
  */
 export function loadOnnxRuntime(): OrtModule {
   const req = createRequire(import.meta.url);
-  const errors: string[] = [];
-  const attempts: Array<() => string> = [
-    () => req.resolve('onnxruntime-node'),
-    () => req.resolve('onnxruntime-node', { paths: [dirname(req.resolve('@xenova/transformers'))] }),
-  ];
-  for (const resolve of attempts) {
-    try {
-      return req(resolve()) as OrtModule;
-    } catch (err) {
-      errors.push((err as Error).message.split('\n')[0]);
-    }
+  try {
+    return req('onnxruntime-node') as OrtModule;
+  } catch (err) {
+    throw new Bert4tfjsError(
+      `onnxruntime-node could not be loaded (${(err as Error).message.split('\n')[0]}); use --engine tfjs`,
+      'missing-dependency',
+    );
   }
-  throw new Bert4tfjsError(
-    `onnxruntime-node could not be loaded (${errors.join('; ')}); use --engine tfjs`,
-    'missing-dependency',
-  );
 }
 
 /** Where the session's model came from. */
@@ -77,19 +70,30 @@ export interface OnnxSessionOptions {
   threads?: number;
 }
 
-/** What the cached export must match: the checkpoint file, the config, and the exporter. */
+/** SHA-256 of a file, read in 8 MiB pieces (a BERT-base checkpoint is 400 MB: never whole in memory). */
+function fileSha256(path: string): string {
+  const hash = createHash('sha256');
+  const buf = Buffer.allocUnsafe(8 * 1024 * 1024);
+  const fd = openSync(path, 'r');
+  try {
+    for (let n = readSync(fd, buf, 0, buf.length, null); n > 0; n = readSync(fd, buf, 0, buf.length, null))
+      hash.update(buf.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest('hex');
+}
+
+/**
+ * What the cached export must match: the checkpoint's and the config's contents (not size and mtime, which
+ * a replacement within the same second, or a copy that keeps times, leaves unchanged), and the exporter.
+ */
 function fingerprint(modelDir: string): Record<string, unknown> {
-  const weights = join(modelDir, 'model.safetensors');
-  const st = statSync(weights);
-  const config = createHash('sha256')
-    .update(readFileSync(join(modelDir, 'config.json')))
-    .digest('hex');
   return {
     format: STAMP_FORMAT,
     opset: ONNX_OPSET,
-    weightsBytes: st.size,
-    weightsMtimeMs: Math.round(st.mtimeMs),
-    configSha256: config,
+    weightsSha256: fileSha256(join(modelDir, 'model.safetensors')),
+    configSha256: fileSha256(join(modelDir, 'config.json')),
     firstLayerOutput: true,
   };
 }

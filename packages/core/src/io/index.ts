@@ -4,3 +4,5 @@ export * from './safetensors.ts';
 export * from './torch/index.ts';
 export * from './tf-checkpoint/index.ts';
 export * from './onnx/index.ts';
+export * from './file-source.ts';
+export * from './file-source-node.ts';

@@ -3,9 +3,9 @@
  * `commit()`. A failure or an interrupted run (`abort()`, or the process dying) never leaves a partial
  * file at the destination.
  */
-import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { dirname } from 'node:path';
+import { tempSibling } from './atomic.ts';
 
 /** A file being written atomically. */
 export class AtomicFileWriter {
@@ -16,7 +16,7 @@ export class AtomicFileWriter {
   constructor(path: string) {
     this.path = path;
     mkdirSync(dirname(path), { recursive: true });
-    this.tempPath = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+    this.tempPath = tempSibling(path);
     this.#fd = openSync(this.tempPath, 'w');
   }
 

@@ -21,6 +21,7 @@ export const ALBERT_FAMILY: Family<AlbertConfig> = {
   build: buildAlbert,
   configToJson: albertConfigToJson,
   options: ['withPool', 'withMlm', 'withNsp', 'attention', 'keepTokens', 'compoundTokens', 'numLabels'],
+  isHeadTensor: (name) => /^(predictions\.|sop_classifier\.|classifier\.|(albert\.)?pooler\.)/.test(name),
   headsFromTensorNames: (names) => ({
     withPool: names.some((n) => n === 'albert.pooler.weight' || n === 'pooler.weight'),
     withMlm: names.includes('predictions.dense.weight'),
@@ -37,5 +38,4 @@ export const ALBERT_FAMILY: Family<AlbertConfig> = {
     hfPrefix: 'albert',
   },
   onnx: { names: ['albert'], layout: albertOnnxLayout },
-  sentencePooling: 'cls',
 };

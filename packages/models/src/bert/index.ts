@@ -31,8 +31,10 @@ export const BERT_FAMILY: Family<BertConfig> = {
     'compoundTokens',
     'layerNormCond',
     'numLabels',
+    'application',
   ],
   headsFromTensorNames: bertHeadsFromTensorNames,
+  isHeadTensor: (name) => /^(cls\.|classifier\.|(bert\.)?pooler\.)/.test(name),
   checkpoint: {
     models: ['bert', 'wobert', 'roberta-wwm'],
     nameRules: bertNameRules,
@@ -47,5 +49,4 @@ export const BERT_FAMILY: Family<BertConfig> = {
     hfPrefix: 'bert',
   },
   onnx: { layout: bertOnnxLayout },
-  sentencePooling: 'cls',
 };

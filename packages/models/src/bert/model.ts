@@ -16,6 +16,7 @@ import {
 import { bertHeads, bertInputs } from '../encoder/heads.ts';
 import { applyLayerNorm, conditionInput, makeLayerNorm } from '../encoder/layer-norm.ts';
 import { postNormBlock } from '../encoder/post-norm-block.ts';
+import { applicationBias } from '../encoder/application.ts';
 import type { BertConfig } from './config.ts';
 
 /** Weight-map entries of one BERT block, layer `i`, from Hugging Face prefix `hf` (e.g. `bert.encoder.layer.0`). */
@@ -60,6 +61,7 @@ export function bertHeadsFromTensorNames(names: string[]): Record<string, boolea
 export function buildBert(c: BertConfig, opts: BertBuildOptions = {}): FamilyBuild<BertConfig> {
   opts = { ...opts, numLabels: resolveNumLabels(opts) || null };
   const { ids, segments, mask } = bertInputs();
+  const attentionBias = applicationBias(opts.application, segments);
   const condition = conditionInput(opts.layerNormCond);
   const tokenEmbedding = new Embedding({
     name: 'Embedding-Token',
@@ -97,7 +99,7 @@ export function buildBert(c: BertConfig, opts: BertBuildOptions = {}): FamilyBui
     { layer: 'Embedding-Norm', weight: 'beta', source: 'bert.embeddings.LayerNorm.bias' },
   ];
   for (let i = 0; i < c.numHiddenLayers; i++) {
-    x = postNormBlock(x, mask, `Transformer-${i}`, c, opts.attention, undefined, condition);
+    x = postNormBlock(x, mask, `Transformer-${i}`, c, opts.attention, undefined, condition, attentionBias);
     weightMap.push(...bertBlockWeights(`Transformer-${i}`, `bert.encoder.layer.${i}`));
   }
   const heads = bertHeads(

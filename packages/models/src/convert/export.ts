@@ -107,6 +107,7 @@ export function hfToTfTensors(
     used.add(name);
     let t = castFloat(tensors.get(name) as RawTensor, 'F32', name);
     if (rule.transpose) t = transpose2d(t, name);
+    if (rule.squeeze) t = { ...t, shape: [1, ...t.shape] };
     if (rule.row) {
       const list = rows.get(rule.tf) ?? new Array<RawTensor>(rule.row.count);
       list[rule.row.index] = t;

@@ -56,6 +56,14 @@ export function planFromTf(rules: NameRule[], listing: TensorInfo[], dtype?: 'F3
       }
       shape = shape.slice(1);
     }
+    if (rule.squeeze) {
+      if (shape[0] !== 1)
+        throw new Bert4tfjsError(
+          `tensor "${found.name}" should have a leading axis of size 1 but has shape [${shape}]`,
+          'bad-checkpoint',
+        );
+      shape = shape.slice(1);
+    }
     if (rule.transpose) {
       if (shape.length !== 2)
         throw new Bert4tfjsError(
@@ -68,7 +76,13 @@ export function planFromTf(rules: NameRule[], listing: TensorInfo[], dtype?: 'F3
       name: rule.hf,
       dtype: outDtype(found.dtype, dtype),
       shape,
-      source: { kind: 'copy', name: found.name, transpose: rule.transpose, row: rule.row?.index },
+      source: {
+        kind: 'copy',
+        name: found.name,
+        transpose: rule.transpose,
+        row: rule.row?.index,
+        squeeze: rule.squeeze,
+      },
     });
   }
   const optimizerSlots: string[] = [];
@@ -113,6 +127,8 @@ export function tensorProducer(read: (name: string) => RawTensor): (p: PlannedTe
     let t = last?.name === src.name ? last.t : read(src.name);
     last = src.row !== undefined ? { name: src.name, t } : null;
     if (src.row !== undefined) t = takeRow(t, src.row, t.shape[0], src.name);
+    // Dropping a size-1 axis moves no bytes.
+    if (src.squeeze) t = { ...t, shape: t.shape.slice(1) };
     if (src.transpose) t = transpose2d(t, src.name);
     return isFloat(p.dtype) ? castFloat(t, target, src.name) : t;
   };

@@ -20,6 +20,8 @@ export interface NameRule {
   transpose?: boolean;
   /** The HF tensor is row `index` of a TF tensor stacking `count` of them (per-layer biases). */
   row?: { index: number; count: number };
+  /** TF has a leading axis of size 1 that HF lacks (OpenAI GPT-2's Conv1D kernels `w` [1, in, out]). */
+  squeeze?: boolean;
   /** When TF has no such variable the HF tensor is an identity matrix of this [rows, cols] (a projection TF skips). */
   identityIfAbsent?: [number, number];
 }
@@ -32,7 +34,9 @@ export interface TensorInfo {
 }
 
 /** Where one planned output tensor's bytes come from. */
-export type TensorSourceRef = { kind: 'copy'; name: string; transpose?: boolean; row?: number } | { kind: 'identity' };
+export type TensorSourceRef =
+  | { kind: 'copy'; name: string; transpose?: boolean; row?: number; squeeze?: boolean }
+  | { kind: 'identity' };
 
 /** One tensor of a conversion's output: its HF name, output dtype and shape, and its source. */
 export interface PlannedTensor {

@@ -9,6 +9,10 @@ import { Bert4tfjsError } from '@bert4tfjs/core';
 
 const KNOWN = [
   'vocab.txt',
+  'vocab.json',
+  'merges.txt',
+  'encoder.json',
+  'vocab.bpe',
   'spiece.model',
   'sentencepiece.model',
   'tokenizer.json',

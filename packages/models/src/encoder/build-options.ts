@@ -6,6 +6,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Bert4tfjsError, readSafetensorsHeader, type AttentionOption } from '@bert4tfjs/core';
 import type { WeightTransform } from '../weights.ts';
+import type { Application } from './application.ts';
 import type { LayerNormCondOptions } from './layer-norm.ts';
 
 /** What to build on top of the encoder. */
@@ -31,6 +32,11 @@ export interface BertBuildOptions {
    * tensor gives its row count); null: never.
    */
   numLabels?: number | null;
+  /**
+   * bert4keras's `application`: 'encoder' (default, bidirectional), 'unilm' (seq2seq mask from
+   * token_type_ids) or 'lm' (causal mask); see application.ts.
+   */
+  application?: Application;
 }
 
 /** Weight transforms for rows indexed by token id (embedding rows, MLM bias). */

@@ -21,6 +21,7 @@ export function postNormBlock(
   attention: AttentionOption | undefined,
   shared?: { attn: tf.layers.Layer; attnNorm: tf.layers.Layer; ffn: tf.layers.Layer; ffnNorm: tf.layers.Layer },
   condition?: NormCondition | null,
+  attentionBias?: tf.SymbolicTensor | null,
 ): tf.SymbolicTensor {
   const attn =
     shared?.attn ??
@@ -32,8 +33,10 @@ export function postNormBlock(
       dropout: c.attentionProbsDropoutProb,
       initializerRange: c.initializerRange,
       attention,
+      biasInput: !!attentionBias,
     });
-  let a = attn.apply([x, mask]) as tf.SymbolicTensor;
+  // An attention bias (UniLM / LM masks, see application.ts) goes after the padding mask.
+  let a = attn.apply(attentionBias ? [x, mask, attentionBias] : [x, mask]) as tf.SymbolicTensor;
   a = tf.layers.dropout({ rate: c.hiddenDropoutProb }).apply(a) as tf.SymbolicTensor;
   const attnNorm = shared?.attnNorm ?? makeLayerNorm(`${name}-MultiHeadSelfAttention-Norm`, c.layerNormEps, condition);
   x = applyLayerNorm(attnNorm, tf.layers.add().apply([x, a]) as tf.SymbolicTensor, condition);

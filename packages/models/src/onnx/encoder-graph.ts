@@ -23,14 +23,27 @@ export interface EncoderGraphSpec {
 const BATCH = 'batch_size';
 const SEQ = 'sequence_length';
 
-/** Embeddings (token + segment + absolute position, LayerNorm) of width E; returns [B, L, E]. */
-function embeddings(ops: EncoderOps, p: string, eps: number, ids: string, types: string): string {
+/**
+ * Embeddings (token + segment + absolute position, LayerNorm) of width E; returns [B, L, E]. With
+ * `padTokenId` (RoBERTa) positions are counted over non-padding ids from pad + 1, padding at pad.
+ */
+function embeddings(ops: EncoderOps, p: string, eps: number, ids: string, types: string, padTokenId?: number): string {
   const g = ops.g;
   const tok = g.op('Gather', [ops.param(`${p}.word_embeddings.weight`), ids], { axis: 0 });
   const seg = g.op('Gather', [ops.param(`${p}.token_type_embeddings.weight`), types], { axis: 0 });
-  // Positions 0..L-1: slice the first L rows of the table, L read from the input's shape (opset 15 Shape).
-  const len = g.op('Shape', [ids], { start: 1, end: 2 });
-  const pos = g.op('Slice', [ops.param(`${p}.position_embeddings.weight`), ops.ints([0]), len, ops.ints([0])]);
+  const table = ops.param(`${p}.position_embeddings.weight`);
+  let pos: string;
+  if (padTokenId === undefined) {
+    // Positions 0..L-1: slice the first L rows of the table, L read from the input's shape (opset 15 Shape).
+    const len = g.op('Shape', [ids], { start: 1, end: 2 });
+    pos = g.op('Slice', [table, ops.ints([0]), len, ops.ints([0])]);
+  } else {
+    // cumsum(ids != pad) * (ids != pad) + pad, as Hugging Face's RoBERTa.
+    const pad = ops.ints([padTokenId]);
+    const real = g.op('Cast', [g.op('Not', [g.op('Equal', [ids, pad])])], { to: OnnxDataType.INT64 });
+    const counted = g.op('Mul', [g.op('CumSum', [real, g.int64s('cumsum_axis', [1], [])]), real]);
+    pos = g.op('Gather', [table, g.op('Add', [counted, pad])], { axis: 0 });
+  }
   const sum = g.op('Add', [g.op('Add', [tok, seg]), pos]);
   return ops.layerNorm(sum, `${p}.LayerNorm.weight`, `${p}.LayerNorm.bias`, eps);
 }
@@ -65,6 +78,8 @@ export interface EncoderGraphLayout {
   embeddings: string;
   /** A dense projection after the embeddings (ALBERT's E -> H), or none. */
   embeddingProjection?: string;
+  /** Position ids counted over non-padding tokens from this pad id + 1 (RoBERTa), instead of 0..L-1. */
+  paddingOffsetPositions?: number;
   /** The layer applied at each depth. */
   layers: OnnxLayerNames[];
   /** The pooler dense layer (`bert.pooler.dense`). */
@@ -93,7 +108,7 @@ export function writeEncoderGraph(ops: EncoderOps, spec: EncoderGraphSpec): void
   const ids = g.input('input_ids', OnnxDataType.INT64, [BATCH, SEQ]);
   const mask = g.input('attention_mask', OnnxDataType.INT64, [BATCH, SEQ]);
   const types = g.input('token_type_ids', OnnxDataType.INT64, [BATCH, SEQ]);
-  let x = embeddings(ops, c.embeddings, c.layerNormEps, ids, types);
+  let x = embeddings(ops, c.embeddings, c.layerNormEps, ids, types, c.paddingOffsetPositions);
   if (c.embeddingProjection) x = ops.dense(x, c.embeddingProjection);
   const bias = maskBias(ops, mask);
   let first: string | null = null;

@@ -4,7 +4,13 @@
  * `exportHfTensors`, and writes the encoder graph. The heads other than the pooler (MLM, NSP/SOP) are
  * left out: the ONNX model is for embedding, as Hugging Face's feature-extraction exports are.
  */
-import { Bert4tfjsError, MultiHeadAttention, OnnxGraphBuilder, writeOnnxModel } from '@bert4tfjs/core';
+import {
+  AttentionMaskBias,
+  Bert4tfjsError,
+  MultiHeadAttention,
+  OnnxGraphBuilder,
+  writeOnnxModel,
+} from '@bert4tfjs/core';
 import type { TransformerModel } from '../family.ts';
 import { exportHfTensors } from '../model-dir.ts';
 import { FAMILIES, getFamily } from '../registry.ts';
@@ -51,6 +57,12 @@ export function onnxSpecFor(built: TransformerModel, options: OnnxExportOptions 
     );
   }
   for (const layer of built.model.layers) {
+    if (layer instanceof AttentionMaskBias) {
+      throw new Bert4tfjsError(
+        `ONNX export: the ${built.family} model was built with application '${layer.application}' (layer ${layer.name}); only the plain encoder is exported`,
+        'unsupported',
+      );
+    }
     if (layer instanceof MultiHeadAttention && layer.attention.type !== 'softmax') {
       throw new Bert4tfjsError(
         `ONNX export: layer ${layer.name} uses '${layer.attention.type}' attention; only softmax attention is exported`,

@@ -16,7 +16,7 @@ import {
 } from '@bert4tfjs/core';
 import type { TransformerModel } from '../family.ts';
 import type { T5Config } from './config.ts';
-import type { T5Build, T5StackLayers } from './model.ts';
+import { runT5Block, type T5Build, type T5BlockRunner, type T5StackLayers } from './model.ts';
 import { findWeight } from '../weights.ts';
 
 /** The decoding cache: row i belongs to live hypothesis i. Every tensor has the hypothesis axis first. */
@@ -130,36 +130,40 @@ function decodeIncrement(
   const bias = dec.positionBias.bias(n, past + n, past);
   let x = layers.tokenEmbedding.apply(ids) as tf.Tensor;
   const next: T5DecoderCache = { ...cache, selfKeys: [], selfValues: [] };
-  dec.blocks.forEach((b, i) => {
+  const attend = (
+    h: tf.Tensor,
+    layer: string,
+    kv: { k: tf.Tensor4D; v: tf.Tensor4D },
+    extra: { keyMask: tf.Tensor2D | null; bias: tf.Tensor | null; causal: boolean },
+  ): tf.Tensor => {
+    const q = splitHeads(dense(h, kernel(model, layer, 'q')), c.numHeads);
+    const ctx = softmaxAttention({ q, k: kv.k, v: kv.v, ...extra, scale: 1, dropout: 0, training: false });
+    return dense(mergeHeads(ctx), kernel(model, layer, 'o'));
+  };
+  const cached: T5BlockRunner<tf.Tensor> = {
     // Self-attention over the cached keys plus the new ones (causal among the new ones).
-    let h = b.selfNorm.apply(x) as tf.Tensor;
-    const name = b.selfAttn.name;
-    const q = splitHeads(dense(h, kernel(model, name, 'q')), c.numHeads);
-    const kNew = splitHeads(dense(h, kernel(model, name, 'k')), c.numHeads);
-    const vNew = splitHeads(dense(h, kernel(model, name, 'v')), c.numHeads);
-    const k = past ? (tf.concat([cache.selfKeys[i], kNew], 2) as tf.Tensor4D) : kNew;
-    const v = past ? (tf.concat([cache.selfValues[i], vNew], 2) as tf.Tensor4D) : vNew;
-    next.selfKeys.push(k);
-    next.selfValues.push(v);
-    let ctx = softmaxAttention({ q, k, v, keyMask: null, bias, causal: true, scale: 1, dropout: 0, training: false });
-    x = tf.add(x, dense(mergeHeads(ctx), kernel(model, name, 'o')));
+    selfAttention: (h, b, i) => {
+      const name = b.selfAttn.name;
+      const kNew = splitHeads(dense(h, kernel(model, name, 'k')), c.numHeads);
+      const vNew = splitHeads(dense(h, kernel(model, name, 'v')), c.numHeads);
+      const k = past ? (tf.concat([cache.selfKeys[i], kNew], 2) as tf.Tensor4D) : kNew;
+      const v = past ? (tf.concat([cache.selfValues[i], vNew], 2) as tf.Tensor4D) : vNew;
+      next.selfKeys.push(k);
+      next.selfValues.push(v);
+      return attend(h, name, { k, v }, { keyMask: null, bias, causal: true });
+    },
     // Cross-attention on the encoder output's precomputed keys/values.
-    const cross = b.crossAttn!.name;
-    h = b.crossNorm!.apply(x) as tf.Tensor;
-    const cq = splitHeads(dense(h, kernel(model, cross, 'q')), c.numHeads);
-    ctx = softmaxAttention({
-      q: cq,
-      k: cache.crossKeys[i],
-      v: cache.crossValues[i],
-      keyMask: cache.encoderMask,
-      bias: null,
-      causal: false,
-      scale: 1,
-      dropout: 0,
-      training: false,
-    });
-    x = tf.add(x, dense(mergeHeads(ctx), kernel(model, cross, 'o')));
-    x = tf.add(x, b.ffn.apply(b.ffnNorm.apply(x)) as tf.Tensor);
+    crossAttention: (h, b, i) =>
+      attend(
+        h,
+        b.crossAttn!.name,
+        { k: cache.crossKeys[i], v: cache.crossValues[i] },
+        { keyMask: cache.encoderMask, bias: null, causal: false },
+      ),
+    residual: (a, h) => tf.add(a, h),
+  };
+  dec.blocks.forEach((b, i) => {
+    x = runT5Block(x, b, i, cached);
   });
   const last = tf.slice(dec.finalNorm.apply(x) as tf.Tensor, [0, n - 1, 0], [-1, 1, -1]);
   const logits = lmLogits(parts, last, c);

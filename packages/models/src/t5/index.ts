@@ -28,6 +28,7 @@ export const T5_FAMILY: Family<T5Config> = {
   configToJson: (c, name) => t5ConfigToJson(c, t5Type(name)),
   options: [],
   headsFromTensorNames: () => ({}),
+  isHeadTensor: (name) => name.startsWith('lm_head.'),
   checkpoint: {
     models: ['t5', 't5.1.1', 'mt5'],
     nameRules: (hf, model) => t5NameRules({ ...hf, model_type: t5Type(model) }),

@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {
+  Bert4tfjsError,
   Dense,
   Embedding,
   FeedForward,
@@ -18,7 +19,7 @@ import type { WeightMapping, WeightTransform } from '../weights.ts';
 import type { T5Config } from './config.ts';
 
 /** The layers of one T5 block, created once and applied to every graph that needs the block. */
-interface T5BlockLayers {
+export interface T5BlockLayers {
   selfNorm: LayerNormalization;
   selfAttn: MultiHeadAttention;
   crossNorm: LayerNormalization | null;
@@ -97,10 +98,28 @@ function dropout(x: Sym, rate: number): Sym {
   return rate > 0 ? (tf.layers.dropout({ rate }).apply(x) as Sym) : x;
 }
 
-/** x + dropout(f(norm(x))): T5's pre-norm residual sub-layer. */
-function residual(x: Sym, norm: LayerNormalization, rate: number, f: (h: Sym) => Sym): Sym {
-  const h = f(norm.apply(x) as Sym);
-  return tf.layers.add().apply([x, dropout(h, rate)]) as Sym;
+/**
+ * How a block's attention sub-layers run and how a residual is added: symbolically in the tfjs graph
+ * ({@link applyT5Stack}), or eagerly with a key/value cache during generation (generate.ts). `T` is
+ * the tensor kind (SymbolicTensor or Tensor).
+ */
+export interface T5BlockRunner<T> {
+  /** Self-attention of block `i` on its normalised input. */
+  selfAttention(h: T, block: T5BlockLayers, i: number): T;
+  /** Cross-attention of decoder block `i` on its normalised input. */
+  crossAttention(h: T, block: T5BlockLayers, i: number): T;
+  /** x + h (the graph runner drops out h first). */
+  residual(x: T, h: T): T;
+}
+
+/**
+ * One T5 block, written once for every runner: pre-norm residual self-attention, cross-attention
+ * (decoder blocks), then the feed-forward: x + Attn(norm(x)); x + Cross(norm(x)); x + FFN(norm(x)).
+ */
+export function runT5Block<T>(x: T, b: T5BlockLayers, i: number, r: T5BlockRunner<T>): T {
+  x = r.residual(x, r.selfAttention(b.selfNorm.apply(x as tf.Tensor) as T, b, i));
+  if (b.crossNorm) x = r.residual(x, r.crossAttention(b.crossNorm.apply(x as tf.Tensor) as T, b, i));
+  return r.residual(x, b.ffn.apply(b.ffnNorm.apply(x as tf.Tensor)) as T);
 }
 
 /**
@@ -109,15 +128,19 @@ function residual(x: Sym, norm: LayerNormalization, rate: number, f: (h: Sym) =>
  */
 export function applyT5Stack(s: T5StackLayers, ids: Sym, x: Sym, mask: Sym, encoder?: { hidden: Sym; mask: Sym }): Sym {
   const bias = s.positionBias.apply(ids) as Sym;
+  const graph: T5BlockRunner<Sym> = {
+    selfAttention: (h, b) => b.selfAttn.apply([h, mask, bias]) as Sym,
+    crossAttention: (h, b) => {
+      if (!b.crossAttn || !encoder)
+        throw new Bert4tfjsError(`${s.name} stack: cross-attention needs the encoder output`, 'internal');
+      return b.crossAttn.apply([h, encoder.hidden, encoder.mask]) as Sym;
+    },
+    residual: (a, h) => tf.layers.add().apply([a, dropout(h, s.dropoutRate)]) as Sym,
+  };
   let h = dropout(x, s.dropoutRate);
-  for (const b of s.blocks) {
-    h = residual(h, b.selfNorm, s.dropoutRate, (n) => b.selfAttn.apply([n, mask, bias]) as Sym);
-    if (b.crossAttn && b.crossNorm && encoder) {
-      const cross = b.crossAttn;
-      h = residual(h, b.crossNorm, s.dropoutRate, (n) => cross.apply([n, encoder.hidden, encoder.mask]) as Sym);
-    }
-    h = residual(h, b.ffnNorm, s.dropoutRate, (n) => b.ffn.apply(n) as Sym);
-  }
+  s.blocks.forEach((b, i) => {
+    h = runT5Block(h, b, i, graph);
+  });
   return dropout(s.finalNorm.apply(h) as Sym, s.dropoutRate);
 }
 

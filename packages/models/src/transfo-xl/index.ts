@@ -25,6 +25,7 @@ export const TRANSFO_XL_FAMILY: Family<TransfoXlConfig> = {
   build: (c, o) => buildTransfoXl(c, { withLmHead: o.withLmHead as boolean | undefined }),
   configToJson: transfoXlConfigToJson,
   options: [],
+  isHeadTensor: (name) => name.startsWith('crit.'),
   headsFromTensorNames: (names) => ({ withLmHead: names.some((n) => n.startsWith('crit.')) }),
   forward: transfoXlForward,
   checkpoint: {

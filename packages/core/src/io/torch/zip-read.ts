@@ -101,6 +101,8 @@ export class ZipReader {
       const nameLen = v.getUint16(p + 28, true);
       const extraLen = v.getUint16(p + 30, true);
       const commentLen = v.getUint16(p + 32, true);
+      if (p + 46 + nameLen + extraLen + commentLen > cdSize)
+        this.fail(`central directory entry ${i} runs past the end of the directory`);
       const name = new TextDecoder().decode(cd.subarray(p + 46, p + 46 + nameLen));
       const entry: ZipEntry = {
         name,
@@ -110,7 +112,8 @@ export class ZipReader {
         size: v.getUint32(p + 24, true),
         localHeaderOffset: v.getUint32(p + 42, true),
       };
-      readZip64Extra(v, p + 46 + nameLen, extraLen, entry);
+      if (!readZip64Extra(v, p + 46 + nameLen, extraLen, entry))
+        this.fail(`central directory entry ${i} ("${name}") has a corrupt zip64 extra field`);
       this.entries.set(name, entry);
       p += 46 + nameLen + extraLen + commentLen;
     }
@@ -127,6 +130,11 @@ export class ZipReader {
     let data: Uint8Array;
     if (e.method === 0) data = raw;
     else if (e.method === 8) {
+      // Deflate cannot expand more than ~1032:1: a larger declared size is a zip bomb or a corrupt directory.
+      if (e.size > Math.min(1032 * e.compressedSize + 1024, MAX_INFLATED))
+        this.fail(
+          `entry "${name}" claims ${e.size} bytes from ${e.compressedSize} compressed (more than deflate can produce, or over ${MAX_INFLATED}); refusing to inflate it`,
+        );
       try {
         data = inflateSync(raw, { out: new Uint8Array(e.size) });
       } catch (err) {
@@ -145,23 +153,36 @@ export class ZipReader {
   }
 }
 
-/** Applies a zip64 extended-information extra field (id 1) to the fields saturated at 0xffffffff. */
-function readZip64Extra(v: DataView, start: number, len: number, entry: ZipEntry): void {
+/** Largest storage we inflate (4 GiB, the wasm heap). */
+const MAX_INFLATED = 2 ** 32;
+
+/**
+ * Applies a zip64 extended-information extra field (id 1) to the fields saturated at 0xffffffff; false when
+ * the field runs past its extra block.
+ */
+function readZip64Extra(v: DataView, start: number, len: number, entry: ZipEntry): boolean {
   for (let q = start; q + 4 <= start + len; ) {
     const id = v.getUint16(q, true);
     const size = v.getUint16(q + 2, true);
+    if (q + 4 + size > start + len) return false;
     if (id === 1) {
       let f = q + 4;
       const next = () => {
+        if (f + 8 > q + 4 + size) throw new RangeError('zip64 field too short');
         const x = Number(v.getBigUint64(f, true));
         f += 8;
         return x;
       };
-      if (entry.size === U32_MAX) entry.size = next();
-      if (entry.compressedSize === U32_MAX) entry.compressedSize = next();
-      if (entry.localHeaderOffset === U32_MAX) entry.localHeaderOffset = next();
-      return;
+      try {
+        if (entry.size === U32_MAX) entry.size = next();
+        if (entry.compressedSize === U32_MAX) entry.compressedSize = next();
+        if (entry.localHeaderOffset === U32_MAX) entry.localHeaderOffset = next();
+      } catch {
+        return false;
+      }
+      return true;
     }
     q += 4 + size;
   }
+  return true;
 }

@@ -15,15 +15,18 @@ export interface AdaxOptions extends BaseOptimizerOptions {
   beta1?: number;
   /** Second-moment growth rate > 0. Default 1e-4. */
   beta2?: number;
-  /** Added to √v̂. Default 1e-6. */
+  /** Added to √v (the uncorrected second moment, see the class comment). Default 1e-6. */
   epsilon?: number;
   /** Divide v by (1 + β2)^t − 1. Default true. */
   biasCorrection?: boolean;
 }
 
 /**
- * AdaX: m ← β1·m + (1 − β1)·g;  v ← (1 + β2)·v + β2·g²;  v̂ = v / ((1 + β2)^t − 1) (when biasCorrection);
- * w ← w − lr · m / (√v̂ + ε)   (no bias correction of m, as in the paper).
+ * AdaX: m ← β1·m + (1 − β1)·g;  v ← (1 + β2)·v + β2·g²;  c = (1 + β2)^t − 1 (1 without biasCorrection);
+ * w ← w − lr · √c · m / (√v + ε)   (no bias correction of m).
+ * The bias correction v̂ = v / c is folded into the step size and ε is added to √v, not to √v̂, as the
+ * authors' released implementation of the paper's algorithm (and Su Jianlin's Keras port) do; it equals
+ * m / (√v̂ + ε/√c), so ε weighs ~1/√(tβ2) times more than in an "ε on √v̂" reading.
  */
 export class Adax extends BaseOptimizer {
   readonly beta1: number;
@@ -47,8 +50,8 @@ export class Adax extends BaseOptimizer {
     const vNew = v.mul(1 + this.beta2).add(grad.square().mul(this.beta2));
     m.assign(mNew);
     v.assign(vNew);
-    const vHat = this.biasCorrection ? vNew.div((1 + this.beta2) ** step - 1) : vNew;
-    return mNew.div(vHat.sqrt().add(this.epsilon)).mul(-lr);
+    const stepSize = lr * (this.biasCorrection ? Math.sqrt((1 + this.beta2) ** step - 1) : 1);
+    return mNew.div(vNew.sqrt().add(this.epsilon)).mul(-stepSize);
   }
 
   override getConfig(): OptimizerConfig {

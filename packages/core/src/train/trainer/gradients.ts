@@ -103,17 +103,19 @@ export function batchGradients(target: TrainTarget, batch: TensorBatch, sizes: r
     throw e;
   }
   const grads = acc ?? new Map<string, tf.Tensor>();
-  const gradNorm =
-    grads.size === 0
-      ? 0
-      : tf.tidy(
-          () =>
-            tf
-              .addN([...grads.values()].map((g) => g.square().sum()))
-              .sqrt()
-              .dataSync()[0],
-        );
-  return { loss, grads, gradNorm };
+  return { loss, grads, gradNorm: globalNorm(grads) };
+}
+
+/** Global L2 norm of a set of gradients (0 for none). */
+export function globalNorm(grads: ReadonlyMap<string, tf.Tensor>): number {
+  if (grads.size === 0) return 0;
+  return tf.tidy(
+    () =>
+      tf
+        .addN([...grads.values()].map((g) => g.square().sum()))
+        .sqrt()
+        .dataSync()[0],
+  );
 }
 
 /**

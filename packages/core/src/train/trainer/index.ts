@@ -13,6 +13,7 @@ export {
   latestCheckpoint,
   loadCheckpoint,
   saveCheckpoint,
+  pruneCheckpoints,
   checkpointName,
   CHECKPOINT_FORMAT,
   type CheckpointInfo,
@@ -32,6 +33,8 @@ export {
   type MicroBatchPlan,
 } from './memory.ts';
 export { MemoryPlanner, defaultMemoryBudget, isOutOfMemory, type MicroBatchSetting } from './planner.ts';
-export { batchGradients, measureStepBytes, type BatchGradients } from './gradients.ts';
+export { batchGradients, globalNorm, measureStepBytes, type BatchGradients } from './gradients.ts';
+export { perturbedGradients, type Perturbation } from './perturbation.ts';
 export { trackPeakBytes } from './peak-memory.ts';
 export { modelTarget, variablesTarget, type TrainTarget, type LossFn, type ModelLossFn } from './target.ts';
+export * from './step-engine.ts';

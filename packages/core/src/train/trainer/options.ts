@@ -1,6 +1,7 @@
 /**
  * The trainer's options and results, and their checks (unknown names and bad values fail before any step).
  */
+import type { TrainStepEngine } from './step-engine.ts';
 import type * as tf from '@tensorflow/tfjs';
 import { Bert4tfjsError } from '../../errors.ts';
 import { checkNumber, checkOptionNames, describe } from '../losses/checks.ts';
@@ -9,9 +10,12 @@ import type { TensorBatch } from '../data/tensor-batch.ts';
 import type { StepLogs, TrainerCallback } from './callbacks.ts';
 import type { LossFn, ModelLossFn } from './target.ts';
 import type { MicroBatchSetting } from './planner.ts';
+import type { Perturbation } from './perturbation.ts';
 
 /** Options of the {@link Trainer} constructor: either `model` + `loss`, or `variables` + `lossFn`. */
 export interface TrainerOptions {
+  /** Runs each optimizer step in another engine (e.g. onnxruntime); the trainer keeps batching, schedules and checkpoints. */
+  stepEngine?: TrainStepEngine;
   /** A tfjs-layers model; its trainable weights are trained. */
   model?: tf.LayersModel;
   /** With `model`: the loss of its outputs (in `model.outputs` order) given the batch. */
@@ -36,6 +40,15 @@ export interface TrainerOptions {
   countTokens?: (batch: TensorBatch) => number | null;
   /** Batch key whose axis 1 is the sequence length (for memory planning). Default: input_ids, else the first tensor of rank >= 2. */
   lengthKey?: string;
+  /**
+   * Seed of the random ops inside each step (dropout): step k draws from a stream derived from (seed, k),
+   * so two runs with the same seed, and a resumed run, repeat the same masks. Default: unseeded.
+   */
+  seed?: number;
+  /** Global gradient-norm clipping: gradients are scaled by min(1, clipNorm / ‖g‖₂) before the update. */
+  clipNorm?: number;
+  /** FGM adversarial training or a gradient penalty on one variable (the token embedding); see perturbation.ts. */
+  perturbation?: Perturbation;
 }
 
 /** Options of {@link Trainer.fit}. */
@@ -97,6 +110,10 @@ export const TRAINER_OPTION_NAMES = [
   'progress',
   'countTokens',
   'lengthKey',
+  'seed',
+  'clipNorm',
+  'perturbation',
+  'stepEngine',
 ];
 export const FIT_OPTION_NAMES = [
   'epochs',
@@ -142,6 +159,19 @@ export function checkTrainerOptions(o: TrainerOptions): void {
   if (mb !== undefined && mb !== 'auto' && mb !== 'off')
     checkNumber(where, 'microBatch', mb, { min: 1, integer: true });
   if (o.optimizerSlots !== undefined) checkNumber(where, 'optimizerSlots', o.optimizerSlots, { min: 0 });
+  if (o.seed !== undefined) checkNumber(where, 'seed', o.seed, { integer: true });
+  if (o.clipNorm !== undefined) checkNumber(where, 'clipNorm', o.clipNorm, { min: 0, minExclusive: true });
+  const p = o.perturbation;
+  if (p !== undefined) {
+    if (p.kind === 'fgm') checkNumber(where, 'perturbation.epsilon', p.epsilon, { min: 0, minExclusive: true });
+    else if (p.kind === 'gradient-penalty')
+      checkNumber(where, 'perturbation.weight', p.weight, { min: 0, minExclusive: true });
+    else
+      throw new Bert4tfjsError(
+        `${where}: option 'perturbation.kind' must be 'fgm' or 'gradient-penalty', got ${describe((p as { kind: unknown }).kind)}`,
+        'bad-argument',
+      );
+  }
 }
 
 /** Checks fit options; returns them with defaults filled in. */

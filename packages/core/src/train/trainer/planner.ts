@@ -102,8 +102,16 @@ export class MemoryPlanner {
     return { microBatchSize: sizes[0], sizes, estimatedBytes: plan.estimatedBytes };
   }
 
-  /** Dry runs on 1 and 2 examples: the difference is one example's activations, the rest is fixed. */
+  /**
+   * Dry runs on 1 and 2 examples: the difference is one example's activations, the rest is fixed. With
+   * splitting off (losses over the whole batch, e.g. CoSENT or in-batch negatives, which a 1-example run
+   * could not even compute) one dry run on the whole batch, so the budget check still holds.
+   */
   private async measure(batch: TensorBatch, n: number, seqLen: number): Promise<void> {
+    if (this.setting === 'off') {
+      this.samples.push({ seqLen, perExampleBytes: measureStepBytes(this.target, batch, n) / n });
+      return;
+    }
     const one = measureStepBytes(this.target, batch, 1);
     let per = one;
     // The second dry run needs about twice the first: skip it (keeping the conservative estimate) if that would not fit.

@@ -20,7 +20,9 @@ import {
   type Json,
   type TrainerState,
 } from './checkpoint.ts';
-import { batchGradients } from './gradients.ts';
+import { mixSeeds, withSeededRandom } from '../../utils/random.ts';
+import { batchGradients, globalNorm } from './gradients.ts';
+import { checkPerturbation, perturbedGradients } from './perturbation.ts';
 import { balancedSizes, type MicroBatchPlan } from './memory.ts';
 import { MetricsLog } from './metrics-log.ts';
 import { batchSizeOf, defaultTokenCount, seqLenOf } from './micro-batch.ts';
@@ -34,6 +36,7 @@ import {
 } from './options.ts';
 import { MemoryPlanner, defaultMemoryBudget, isOutOfMemory } from './planner.ts';
 import { Progress } from './progress.ts';
+import type { TrainStepEngine } from './step-engine.ts';
 import { modelTarget, variablesTarget, type TrainTarget } from './target.ts';
 
 /** Where a run stands: optimizer steps done and the next batch to train on. */
@@ -54,6 +57,16 @@ function nextLearningRate(opt: Optimizer): number | null {
     o = (o as { inner?: unknown }).inner;
   }
   return null;
+}
+
+/** Marks an engine-applied step as done on the tfjs optimizer (its counter drives schedules and checkpoints). */
+function advanceStepCounter(opt: Optimizer): void {
+  if (!isDeltaOptimizer(opt))
+    throw new Bert4tfjsError(
+      `Trainer: option 'stepEngine' needs an Adam / AdamW optimizer (a per-variable optimizer), got '${opt.getConfig().kind}'`,
+      'bad-argument',
+    );
+  opt.endStep();
 }
 
 /**
@@ -78,6 +91,7 @@ export class Trainer {
       options.model !== undefined
         ? modelTarget(options.model, options.loss!, options.inputs)
         : variablesTarget(options.variables ?? [], options.lossFn!);
+    if (options.perturbation) checkPerturbation(options.perturbation, this.target);
     const budget = options.memoryBudget ?? defaultMemoryBudget();
     this.planner = new MemoryPlanner(this.target, budget, options.microBatch ?? 'auto', options.optimizerSlots ?? 2);
   }
@@ -94,13 +108,25 @@ export class Trainer {
    */
   async trainStep(batch: TensorBatch, step: number): Promise<Omit<StepLogs, 'epoch' | 'tokens' | 'stepTime'>> {
     const n = batchSizeOf(batch);
+    const engine = this.options.stepEngine;
+    if (engine) return this.#engineStep(engine, batch, step, n, nextLearningRate(this.optimizer));
     const seqLen = seqLenOf(batch, this.options.lengthKey);
     let plan = await this.planner.plan(batch, n, seqLen, this.optimizer.iterations > 0);
     const lr = nextLearningRate(this.optimizer);
     for (;;) {
       try {
         this.lastPlan = plan;
-        const g = batchGradients(this.target, batch, plan.sizes);
+        const seed = this.options.seed;
+        const pass = (k: number) => () =>
+          seed === undefined
+            ? batchGradients(this.target, batch, plan.sizes)
+            : withSeededRandom(mixSeeds(seed, step, k), () => batchGradients(this.target, batch, plan.sizes));
+        const g = pass(0)();
+        const perturbation = this.options.perturbation;
+        if (perturbation && Number.isFinite(g.loss) && Number.isFinite(g.gradNorm)) {
+          g.grads = perturbedGradients(perturbation, this.target, g, pass(1));
+          g.gradNorm = globalNorm(g.grads);
+        }
         try {
           if (!Number.isFinite(g.loss) || !Number.isFinite(g.gradNorm)) {
             const what = Number.isFinite(g.loss) ? `the gradient norm is ${g.gradNorm}` : `the loss is ${g.loss}`;
@@ -108,6 +134,14 @@ export class Trainer {
               `Trainer: ${what} at step ${step}; the weights were not updated`,
               'non-finite-loss',
             );
+          }
+          const clip = this.options.clipNorm;
+          if (clip !== undefined && g.gradNorm > clip) {
+            const scale = clip / g.gradNorm;
+            for (const [k, t] of g.grads) {
+              g.grads.set(k, tf.mul(t, scale));
+              t.dispose();
+            }
           }
           this.optimizer.applyGradients(g.grads, this.target.trainable);
         } finally {
@@ -121,6 +155,19 @@ export class Trainer {
         if (plan.sizes.length === 1) plan = { ...plan, sizes: balancedSizes(n, 2), microBatchSize: Math.ceil(n / 2) };
       }
     }
+  }
+
+  /** One step in the configured step engine; the tfjs optimizer's step counter advances with it. */
+  async #engineStep(engine: TrainStepEngine, batch: TensorBatch, step: number, n: number, lr: number | null) {
+    if (lr === null) advanceStepCounter(this.optimizer); // throws: engines need a scheduled learning rate
+    const rate = lr as number;
+    const r = await engine.step(batch, rate, step);
+    if (!Number.isFinite(r.loss) || !Number.isFinite(r.gradNorm)) {
+      const what = Number.isFinite(r.loss) ? `the gradient norm is ${r.gradNorm}` : `the loss is ${r.loss}`;
+      throw new Bert4tfjsError(`Trainer: ${what} at step ${step}; the weights were not updated`, 'non-finite-loss');
+    }
+    advanceStepCounter(this.optimizer);
+    return { step, loss: r.loss, lr, gradNorm: r.gradNorm, examples: n, microBatches: r.microBatches };
   }
 
   /** Trains on `source` (see {@link FitOptions}); resolves when done, stopped or early-stopped. */
@@ -147,6 +194,7 @@ export class Trainer {
     const resumePath = this.resolveResume(o);
     if (resumePath !== null) {
       pos = this.restore(resumePath, source, stepsPerEpoch, callbacks);
+      this.options.stepEngine?.load();
       lastCheckpoint = resumePath;
     }
     const resumedFrom = pos.step;
@@ -170,6 +218,7 @@ export class Trainer {
     };
     const save = async (): Promise<void> => {
       if (dir === undefined) return;
+      this.options.stepEngine?.sync();
       const state: TrainerState = {
         format: CHECKPOINT_FORMAT,
         version: 1,
@@ -251,6 +300,7 @@ export class Trainer {
           const epochEnd = pos.stepInEpoch === stepsPerEpoch;
           let metrics: Record<string, number> | undefined;
           if (o.evaluate && (o.evalEvery !== undefined ? pos.step % o.evalEvery === 0 : epochEnd)) {
+            this.options.stepEngine?.sync();
             metrics = await o.evaluate({ step: pos.step, epoch: pos.epoch });
             evaluations.push({ step: pos.step, metrics });
             for (const cb of callbacks) await cb.onEvaluate?.(metrics, ctx);
@@ -287,6 +337,7 @@ export class Trainer {
         }
       }
       if (savedAt !== pos.step && pos.step > resumedFrom) await save();
+      this.options.stepEngine?.sync();
       log?.write({
         event: 'end',
         step: pos.step,

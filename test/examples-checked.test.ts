@@ -1,0 +1,34 @@
+// The examples that check their own figure: each must exit 0 and print its "checked:" line (they throw
+// when the figure does not hold) — FGM on vs off beating the majority baseline, and prefix-tree-constrained
+// T5 generation producing only strings of the allowed list while unconstrained decoding does not.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from './helpers/paths.ts';
+
+function example(name: string, ...args: string[]): string {
+  const r = spawnSync(
+    process.execPath,
+    [join(REPO_ROOT, 'packages', 'cli', 'bin', 'run-ts.js'), join(REPO_ROOT, 'examples', name), ...args],
+    { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, BERT4TFJS_BACKEND: 'wasm' }, timeout: 120_000 },
+  );
+  expect(r.status, `${name}:\n${r.stderr}`).toBe(0);
+  return r.stdout;
+}
+
+describe('examples with a checked figure', () => {
+  it('fgm-on-off: both runs beat the majority baseline, options differ only by FGM', () => {
+    const out = example('fgm-on-off.ts', '512');
+    expect(out).toMatch(/^plain: +test accuracy \d\.\d{4}/m);
+    expect(out).toMatch(/^FGM ε=0\.5: test accuracy \d\.\d{4}/m);
+    expect(out).toMatch(/^checked: both beat the majority baseline by > 0\.1/m);
+  }, 240_000);
+
+  it('t5-prefix-tree: every constrained output is in the list, unconstrained ones are not all', () => {
+    const out = example('t5-prefix-tree.ts');
+    const m = /in the list: unconstrained (\d)\/8, greedy (\d)\/8, beam (\d)\/8/.exec(out)!;
+    expect(Number(m[1])).toBeLessThan(8);
+    expect([m[2], m[3]]).toEqual(['8', '8']);
+    expect(out).toMatch(/^checked: every constrained output is one of the 7 allowed strings/m);
+  }, 240_000);
+});
