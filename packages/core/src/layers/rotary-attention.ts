@@ -10,7 +10,7 @@ import { Bert4tfjsError } from '../errors.ts';
 import { attentionProbeActive, reportAttention, softmaxProbabilities } from './attention-probe.ts';
 import { softmaxAttention, type AttentionKernel } from './attention-kernel.ts';
 import { fusedSoftmaxKernel, registerAttentionKernel, type AttentionOption } from './attention.ts';
-import { applyRopeOnAxis, ropeAngles } from './task/rope.ts';
+import { applyRopeOnAxis, ropeAngle } from './task/rope.ts';
 
 /** Options of the rotary kernel. */
 export interface RotaryAttentionOption {
@@ -32,12 +32,12 @@ export function rotateHeads(x: tf.Tensor): tf.Tensor {
  */
 export function rotarySinusoidTable(maxPositions: number, dim: number): Float32Array {
   const half = dim / 2;
-  const angles = ropeAngles(maxPositions, dim);
   const out = new Float32Array(maxPositions * dim);
   for (let p = 0; p < maxPositions; p++) {
     for (let i = 0; i < half; i++) {
-      out[p * dim + i] = Math.sin(angles[p * half + i]);
-      out[p * dim + half + i] = Math.cos(angles[p * half + i]);
+      const a = ropeAngle(p, i, dim);
+      out[p * dim + i] = Math.sin(a);
+      out[p * dim + half + i] = Math.cos(a);
     }
   }
   return out;

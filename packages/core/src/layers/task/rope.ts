@@ -17,6 +17,11 @@ export function ropeAngles(length: number, dim: number): Float32Array {
   return out;
 }
 
+/** The angle p·θ_i = p / 10000^(2i/d) in double precision. */
+export function ropeAngle(p: number, i: number, dim: number): number {
+  return p / 10000 ** ((2 * i) / dim);
+}
+
 /**
  * Rotates `x` [B, L, ..., d] (positions on axis 1, features last): each pair (x_2i, x_2i+1) becomes
  * (x_2i cos − x_2i+1 sin, x_2i+1 cos + x_2i sin) at angle p·θ_i. Differentiable with basic ops only.
@@ -41,13 +46,23 @@ export function applyRopeOnAxis(x: tf.Tensor, positionAxis: number, offset = 0):
     const length = shape[positionAxis];
     const dim = shape[shape.length - 1];
     const half = dim / 2;
-    const angles = ropeAngles(length + offset, dim).subarray(offset * half);
+    // cos/sin of angles in double precision (as the reference tables are made), rounded once to float32:
+    // a float32 angle p·θ is off by up to ~p·6e-8 rad, 3e-5 at p = 500.
+    const cosv = new Float32Array(length * half);
+    const sinv = new Float32Array(length * half);
+    for (let p = 0; p < length; p++) {
+      for (let i = 0; i < half; i++) {
+        const a = ropeAngle(p + offset, i, dim);
+        cosv[p * half + i] = Math.cos(a);
+        sinv[p * half + i] = Math.sin(a);
+      }
+    }
     // Ones everywhere but the position axis and the pair axis, so cos/sin broadcast over the rest.
     const trig = Array<number>(shape.length + 1).fill(1);
     trig[positionAxis] = length;
     trig[shape.length - 1] = half;
-    const cos = tf.tensor(angles.map(Math.cos), trig);
-    const sin = tf.tensor(angles.map(Math.sin), trig);
+    const cos = tf.tensor(cosv, trig);
+    const sin = tf.tensor(sinv, trig);
     const pairs = tf.reshape(x, [...shape.slice(0, -1), half, 2]);
     const begin = Array<number>(pairs.rank).fill(0);
     const size = [...pairs.shape.slice(0, -1), 1];
