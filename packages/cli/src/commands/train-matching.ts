@@ -69,7 +69,11 @@ export function registerTrainMatching(program: Command): void {
     .option('--evals-per-epoch <n>', 'validation evaluations per epoch', '2')
     .option('--limit-train <n>', 'use only the first N training pairs')
     .option('--limit-eval <n>', 'use only the first N validation/test pairs')
-    .option('--engine <name>', 'optimizer-step engine: auto (onnx when it can, else tfjs) | onnx | tfjs', 'tfjs')
+    .option(
+      '--engine <name>',
+      'optimizer-step engine: auto (onnx when onnxruntime-node loads and the training graph supports the model and flags, else tfjs with the reason) | onnx | tfjs',
+      'auto',
+    )
     .option('--force', 'replace an existing --out directory (and start over an interrupted run)')
     .requiredOption('--out <dir>', 'output directory (model + metrics.jsonl, predictions, summary.json, curves.svg)');
   addTrainingControlOptions(cmd).action(async (f: TrainMatchingFlags) => {

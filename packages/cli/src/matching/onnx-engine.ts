@@ -107,11 +107,6 @@ export async function createOnnxStepEngine(
   optimizer: Optimizer,
   o: OnnxEngineOptions,
 ): Promise<OnnxStepEngine> {
-  if (objective === 'cross-encoder-cosent')
-    throw new Bert4tfjsError(
-      "--engine onnx: objective 'cross-encoder-cosent' is not wired to the training graph yet (its pair score must match the tfjs one)",
-      'unsupported',
-    );
   const { ort, version } = loadOrt();
   const adam = adamSettings(optimizer);
   // The graph's parameters (Hugging Face names) and the Trainer's keys for the same variables.
@@ -128,8 +123,16 @@ export async function createOnnxStepEngine(
     }
   }
   const graph = buildTrainingGraph(built, {
-    objective: objective as TrainObjective,
-    crossEncoderLoss: objective === 'cross-encoder' ? (schema === 'binary' ? 'ce' : 'mse') : undefined,
+    // The CoSENT cross-encoder is the cross-encoder graph with CoSENT over its one-unit score (scale 1, as tfjs).
+    objective: (objective === 'cross-encoder-cosent' ? 'cross-encoder' : objective) as TrainObjective,
+    crossEncoderLoss:
+      objective === 'cross-encoder-cosent'
+        ? 'cosent'
+        : objective === 'cross-encoder'
+          ? schema === 'binary'
+            ? 'ce'
+            : 'mse'
+          : undefined,
     scale: o.scale,
     dropout: o.dropout ?? true,
     optimizer: {

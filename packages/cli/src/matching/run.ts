@@ -67,9 +67,9 @@ export interface TrainMatchingOptions {
   limitTrain?: number;
   /** Use only the first N validation / test pairs. */
   limitEval?: number;
-  /** Console lines (default: none). */
-  /** Optimizer-step engine: auto (onnx when it can, else tfjs with the reason), onnx, tfjs. Default tfjs. */
+  /** Optimizer-step engine: auto (onnx when it can, else tfjs with the reason), onnx, tfjs. Default auto. */
   engine?: TrainEngineName;
+  /** Console lines (default: none). */
   log?: (line: string) => void;
   /** Progress bar on stderr. */
   progress?: boolean;
@@ -100,6 +100,8 @@ export interface TrainMatchingSummary {
   /** Step whose weights were saved, and the validation metric that chose it (--save best). */
   saved: { which: 'best' | 'last'; step: number; metric: number | null };
   resumedFrom: number;
+  /** The optimizer-step engine that ran and the line saying why (auto's fallback reason included). */
+  engine: { name: 'onnx' | 'tfjs'; note: string };
   trainSeconds: number;
   valid: SplitMetrics;
   test: SplitMetrics | null;
@@ -131,7 +133,7 @@ export interface MatchingFitContext {
   totalSteps: number;
   progress: boolean;
   progressLine?: (line: string) => void;
-  /** Optimizer-step engine (default tfjs). */
+  /** Optimizer-step engine (default auto). */
   engine?: TrainEngineName;
   log?: (line: string) => void;
 }
@@ -141,6 +143,8 @@ export interface MatchingFitOutcome {
   fit: FitResult;
   best: BestWeights;
   trainer: Trainer;
+  /** The engine chosen and why. */
+  engine: { name: 'onnx' | 'tfjs'; note: string };
 }
 
 /**
@@ -155,8 +159,10 @@ export async function fitMatching(x: MatchingFitContext): Promise<MatchingFitOut
     ...(c.adversarial === 'fgm' || c.gradientPenalty !== null ? ['--adversarial / --gradient-penalty'] : []),
     ...(lo.classWeights || lo.logitAdjust ? ['--class-weights / --logit-adjust'] : []),
     ...((lo.multiSampleDropout ?? 1) > 1 ? ['--multi-sample-dropout'] : []),
+    ...(c.gradAccum > 1 ? ['--grad-accum'] : []),
+    ...(c.ema !== null ? ['--ema'] : []),
   ];
-  const engine = await chooseTrainEngine(x.engine ?? 'tfjs', net.built, x.objective, x.schema, built.optimizer, {
+  const engine = await chooseTrainEngine(x.engine ?? 'auto', net.built, x.objective, x.schema, built.optimizer, {
     seed: c.seed,
     scale: COSINE_SCALE,
     clipNorm: c.clipNorm,
@@ -188,7 +194,7 @@ export async function fitMatching(x: MatchingFitContext): Promise<MatchingFitOut
         `train-matching: step ${step}/${x.totalSteps}, ${((performance.now() - t0) / 1000).toFixed(1)} s: ${monitor} ${value.toFixed(4)} (best ${kept.best?.toFixed(4) ?? '-'} at step ${kept.bestStep})`,
       ),
   });
-  return { fit, best, trainer };
+  return { fit, best, trainer, engine: { name: engine.name, note: engine.note } };
 }
 
 /** Runs one matching job end to end; resolves to its summary once the output directory is written. */
@@ -316,7 +322,7 @@ export async function trainMatching(o: TrainMatchingOptions): Promise<TrainMatch
       { resume: controls.resume, force: o.force ?? false },
     );
     const t0 = performance.now();
-    const { fit, best, trainer } = await fitMatching({
+    const { fit, best, trainer, engine } = await fitMatching({
       net,
       objective,
       schema,
@@ -388,6 +394,7 @@ export async function trainMatching(o: TrainMatchingOptions): Promise<TrainMatch
       stopped: fit.message,
       saved,
       resumedFrom: fit.resumedFrom,
+      engine,
       trainSeconds,
       valid: validMetrics,
       test: testMetrics,
