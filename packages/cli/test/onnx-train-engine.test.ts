@@ -105,4 +105,21 @@ describe('train-matching step engines', () => {
     expect(auto.engine).toBeUndefined();
     expect(auto.note).toMatch(/onnx not used: .*adax/);
   });
+
+  it('a family the training graph does not cover (NEZHA: relative positions) is named; auto falls back', async () => {
+    const nezha = buildTransformerModel({
+      configPath: fixturePath('nezha', 'config.json'),
+      checkpointPath: fixturePath('nezha', 'model.safetensors'),
+      allowUnused: true,
+    });
+    const opt = adam({ learningRate: 1e-3 });
+    await expect(chooseTrainEngine('onnx', nezha, 'cosent', 'graded', opt, { seed: 1, scale: 20 })).rejects.toThrow(
+      /ONNX training engine: .*this model is 'nezha'/,
+    );
+    const auto = await chooseTrainEngine('auto', nezha, 'cosent', 'graded', opt, { seed: 1, scale: 20 });
+    expect(auto.name).toBe('tfjs');
+    expect(auto.note).toMatch(/^engine: tfjs \(onnx not used: ONNX training engine: .*'nezha'\)$/);
+    nezha.model.dispose();
+    opt.dispose();
+  });
 });

@@ -14,6 +14,7 @@ import {
   maskedMean,
   OnnxTrainLoop,
   type OrtTensorLike,
+  withSeededRandom,
 } from '@bert4tfjs/core';
 import {
   buildTrainingGraph,
@@ -43,11 +44,16 @@ function side(seed: number, lens: number[], width: number): Side {
 }
 
 function build(numLabels: number | null, family = 'bert'): TransformerModel {
-  return buildTransformerModel({
-    configPath: fixturePath(family, 'config.json'),
-    checkpointPath: fixturePath(family, 'model.safetensors'),
-    numLabels,
-  });
+  // The fresh classifier head draws from Math.random: seeded, so every run checks the same weights.
+  return withSeededRandom(11, () =>
+    buildTransformerModel({
+      configPath: fixturePath(family, 'config.json'),
+      checkpointPath: fixturePath(family, 'model.safetensors'),
+      numLabels,
+      // The pre-training heads (RoBERTa's lm_head, ELECTRA's discriminator head) are not trained here.
+      allowUnused: family !== 'bert' && family !== 'albert',
+    }),
+  );
 }
 
 /** tfjs inputs of a side, in the model's input order. */
@@ -88,6 +94,14 @@ interface Case {
 
 const A = side(1, [7, 4, 6, 2], 7);
 const B = side(2, [5, 7, 3, 6], 7);
+// RoBERTa: one segment (type_vocab_size 1) and padding id 1, which its positions skip (counted from pad + 1).
+const robertaSide = (s: Side): Side => ({
+  ids: s.ids.map((r, i) => r.map((x, t) => (s.mask[i][t] ? x : 1))),
+  types: s.types.map((r) => r.map(() => 0)),
+  mask: s.mask,
+});
+const RA = robertaSide(A);
+const RB = robertaSide(B);
 const LABELS = [1, 0, 1, 0];
 const GRADED = [0.2, 3.5, 1.0, 4.8];
 
@@ -135,6 +149,15 @@ const CASES: Record<string, Case> = {
       return cosentLoss(tf.tensor1d(GRADED), margin, { scale: 1 });
     },
   },
+  'cross-encoder-cosent: CoSENT (scale 1) over a one-unit head': {
+    numLabels: 1,
+    spec: { objective: 'cross-encoder', crossEncoderLoss: 'cosent' },
+    feeds: () => {
+      const { ort } = loadOrt();
+      return { ...ortFeeds('', A), rank_bias: new ort.Tensor('float32', rankBias(GRADED), [4, 4]) };
+    },
+    tfLoss: (built) => cosentLoss(tf.tensor1d(GRADED), tf.reshape(logits(built, A), [-1]), { scale: 1 }),
+  },
   'bi-encoder, mean pooling + CoSENT': {
     numLabels: null,
     spec: { objective: 'cosent', scale: SCALE },
@@ -173,6 +196,28 @@ const CASES: Record<string, Case> = {
       return inBatchContrastiveLoss(a, b, { scale: SCALE });
     },
   },
+  'RoBERTa (Hugging Face layout, positions past the padding id), bi-encoder in-batch contrastive': {
+    numLabels: null,
+    family: 'roberta',
+    spec: { objective: 'contrastive', scale: SCALE },
+    feeds: () => ({ ...ortFeeds('a_', RA), ...ortFeeds('b_', RB) }),
+    tfLoss: (built) => {
+      const a = maskedMean(lastHidden(built, RA), tf.tensor2d(RA.mask));
+      const b = maskedMean(lastHidden(built, RB), tf.tensor2d(RB.mask));
+      return inBatchContrastiveLoss(a, b, { scale: SCALE });
+    },
+  },
+  'ELECTRA discriminator (E -> H projection), bi-encoder in-batch contrastive': {
+    numLabels: null,
+    family: 'electra',
+    spec: { objective: 'contrastive', scale: SCALE },
+    feeds: () => ({ ...ortFeeds('a_', A), ...ortFeeds('b_', B) }),
+    tfLoss: (built) => {
+      const a = maskedMean(lastHidden(built, A), tf.tensor2d(A.mask));
+      const b = maskedMean(lastHidden(built, B), tf.tensor2d(B.mask));
+      return inBatchContrastiveLoss(a, b, { scale: SCALE });
+    },
+  },
 };
 
 beforeAll(async () => {
@@ -194,7 +239,7 @@ function relErr(got: Float32Array, want: Float32Array | Int32Array | Uint8Array,
   return worst / scale;
 }
 
-describe('ONNX training graph = tfjs engine on fixtures/bert and fixtures/albert (dropout off)', () => {
+describe('ONNX training graph = tfjs engine on fixtures/bert, albert, roberta, electra (dropout off)', () => {
   for (const [name, c] of Object.entries(CASES)) {
     it(`${name}: loss and every parameter gradient within 1e-4`, async () => {
       const built = build(c.numLabels, c.family);
@@ -283,6 +328,7 @@ describe('ONNX training graph = tfjs engine on fixtures/bert and fixtures/albert
       const want = vars.get(p.name)!.read().dataSync();
       for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
     }
+    console.log(`one AdamW step: worst |Δw| ${worst.toExponential(2)}`);
     expect(worst).toBeLessThan(1e-5);
     // The step did move the weights (a no-op graph would pass the comparison against untouched tfjs weights otherwise).
     const moved = graph.params.some((p) => p.data.some((x, i) => x !== loop.weights().get(p.name)![i]));

@@ -126,16 +126,33 @@ function maskBias(c: EncoderContext, mask: TVal, io: EncoderInputs): TVal {
 }
 
 /**
+ * Position ids (int64, not differentiated): 0..L−1 from the ids' shape; with `paddingOffsetPositions`
+ * (RoBERTa) counted over non-padding ids from pad + 1, padding at pad, as Hugging Face and our tfjs layer.
+ * The table's gradient is the ScatterND-add of the rows looked up.
+ */
+function positionIds(c: EncoderContext, io: EncoderInputs): TVal {
+  const { t } = c;
+  const pad = c.layout.paddingOffsetPositions;
+  if (pad === undefined) {
+    const len = t.g.op('Squeeze', [t.g.op('Shape', [io.ids.name], { start: 1, end: 2 }), t.ints([0])]);
+    const zero = t.g.int64s(`${io.prefix}pos_start`, [0], []);
+    const one = t.g.int64s(`${io.prefix}pos_step`, [1], []);
+    return t.constant(t.g.op('Range', [zero, len, one]), [io.seq]);
+  }
+  const padIds = t.ints([pad]);
+  const real = t.g.op('Cast', [t.g.op('Not', [t.g.op('Equal', [io.ids.name, padIds])])], { to: OnnxDataType.INT64 });
+  const axis = t.g.int64s(`${io.prefix}pos_cumsum_axis`, [1], []);
+  const counted = t.g.op('Mul', [t.g.op('CumSum', [real, axis]), real]);
+  return t.constant(t.g.op('Add', [counted, padIds]), [io.batch, io.seq]);
+}
+
+/**
  * The encoder on one side of the batch: returns every layer's output (the last is last_hidden_state).
  */
 export function encoderForward(c: EncoderContext, io: EncoderInputs): TVal[] {
   const { t } = c;
   const e = c.layout.embeddings;
-  // Positions 0..L−1 from the ids' shape, looked up like the token ids (their gradient is a ScatterND too).
-  const len = t.g.op('Squeeze', [t.g.op('Shape', [io.ids.name], { start: 1, end: 2 }), t.ints([0])]);
-  const zero = t.g.int64s('pos_start', [0], []);
-  const one = t.g.int64s('pos_step', [1], []);
-  const positions = t.constant(t.g.op('Range', [zero, len, one]), [io.seq]);
+  const positions = positionIds(c, io);
   let x = O.add(
     t,
     O.add(
