@@ -1,7 +1,9 @@
 // The ONNX step engine under the Trainer: 30 AdamW steps of the cross-encoder on fixtures/bert with dropout
 // off give the same per-step losses as the tfjs engine within 1e-3, and the weights synced back into the
 // tfjs model agree with the tfjs-trained ones within 1e-3; a model the graph cannot express is named.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { adam, adax, crossEntropy, type TensorBatch, toTensorBatch, Trainer } from '@bert4tfjs/core';
@@ -44,7 +46,14 @@ function batches(): TensorBatch[] {
   });
 }
 
-async function run(engineName: 'onnx' | 'tfjs') {
+interface RunOptions {
+  /** Checkpoint here (every `every` steps) and stop after `maxSteps`, or resume from it. */
+  dir?: string;
+  maxSteps?: number;
+  resume?: boolean;
+}
+
+async function run(engineName: 'onnx' | 'tfjs', ro: RunOptions = {}) {
   const built = build();
   const optimizer = adam({ learningRate: 1e-3 });
   const choice = await chooseTrainEngine(engineName, built, 'cross-encoder', 'binary', optimizer, {
@@ -62,11 +71,18 @@ async function run(engineName: 'onnx' | 'tfjs') {
     stepEngine: choice.engine,
   });
   const data = batches();
-  const fit = await trainer.fit({
-    stepsPerEpoch: data.length,
-    batches: () => data.map((b) => ({ ...b })),
-    fingerprint: () => ({ n: data.length }),
-  } as never);
+  const fit = await trainer.fit(
+    {
+      stepsPerEpoch: data.length,
+      // A resumed run continues at batch `from` of the epoch.
+      batches: (_epoch: number, from = 0) => data.slice(from).map((b) => ({ ...b })),
+      fingerprint: () => ({ n: data.length }),
+    } as never,
+    ro.dir
+      ? { checkpointDir: ro.dir, checkpointEvery: ro.maxSteps, maxSteps: ro.maxSteps, resume: ro.resume ?? false }
+      : {},
+  );
+  tf.dispose(data.flatMap((b) => Object.values(b)).filter((t) => !t.isDisposed));
   const weights = [...trainerKeyedVariables(built.model)].map(([k, v]) => [k, v.dataSync().slice()] as const);
   return { losses: fit.history.map((h) => h.loss), weights: new Map(weights), engine: choice.engine };
 }
@@ -93,6 +109,35 @@ describe('train-matching step engines', () => {
     expect(worstW).toBeLessThan(1e-3);
     expect(b.engine!.lastBytesOut).toBeGreaterThan(0);
   });
+
+  it('a run checkpointed by one engine and resumed by the other ends where an uninterrupted run does', async () => {
+    const whole = await run('tfjs');
+    for (const [first, second] of [
+      ['onnx', 'tfjs'],
+      ['tfjs', 'onnx'],
+    ] as const) {
+      const dir = mkdtempSync(join(tmpdir(), `b4t-cross-resume-${first}-`));
+      const head = await run(first, { dir, maxSteps: 12 });
+      expect(head.losses.length).toBe(12);
+      const tail = await run(second, { dir, resume: true });
+      expect(tail.losses.length).toBe(18);
+      let worstLoss = 0;
+      tail.losses.forEach((l, i) => {
+        worstLoss = Math.max(worstLoss, Math.abs(l - whole.losses[12 + i]));
+      });
+      let worstW = 0;
+      for (const [k, w] of whole.weights) {
+        const o = tail.weights.get(k)!;
+        for (let i = 0; i < w.length; i++) worstW = Math.max(worstW, Math.abs(w[i] - o[i]));
+      }
+      console.log(
+        `${first} -> ${second} resume at step 12: worst |Δloss| ${worstLoss.toExponential(2)}, |Δw| ${worstW.toExponential(2)}`,
+      );
+      expect(worstLoss).toBeLessThan(1e-4);
+      expect(worstW).toBeLessThan(1e-4);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('--engine onnx names what the graph does not support; auto falls back to tfjs with the reason', async () => {
     const built = build();
