@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import {
   Bert4tfjsError,
   type EngineStepResult,
+  type GradientAccumulation,
   loadOrt,
   mulberry32,
   OnnxTrainLoop,
@@ -22,6 +23,7 @@ import {
   buildTrainingGraph,
   findWeight,
   type TrainGraph,
+  type TrainGraphSpec,
   type TrainObjective,
   type TransformerModel,
 } from '@bert4tfjs/models';
@@ -45,6 +47,8 @@ export interface OnnxEngineOptions {
 }
 
 interface AdamSettings {
+  /** Batches per update (--grad-accum; 1: none). */
+  accumulate: number;
   beta1: number;
   beta2: number;
   epsilon: number;
@@ -52,9 +56,14 @@ interface AdamSettings {
   exclude: RegExp[];
 }
 
-/** Adam / AdamW settings from the optimizer's config; other optimizers are refused by name. */
+/**
+ * Adam / AdamW settings (under gradient accumulation, of the inner optimizer) from the optimizer's
+ * config; other optimizers are refused by name.
+ */
 function adamSettings(optimizer: Optimizer): AdamSettings {
-  const c = optimizer.getConfig() as Record<string, unknown>;
+  const top = optimizer.getConfig() as Record<string, unknown>;
+  const accumulate = top.kind === 'accumulation' ? Number(top.steps) : 1;
+  const c = (top.kind === 'accumulation' ? top.inner : top) as Record<string, unknown>;
   const inner = (c.kind === 'weightDecay' ? c.inner : c) as Record<string, unknown>;
   if (inner.kind !== 'adam' || (inner.biasCorrection as boolean | undefined) === false)
     throw new Bert4tfjsError(
@@ -62,6 +71,7 @@ function adamSettings(optimizer: Optimizer): AdamSettings {
       'unsupported',
     );
   return {
+    accumulate,
     beta1: Number(inner.beta1),
     beta2: Number(inner.beta2),
     epsilon: Number(inner.epsilon),
@@ -122,7 +132,7 @@ export async function createOnnxStepEngine(
       variableOf.set(m.source, v);
     }
   }
-  const graph = buildTrainingGraph(built, {
+  const spec: TrainGraphSpec = {
     // The CoSENT cross-encoder is the cross-encoder graph with CoSENT over its one-unit score (scale 1, as tfjs).
     objective: (objective === 'cross-encoder-cosent' ? 'cross-encoder' : objective) as TrainObjective,
     crossEncoderLoss:
@@ -144,14 +154,27 @@ export async function createOnnxStepEngine(
       // The exclusions match the Trainer's variable keys, as the tfjs weight decay does.
       decays: (name) => !adam.exclude.some((p) => p.test(keyOf.get(name) ?? name)),
     },
-  });
+  };
+  // --grad-accum k: the 'grads' graph per batch (each batch's gradient clipped, as tfjs does, and
+  // weighted 1/k), the 'apply' graph on every k-th; else the fused step graph.
+  const k = adam.accumulate;
+  const graph = buildTrainingGraph(built, { ...spec, mode: k > 1 ? 'grads' : 'step' });
   for (const p of graph.params)
     if (!keyOf.has(p.name))
       throw new Bert4tfjsError(
         `--engine onnx: graph parameter '${p.name}' is not a trainable weight of the model`,
         'bad-state',
       );
-  const loop = await OnnxTrainLoop.open(ort, { step: graph.bytes }, graph.params, trainingSessionOptions(o.threads));
+  const graphs =
+    k > 1
+      ? {
+          grads: graph.bytes,
+          apply: buildTrainingGraph(built, { ...spec, mode: 'apply', optimizer: { ...spec.optimizer, clipNorm: null } })
+            .bytes,
+        }
+      : { step: graph.bytes };
+  const loop = await OnnxTrainLoop.open(ort, graphs, graph.params, trainingSessionOptions(o.threads));
+  const accumulation = k > 1 ? (optimizer as GradientAccumulation) : null;
   const numLabels = objective === 'cross-encoder' && schema === 'binary' ? 2 : 0;
   const slotKind = 'adam';
 
@@ -199,8 +222,20 @@ export async function createOnnxStepEngine(
     graph,
     lastBytesOut: 0,
     async step(batch: TensorBatch, lr: number, step: number): Promise<EngineStepResult> {
-      const r = await loop.trainStep([{ feeds: dataFeeds(batch, step), weight: 1 }], lr);
+      if (!accumulation) {
+        const r = await loop.trainStep([{ feeds: dataFeeds(batch, step), weight: 1 }], lr);
+        engine.lastBytesOut = r.bytesOut;
+        return { loss: r.loss, gradNorm: r.gradNorm, microBatches: 1 };
+      }
+      // The Trainer counts this batch on the accumulation optimizer after we return; the k-th applies.
+      const r = await loop.accumulate(dataFeeds(batch, step), 1 / k);
       engine.lastBytesOut = r.bytesOut;
+      if (!Number.isFinite(r.loss) || !Number.isFinite(r.gradNorm)) return { ...r, microBatches: 1 };
+      if (accumulation.microSteps + 1 >= k) {
+        const a = await loop.applyAccumulated(lr);
+        engine.lastBytesOut += a.bytesOut;
+        if (!Number.isFinite(a.gradNorm)) return { loss: r.loss, gradNorm: a.gradNorm, microBatches: 1 };
+      }
       return { loss: r.loss, gradNorm: r.gradNorm, microBatches: 1 };
     },
     sync(): void {
@@ -216,6 +251,15 @@ export async function createOnnxStepEngine(
         ] as const) {
           state.get(`${slotKind}/${slot}/${key}`)?.dispose();
           state.set(`${slotKind}/${slot}/${key}`, tf.tensor(values.get(p.name)!, p.shape));
+        }
+      }
+      if (accumulation) {
+        // tfjs keeps Σ g (divided by k when applied); the loop keeps Σ g / k.
+        const acc = loop.accumulators();
+        for (const p of graph.params) {
+          const key = `accumulation/grad/${keyOf.get(p.name)!}`;
+          state.get(key)?.dispose();
+          state.set(key, tf.tensor(acc.get(p.name)!.map((x) => x * k), p.shape));
         }
       }
       optimizer.setState(state);
@@ -240,6 +284,14 @@ export async function createOnnxStepEngine(
         );
       }
       loop.setState({ step: optimizer.iterations, m, v }, weights);
+      if (accumulation) {
+        const acc = new Map<string, Float32Array>();
+        for (const p of graph.params) {
+          const saved = state.get(`accumulation/grad/${keyOf.get(p.name)!}`)?.dataSync() as Float32Array | undefined;
+          acc.set(p.name, saved ? saved.map((x) => x / k) : new Float32Array(p.data.length));
+        }
+        loop.setAccumulators(acc);
+      }
       tf.dispose([...state.values()]);
     },
   };

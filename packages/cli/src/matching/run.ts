@@ -159,7 +159,6 @@ export async function fitMatching(x: MatchingFitContext): Promise<MatchingFitOut
     ...(c.adversarial === 'fgm' || c.gradientPenalty !== null ? ['--adversarial / --gradient-penalty'] : []),
     ...(lo.classWeights || lo.logitAdjust ? ['--class-weights / --logit-adjust'] : []),
     ...((lo.multiSampleDropout ?? 1) > 1 ? ['--multi-sample-dropout'] : []),
-    ...(c.gradAccum > 1 ? ['--grad-accum'] : []),
     ...(c.ema !== null ? ['--ema'] : []),
   ];
   const engine = await chooseTrainEngine(x.engine ?? 'auto', net.built, x.objective, x.schema, built.optimizer, {

@@ -9,6 +9,7 @@ import {
   Bert4tfjsError,
   DEFAULT_WEIGHT_DECAY_EXCLUDE,
   emitAdamW,
+  emitGlobalNorm,
   GradTape,
   OnnxDataType,
   onnxOps as O,
@@ -52,7 +53,11 @@ export interface TrainGraphSpec {
   scale?: number;
   /** Declare dropout mask inputs (default true); false builds the deterministic graph (rates ignored). */
   dropout?: boolean;
-  /** 'step' (default): forward, backward and AdamW; 'grads': forward, backward into accumulators; 'apply': AdamW only. */
+  /**
+   * 'step' (default): forward, backward and AdamW; 'grads': forward, backward into accumulators (each
+   * micro-batch's gradient clipped to `optimizer.clipNorm` first, and its norm output as `grad_norm`);
+   * 'apply': AdamW only (clipping the accumulated gradient to `optimizer.clipNorm`).
+   */
   mode?: 'step' | 'grads' | 'apply';
   /** AdamW settings (defaults: β 0.9 / 0.999, ε 1e-6, λ 0.01 except LayerNorm / bias, no clipping). */
   optimizer?: Partial<GraphAdamWOptions> & { exclude?: readonly (string | RegExp)[] };
@@ -235,12 +240,23 @@ export function buildTrainingGraph(built: TransformerModel, spec: TrainGraphSpec
       adamOptions(spec),
     );
   } else {
-    // acc_new = acc + weight · grad (weight = the micro-batch's share of the examples).
+    // acc_new = acc + weight · factor · grad (weight = the micro-batch's share; factor clips this
+    // micro-batch's gradient to clipNorm, as the tfjs gradient accumulation clips each batch's).
     const weight = t.input('grad_weight', []);
     inputs.push({ name: 'grad_weight', type: 'float32', dims: [] });
+    const norm = emitGlobalNorm(
+      t,
+      params.map((q) => grads.get(q.name)!),
+    );
+    t.g.output(norm, 'grad_norm', OnnxDataType.FLOAT, []);
+    const clip = adamOptions(spec).clipNorm;
+    const scale =
+      clip === null
+        ? weight.name
+        : t.g.op('Mul', [weight.name, t.g.op('Div', [t.scalar(clip).name, t.g.op('Max', [norm, t.scalar(clip).name])])]);
     for (const q of params) {
       const acc = t.input(`${q.name}::acc`, q.shape);
-      const sum = t.g.op('Add', [acc.name, t.g.op('Mul', [grads.get(q.name)!.name, weight.name])]);
+      const sum = t.g.op('Add', [acc.name, t.g.op('Mul', [grads.get(q.name)!.name, scale])]);
       t.g.output(sum, `${q.name}::acc_new`, OnnxDataType.FLOAT, q.shape);
     }
   }

@@ -52,6 +52,7 @@ export class OnnxTrainLoop {
   #w = new Map<string, Float32Array>();
   #m = new Map<string, Float32Array>();
   #v = new Map<string, Float32Array>();
+  #acc = new Map<string, Float32Array>();
   #step = 0;
 
   private constructor(
@@ -169,42 +170,92 @@ export class OnnxTrainLoop {
       this.#step++;
       return { loss, gradNorm, bytesOut };
     }
+    this.resetAccumulators();
+    let loss = 0;
+    for (const mb of micro) {
+      const r = await this.accumulate(mb.feeds, mb.weight);
+      loss += r.loss * mb.weight;
+      bytesOut += r.bytesOut;
+      if (!Number.isFinite(r.loss)) return { loss: r.loss, gradNorm: r.gradNorm, bytesOut };
+    }
+    const r = await this.applyAccumulated(lr);
+    return { loss, gradNorm: r.gradNorm, bytesOut: bytesOut + r.bytesOut };
+  }
+
+  #gradSessions(): { grads: OrtSessionLike; apply: OrtSessionLike } {
     const { grads, apply } = this.#sessions;
     if (!grads || !apply)
       throw new Bert4tfjsError(
-        'OnnxTrainLoop.trainStep: micro-batches need the grads and apply graphs',
+        'OnnxTrainLoop: micro-batches need the grads and apply graphs',
         'bad-argument',
       );
-    let acc = new Map<string, Float32Array>();
-    for (const [name, w] of this.#w) acc.set(name, new Float32Array(w.length));
-    let loss = 0;
-    for (const mb of micro) {
-      const feeds: Record<string, OrtTensorLike> = {
-        ...mb.feeds,
-        grad_weight: this.#tensor(Float32Array.of(mb.weight), []),
-      };
-      for (const [name, shape] of this.#shapes) {
-        feeds[name] = this.#tensor(this.#w.get(name)!, shape);
-        feeds[`${name}::acc`] = this.#tensor(acc.get(name)!, shape);
-      }
-      const out = await grads.run(feeds);
-      loss += (out.loss.data as Float32Array)[0] * mb.weight;
-      const next = new Map<string, Float32Array>();
-      for (const name of this.#shapes.keys()) {
-        const a = out[`${name}::acc_new`].data as Float32Array;
-        next.set(name, a);
-        bytesOut += a.byteLength;
-      }
-      acc = next;
+    return { grads, apply };
+  }
+
+  /** Zeroes the gradient accumulators. */
+  resetAccumulators(): void {
+    for (const [name, w] of this.#w) this.#acc.set(name, new Float32Array(w.length));
+  }
+
+  /** The gradient accumulators (Σ weight · gradient since the last update; the loop's own arrays). */
+  accumulators(): ReadonlyMap<string, Float32Array> {
+    if (this.#acc.size === 0) this.resetAccumulators();
+    return this.#acc;
+  }
+
+  /** Restores the accumulators (a checkpoint taken between micro-batches); sizes must match. */
+  setAccumulators(acc: ReadonlyMap<string, Float32Array>): void {
+    for (const [name, w] of this.#w) {
+      const a = acc.get(name);
+      if (!a || a.length !== w.length)
+        throw new Bert4tfjsError(`OnnxTrainLoop.setAccumulators: accumulator of '${name}' is ${a ? `${a.length} values, expected ${w.length}` : 'missing'}`, 'bad-checkpoint');
+      this.#acc.set(name, Float32Array.from(a));
     }
-    const feeds: Record<string, OrtTensorLike> = { ...this.#stateFeeds(), ...common };
+  }
+
+  /**
+   * Runs the 'grads' graph on one micro-batch and adds `weight` times its gradient into the
+   * accumulators; a non-finite loss leaves them unchanged. `gradNorm` is the micro-batch's own gradient
+   * norm (0 when the graph does not output `grad_norm`).
+   */
+  async accumulate(feeds: Record<string, OrtTensorLike>, weight: number): Promise<LoopStepResult> {
+    const { grads } = this.#gradSessions();
+    const acc = this.accumulators();
+    const all: Record<string, OrtTensorLike> = { ...feeds, grad_weight: this.#tensor(Float32Array.of(weight), []) };
+    for (const [name, shape] of this.#shapes) {
+      all[name] = this.#tensor(this.#w.get(name)!, shape);
+      all[`${name}::acc`] = this.#tensor(acc.get(name)!, shape);
+    }
+    const out = await grads.run(all);
+    const loss = (out.loss.data as Float32Array)[0];
+    const gradNorm = out.grad_norm ? (out.grad_norm.data as Float32Array)[0] : 0;
+    if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) return { loss, gradNorm, bytesOut: 0 };
+    let bytesOut = 0;
+    for (const name of this.#shapes.keys()) {
+      const a = out[`${name}::acc_new`].data as Float32Array;
+      this.#acc.set(name, a);
+      bytesOut += a.byteLength;
+    }
+    return { loss, gradNorm, bytesOut };
+  }
+
+  /** The optimizer step on the accumulated gradients at learning rate `lr`; zeroes the accumulators. */
+  async applyAccumulated(lr: number): Promise<{ gradNorm: number; bytesOut: number }> {
+    const { apply } = this.#gradSessions();
+    const acc = this.accumulators();
+    const feeds: Record<string, OrtTensorLike> = {
+      ...this.#stateFeeds(),
+      lr: this.#tensor(Float32Array.of(lr), []),
+      step: this.#tensor(Float32Array.of(this.#step + 1), []),
+    };
     for (const [name, shape] of this.#shapes) feeds[`${name}::acc`] = this.#tensor(acc.get(name)!, shape);
     const out = await apply.run(feeds);
     const gradNorm = (out.grad_norm.data as Float32Array)[0];
-    if (!Number.isFinite(loss)) return { loss, gradNorm, bytesOut };
-    bytesOut += this.#takeState(out);
+    if (!Number.isFinite(gradNorm)) return { gradNorm, bytesOut: 0 };
+    const bytesOut = this.#takeState(out);
     this.#step++;
-    return { loss, gradNorm, bytesOut };
+    this.resetAccumulators();
+    return { gradNorm, bytesOut };
   }
 
   /** Releases the sessions. */

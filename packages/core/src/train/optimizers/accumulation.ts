@@ -58,6 +58,16 @@ export class GradientAccumulation extends StepExtension {
     this.counters.set('microSteps', 0);
   }
 
+  /**
+   * Counts one micro-batch whose gradient a step engine accumulated outside tfjs (the slots stay as
+   * they are); true when it completes an update, which the caller then counts on the inner optimizer.
+   */
+  countMicroStep(): boolean {
+    const seen = this.microSteps + 1;
+    this.counters.set('microSteps', seen < this.steps ? seen : 0);
+    return seen >= this.steps;
+  }
+
   getConfig(): OptimizerConfig {
     return { kind: this.kind, steps: this.steps, inner: this.inner.getConfig() };
   }

@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { Bert4tfjsError } from '../../errors.ts';
+import { GradientAccumulation } from '../optimizers/accumulation.ts';
 import { isDeltaOptimizer, type Optimizer } from '../optimizers/types.ts';
 import type { BatchSource } from '../data/generator.ts';
 import type { TensorBatch } from '../data/tensor-batch.ts';
@@ -59,8 +60,15 @@ function nextLearningRate(opt: Optimizer): number | null {
   return null;
 }
 
-/** Marks an engine-applied step as done on the tfjs optimizer (its counter drives schedules and checkpoints). */
+/**
+ * Marks an engine-applied step as done on the tfjs optimizer (its counter drives schedules and checkpoints);
+ * under gradient accumulation, one micro-batch, and the inner optimizer's step when it completed an update.
+ */
 function advanceStepCounter(opt: Optimizer): void {
+  if (opt instanceof GradientAccumulation) {
+    if (opt.countMicroStep()) advanceStepCounter(opt.inner);
+    return;
+  }
   if (!isDeltaOptimizer(opt))
     throw new Bert4tfjsError(
       `Trainer: option 'stepEngine' needs an Adam / AdamW optimizer (a per-variable optimizer), got '${opt.getConfig().kind}'`,
