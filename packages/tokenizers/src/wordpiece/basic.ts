@@ -60,7 +60,9 @@ function rawWords(text: string, from: number, to: number, splitCjk = true): RawW
   const words: RawWord[] = [];
   let cur: RawWord = { cps: [], starts: [], ends: [] };
   const flush = (): void => {
-    if (cur.cps.length > 0) words.push(cur);
+    // A fresh word only after a non-empty one: CJK text flushes at every character.
+    if (cur.cps.length === 0) return;
+    words.push(cur);
     cur = { cps: [], starts: [], ends: [] };
   };
   let i = from;
