@@ -1,8 +1,11 @@
 /**
  * Runs training-step graphs (see GradTape / emitAdamW) with onnxruntime, keeping the weights, Adam
  * moments and step count in JavaScript between steps: each step feeds them as input tensors (views of
- * our buffers, not copies) and takes the updated ones from the outputs, which become the next step's
- * inputs. A batch split into micro-batches runs the 'grads' graph per micro-batch (gradients added into
+ * our buffers, not copies) and has onnxruntime write the updated ones into a second, pre-allocated set
+ * of buffers (fetches bound to our arrays), which then become the next step's inputs: two fixed copies
+ * of the state. onnxruntime-node still returns a fresh copy of every output (its binding copies out),
+ * which we drop at once and count in `bytesOut`; a binding that did not write the bound buffers is
+ * detected on the first step and its returned arrays are kept instead. A batch split into micro-batches runs the 'grads' graph per micro-batch (gradients added into
  * accumulators, weighted by each micro-batch's share of the examples) and then the 'apply' graph.
  */
 import { Bert4tfjsError } from '../../errors.ts';
@@ -33,8 +36,10 @@ export interface MicroBatchFeeds {
 export interface LoopStepResult {
   loss: number;
   gradNorm: number;
-  /** Bytes of tensors that onnxruntime returned to JavaScript this step (the updated state and the loss). */
+  /** Bytes the binding copied out to JavaScript this step (fresh arrays it returns besides writing the bound buffers). */
   bytesOut: number;
+  /** Bytes onnxruntime wrote into the loop's pre-allocated buffers this step (updated state, accumulators). */
+  bytesInPlace: number;
 }
 
 /** The optimizer state, for checkpoints (by parameter name). */
@@ -52,6 +57,13 @@ export class OnnxTrainLoop {
   #w = new Map<string, Float32Array>();
   #m = new Map<string, Float32Array>();
   #v = new Map<string, Float32Array>();
+  // The spare set the next update is written into (swapped with #w / #m / #v after each step).
+  #w2 = new Map<string, Float32Array>();
+  #m2 = new Map<string, Float32Array>();
+  #v2 = new Map<string, Float32Array>();
+  // Gradient accumulators, in and out (allocated on the first accumulated step).
+  #acc: Map<string, Float32Array> | null = null;
+  #acc2: Map<string, Float32Array> | null = null;
   #step = 0;
 
   private constructor(
@@ -66,6 +78,9 @@ export class OnnxTrainLoop {
       this.#w.set(p.name, Float32Array.from(p.data));
       this.#m.set(p.name, new Float32Array(p.data.length));
       this.#v.set(p.name, new Float32Array(p.data.length));
+      this.#w2.set(p.name, new Float32Array(p.data.length));
+      this.#m2.set(p.name, new Float32Array(p.data.length));
+      this.#v2.set(p.name, new Float32Array(p.data.length));
     }
   }
 
@@ -92,7 +107,10 @@ export class OnnxTrainLoop {
     return this.#step;
   }
 
-  /** The current weights by parameter name (graph layout; the arrays are the loop's own, do not edit). */
+  /**
+   * The current weights by parameter name (graph layout; the arrays are the loop's own: do not edit,
+   * and copy what must outlive the next step, which reuses them as its output buffers).
+   */
   weights(): ReadonlyMap<string, Float32Array> {
     return this.#w;
   }
@@ -137,16 +155,59 @@ export class OnnxTrainLoop {
     return feeds;
   }
 
-  #takeState(out: Record<string, OrtTensorLike>): number {
-    let bytes = 0;
+  /** Fetches binding every updated weight and moment to the spare buffers (plus the scalars onnxruntime allocates). */
+  #stateFetches(): Record<string, OrtTensorLike | null> {
+    const fetches: Record<string, OrtTensorLike | null> = { grad_norm: null };
+    for (const [name, shape] of this.#shapes) {
+      const s = adamStateNames(name);
+      fetches[s.newW] = this.#tensor(this.#w2.get(name)!, shape);
+      fetches[s.newM] = this.#tensor(this.#m2.get(name)!, shape);
+      fetches[s.newV] = this.#tensor(this.#v2.get(name)!, shape);
+    }
+    return fetches;
+  }
+
+  /**
+   * Whether this binding writes bound outputs into our buffers: onnxruntime-node (1.14 and 1.30 both)
+   * writes them there and then also returns a fresh copy. Checked once, in full, on the first step.
+   */
+  #boundWritten: boolean | null = null;
+
+  /** Whether `ours` already holds `returned` (the bound buffer was written), deciding once per loop. */
+  #written(ours: Float32Array, returned: Float32Array): boolean {
+    if (returned.buffer === ours.buffer) return true;
+    if (this.#boundWritten !== null) return this.#boundWritten;
+    for (let i = 0; i < ours.length; i++)
+      if (ours[i] !== returned[i] && !(Number.isNaN(ours[i]) && Number.isNaN(returned[i]))) return false;
+    return true;
+  }
+
+  /** Makes the step's outputs the current state; returns [bytes the binding copied out to JavaScript, bytes written in place]. */
+  #takeState(out: Record<string, OrtTensorLike>): [number, number] {
+    let copied = 0;
+    let inPlace = 0;
+    let allWritten = true;
+    const take = (next: Map<string, Float32Array>, name: string, t: OrtTensorLike): void => {
+      const a = t.data as Float32Array;
+      const mine = next.get(name)!;
+      if (a.buffer !== mine.buffer) copied += a.byteLength;
+      if (this.#written(mine, a)) inPlace += a.byteLength;
+      else {
+        allWritten = false;
+        next.set(name, a);
+      }
+    };
     for (const name of this.#shapes.keys()) {
       const s = adamStateNames(name);
-      this.#w.set(name, out[s.newW].data as Float32Array);
-      this.#m.set(name, out[s.newM].data as Float32Array);
-      this.#v.set(name, out[s.newV].data as Float32Array);
-      bytes += 3 * out[s.newW].data.byteLength;
+      take(this.#w2, name, out[s.newW]);
+      take(this.#m2, name, out[s.newM]);
+      take(this.#v2, name, out[s.newV]);
     }
-    return bytes;
+    this.#boundWritten ??= allWritten;
+    [this.#w, this.#w2] = [this.#w2, this.#w];
+    [this.#m, this.#m2] = [this.#m2, this.#m];
+    [this.#v, this.#v2] = [this.#v2, this.#v];
+    return [copied, inPlace];
   }
 
   /**
@@ -160,14 +221,19 @@ export class OnnxTrainLoop {
       step: this.#tensor(Float32Array.of(this.#step + 1), []),
     };
     let bytesOut = 0;
+    let bytesInPlace = 0;
     if (micro.length === 1 && this.#sessions.step) {
-      const out = await this.#sessions.step.run({ ...micro[0].feeds, ...this.#stateFeeds(), ...common });
+      const out = await this.#sessions.step.run(
+        { ...micro[0].feeds, ...this.#stateFeeds(), ...common },
+        { loss: null, ...this.#stateFetches() },
+      );
       const loss = (out.loss.data as Float32Array)[0];
       const gradNorm = (out.grad_norm.data as Float32Array)[0];
-      if (!Number.isFinite(loss)) return { loss, gradNorm, bytesOut: 0 };
-      bytesOut += this.#takeState(out) + 8;
+      // A non-finite loss leaves the state as it was: the current buffers were only read.
+      if (!Number.isFinite(loss)) return { loss, gradNorm, bytesOut: 0, bytesInPlace: 0 };
+      [bytesOut, bytesInPlace] = this.#takeState(out);
       this.#step++;
-      return { loss, gradNorm, bytesOut };
+      return { loss, gradNorm, bytesOut: bytesOut + 8, bytesInPlace };
     }
     const { grads, apply } = this.#sessions;
     if (!grads || !apply)
@@ -175,36 +241,45 @@ export class OnnxTrainLoop {
         'OnnxTrainLoop.trainStep: micro-batches need the grads and apply graphs',
         'bad-argument',
       );
-    let acc = new Map<string, Float32Array>();
-    for (const [name, w] of this.#w) acc.set(name, new Float32Array(w.length));
+    if (!this.#acc || !this.#acc2) {
+      this.#acc = new Map([...this.#w].map(([k, w]) => [k, new Float32Array(w.length)]));
+      this.#acc2 = new Map([...this.#w].map(([k, w]) => [k, new Float32Array(w.length)]));
+    }
+    let acc = this.#acc;
+    let accNext = this.#acc2;
+    for (const a of acc.values()) a.fill(0);
     let loss = 0;
     for (const mb of micro) {
       const feeds: Record<string, OrtTensorLike> = {
         ...mb.feeds,
         grad_weight: this.#tensor(Float32Array.of(mb.weight), []),
       };
+      const fetches: Record<string, OrtTensorLike | null> = { loss: null };
       for (const [name, shape] of this.#shapes) {
         feeds[name] = this.#tensor(this.#w.get(name)!, shape);
         feeds[`${name}::acc`] = this.#tensor(acc.get(name)!, shape);
+        fetches[`${name}::acc_new`] = this.#tensor(accNext.get(name)!, shape);
       }
-      const out = await grads.run(feeds);
+      const out = await grads.run(feeds, fetches);
       loss += (out.loss.data as Float32Array)[0] * mb.weight;
-      const next = new Map<string, Float32Array>();
       for (const name of this.#shapes.keys()) {
         const a = out[`${name}::acc_new`].data as Float32Array;
-        next.set(name, a);
-        bytesOut += a.byteLength;
+        const mine = accNext.get(name)!;
+        if (a.buffer !== mine.buffer) bytesOut += a.byteLength;
+        if (this.#written(mine, a)) bytesInPlace += a.byteLength;
+        else accNext.set(name, a);
       }
-      acc = next;
+      [acc, accNext] = [accNext, acc];
     }
+    [this.#acc, this.#acc2] = [acc, accNext];
     const feeds: Record<string, OrtTensorLike> = { ...this.#stateFeeds(), ...common };
     for (const [name, shape] of this.#shapes) feeds[`${name}::acc`] = this.#tensor(acc.get(name)!, shape);
-    const out = await apply.run(feeds);
+    const out = await apply.run(feeds, this.#stateFetches());
     const gradNorm = (out.grad_norm.data as Float32Array)[0];
-    if (!Number.isFinite(loss)) return { loss, gradNorm, bytesOut };
-    bytesOut += this.#takeState(out);
+    if (!Number.isFinite(loss)) return { loss, gradNorm, bytesOut, bytesInPlace };
+    const [c, p] = this.#takeState(out);
     this.#step++;
-    return { loss, gradNorm, bytesOut };
+    return { loss, gradNorm, bytesOut: bytesOut + c, bytesInPlace: bytesInPlace + p };
   }
 
   /** Releases the sessions. */
