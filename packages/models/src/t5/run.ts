@@ -5,7 +5,7 @@
  * shifted right behind `decoder_start_token_id` (-100 read as `pad_token_id`).
  */
 import * as tf from '@tensorflow/tfjs';
-import { Bert4tfjsError } from '@bert4tfjs/core';
+import { Bert4tfjsError, crossEntropy } from '@bert4tfjs/core';
 import type { TransformerModel } from '../family.ts';
 import { runModel, type ModelInputs } from '../run.ts';
 import type { T5Config } from './config.ts';
@@ -45,22 +45,20 @@ function labelMatrix(value: unknown, rows: number, vocab: number): number[][] {
   return m as number[][];
 }
 
-/** Mean token cross-entropy of `logits` [batch, len, vocab] against `labels`, skipping -100. */
+/** Mean token cross-entropy of `logits` [batch, len, vocab] against `labels`, skipping -100 (core's masked CE). */
 function seq2seqLoss(logits: tf.Tensor, labels: number[][]): tf.Scalar {
   return tf.tidy(() => {
-    const flat = labels.flat();
-    const keep = tf.tensor1d(
-      flat.map((x) => (x === IGNORED_LABEL ? 0 : 1)),
+    const keep = tf.tensor2d(
+      labels.map((r) => r.map((x) => (x === IGNORED_LABEL ? 0 : 1))),
+      undefined,
       'float32',
     );
-    const targets = tf.tensor1d(
-      flat.map((x) => (x === IGNORED_LABEL ? 0 : x)),
+    const targets = tf.tensor2d(
+      labels.map((r) => r.map((x) => (x === IGNORED_LABEL ? 0 : x))),
+      undefined,
       'int32',
     );
-    const vocab = logits.shape[2]!;
-    const logProbs = tf.logSoftmax(logits.reshape([flat.length, vocab]));
-    const picked = tf.sum(tf.mul(logProbs, tf.oneHot(targets, vocab)), 1);
-    return tf.div(tf.neg(tf.sum(tf.mul(picked, keep))), tf.sum(keep)) as tf.Scalar;
+    return crossEntropy(targets, logits, { mask: keep, sparse: true });
   });
 }
 
