@@ -19,20 +19,10 @@ import {
 } from '@bert4tfjs/core';
 import { buildTrainingGraph, buildTransformerModel, type TrainGraph } from '@bert4tfjs/models';
 import { benchArgs, isMainModule } from './lib/cli.ts';
-import { bertBaseConfig } from './lib/training-model.ts';
+import { bertBaseConfig, type TrainingShape } from './lib/training-model.ts';
 
 /** Options of {@link runOnnxTrainingBench}. */
-export interface OnnxTrainingBenchOptions {
-  layers?: number;
-  /** Optimizer steps (the first is not timed). Default 3. */
-  steps?: number;
-  /** Micro-batch size (default 8). */
-  batchSize?: number;
-  seqLen?: number;
-  /** Micro-batches per optimizer step (default 1: the fused step graph). */
-  accum?: number;
-  /** onnxruntime intra-op threads (default 2). */
-  threads?: number;
+export interface OnnxTrainingBenchOptions extends TrainingShape {
   /** An onnxruntime-node package directory to load instead of ours (to compare versions on the same graph). */
   ortPath?: string;
   log?: boolean;

@@ -8,15 +8,10 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { REPO_ROOT } from './lib/data.ts';
+import type { TrainingShape } from './lib/training-model.ts';
 
 /** Options of {@link runTorchTrainingBench}. */
-export interface TorchTrainingOptions {
-  layers?: number;
-  steps?: number;
-  batchSize?: number;
-  seqLen?: number;
-  accum?: number;
-  threads?: number;
+export interface TorchTrainingOptions extends TrainingShape {
   timeoutMs?: number;
 }
 

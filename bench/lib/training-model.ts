@@ -18,3 +18,18 @@ export function bertBaseConfig(layers = 12): Record<string, unknown> {
     layer_norm_eps: 1e-12,
   };
 }
+
+/** The shape of a training-bench run, the same for every engine so their rows compare. */
+export interface TrainingShape {
+  /** Encoder layers (default 12). */
+  layers?: number;
+  /** Optimizer steps (the first is not timed). Default 3. */
+  steps?: number;
+  /** Micro-batch size (default 8). */
+  batchSize?: number;
+  seqLen?: number;
+  /** Micro-batches per optimizer step (default 1). */
+  accum?: number;
+  /** Intra-op threads (default 2). */
+  threads?: number;
+}
