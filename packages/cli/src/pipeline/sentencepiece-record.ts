@@ -3,9 +3,10 @@
  * `sentencepiece.bpe.model`): pieces and ids as Hugging Face's slow SentencePiece tokenizers give them.
  * T5 and mT5 directories append `</s>` as T5Tokenizer does; other models get the bare pieces.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Bert4tfjsError } from '@bert4tfjs/core';
+import { readConfigFile } from '@bert4tfjs/models';
 import { SentencePieceTokenizer } from '@bert4tfjs/tokenizers';
 
 /** The SentencePiece model files a Hugging Face directory may hold, in the order they are looked for. */
@@ -26,22 +27,12 @@ export function findSentencePieceModel(dir: string): string | null {
   return models.length ? join(dir, models[0]) : null;
 }
 
-function modelTypeOf(dir: string): string | undefined {
-  const path = join(dir, 'config.json');
-  if (!existsSync(path)) return undefined;
-  try {
-    const type = (JSON.parse(readFileSync(path, 'utf8')) as { model_type?: unknown }).model_type;
-    return typeof type === 'string' ? type : undefined;
-  } catch {
-    throw new Bert4tfjsError(`${path}: not valid JSON`, 'bad-config');
-  }
-}
-
 /** The SentencePiece tokenizer of `dir`, or null when the directory has no SentencePiece model. */
 export function loadSentencePieceFromDir(dir: string): SentencePieceTokenizer | null {
   const file = findSentencePieceModel(dir);
   if (!file) return null;
-  const type = modelTypeOf(dir);
+  const configPath = join(dir, 'config.json');
+  const type = existsSync(configPath) ? readConfigFile(configPath).model_type : undefined;
   const t5 = type === 't5' || type === 'mt5';
   return SentencePieceTokenizer.fromFile(file, { addEos: t5 });
 }
