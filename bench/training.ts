@@ -1,12 +1,20 @@
 /**
- * Training throughput: a BERT-base-sized model (12 x 768, 12 heads, FFN 3072, vocab 21128, random
+ * Training throughput, engines side by side on the same CPU in one run (`pnpm bench --sections training`):
+ * our onnx engine (bench/training-onnx.ts, each configuration in its own process for its own peak RSS)
+ * at B x L and at an effective 32 x L in micro-batches of B, our tfjs-wasm Trainer at B x L (below), and
+ * PyTorch (bench/torch-training.py) at both shapes when a Python with torch is found. No fixed anchor:
+ * a reference is measured in the same run or absent.
+ *
+ * The tfjs part: a BERT-base-sized model (12 x 768, 12 heads, FFN 3072, vocab 21128, random
  * weights) fine-tunes a 2-class head (the NSP logits) with AdamW on wasm, at an effective batch of
  * 32 x 128 that the trainer splits into micro-batches to stay under its memory budget. Reports training
  * tokens/s over the steps after the first (the first also runs the dry runs and allocates the optimizer
- * slots), the micro-batch size chosen and the peak RSS. Yardstick (ENGINE-NOTES): PyTorch 190 tokens/s.
+ * slots), the micro-batch size chosen and the peak RSS.
  *
  *   node packages/cli/bin/run-ts.js bench/training.ts [--layers 12] [--steps 3] [--batch 32] [--seq 128] [--threads 2] [--budget 2.5e9]
  */
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import {
   DataGenerator,
   Trainer,
@@ -19,7 +27,12 @@ import {
   type StepLogs,
 } from '@bert4tfjs/core';
 import { buildTransformerModel } from '@bert4tfjs/models';
+import { runChildForResult } from './lib/child.ts';
 import { benchArgs, isMainModule } from './lib/cli.ts';
+import { REPO_ROOT } from './lib/data.ts';
+import { bertBaseConfig } from './lib/training-model.ts';
+import type { OnnxTrainingBenchResult } from './training-onnx.ts';
+import { runTorchTrainingBench, type TorchTrainingResult } from './training-torch.ts';
 
 /** Options of {@link runTrainingBench}. */
 export interface TrainingBenchOptions {
@@ -58,8 +71,8 @@ export interface TrainingBenchResult {
   losses: number[];
 }
 
-/** Runs the training benchmark in this process. */
-export async function runTrainingBench(options: TrainingBenchOptions = {}): Promise<TrainingBenchResult> {
+/** Runs the tfjs training benchmark in this process. */
+export async function runTfjsTrainingBench(options: TrainingBenchOptions = {}): Promise<TrainingBenchResult> {
   const { layers = 12, steps = 3, batchSize = 32, seqLen = 128, threads = 2, backend = 'wasm', log = true } = options;
   const say = (s: string): void => {
     if (log) process.stderr.write(`${s}\n`);
@@ -67,21 +80,8 @@ export async function runTrainingBench(options: TrainingBenchOptions = {}): Prom
   await initBackend({ backend, threads, quiet: !log });
   const info = getBackendInfo()!;
   say(`backend ${info.name}, ${info.threads} thread(s)`);
-  const config = {
-    model_type: 'bert',
-    vocab_size: 21128,
-    hidden_size: 768,
-    num_hidden_layers: layers,
-    num_attention_heads: 12,
-    intermediate_size: 3072,
-    max_position_embeddings: 512,
-    type_vocab_size: 2,
-    hidden_act: 'gelu',
-    hidden_dropout_prob: 0.1,
-    attention_probs_dropout_prob: 0.1,
-    initializer_range: 0.02,
-    layer_norm_eps: 1e-12,
-  };
+  const config = bertBaseConfig(layers);
+
   const built = buildTransformerModel({ model: 'bert', config, withPool: true, withNsp: true });
   // Deterministic pseudo-random token ids and labels: the speed does not depend on the values.
   const rand = seededUniform(12345);
@@ -153,11 +153,75 @@ export async function runTrainingBench(options: TrainingBenchOptions = {}): Prom
   return result;
 }
 
+/** Options of {@link runTrainingBench}. */
+export interface TrainingSectionOptions {
+  layers?: number;
+  /** Steps of each 8 x 128 run (the first is not timed). */
+  steps?: number;
+  /** Steps of each accumulated run. */
+  accumSteps?: number;
+  batchSize?: number;
+  seqLen?: number;
+  /** Micro-batches of the accumulated rows (effective batch = accum x batchSize). */
+  accum?: number;
+  threads?: number;
+  log?: boolean;
+}
+
+/** Every engine's figure of one run; an engine that could not run has `{ error }`. */
+export interface TrainingSectionResult {
+  loadAverage: number[];
+  onnx: OnnxTrainingBenchResult | { error: string };
+  onnxAccum: OnnxTrainingBenchResult | { error: string };
+  tfjs: TrainingBenchResult | { error: string };
+  torch: TorchTrainingResult | { error: string };
+  torchAccum: TorchTrainingResult | { error: string };
+}
+
+/** The training section: onnx (child processes), PyTorch (a Python child), then tfjs (this process). */
+export async function runTrainingBench(o: TrainingSectionOptions = {}): Promise<TrainingSectionResult> {
+  const { layers = 12, steps = 4, accumSteps = 3, batchSize = 8, seqLen = 128, accum = 4, threads = 2 } = o;
+  const onnxRun = (a: number, n: number): OnnxTrainingBenchResult | { error: string } => {
+    const args = [
+      '--layers',
+      layers,
+      '--steps',
+      n,
+      '--batch',
+      batchSize,
+      '--seq',
+      seqLen,
+      '--accum',
+      a,
+      '--threads',
+      threads,
+    ];
+    const r = runChildForResult<OnnxTrainingBenchResult>(
+      join(REPO_ROOT, 'bench', 'training-onnx.ts'),
+      args.map(String),
+      10 * 60_000,
+    );
+    return 'result' in r ? r.result : { error: `onnx engine: ${r.error}` };
+  };
+  const common = { layers, batchSize, seqLen, threads };
+  const onnx = onnxRun(1, steps);
+  const onnxAccum = onnxRun(accum, accumSteps);
+  const torch = runTorchTrainingBench({ ...common, steps });
+  const torchAccum = 'error' in torch ? torch : runTorchTrainingBench({ ...common, steps: accumSteps, accum });
+  let tfjs: TrainingBenchResult | { error: string };
+  try {
+    tfjs = await runTfjsTrainingBench({ ...common, steps: 3, log: o.log });
+  } catch (e) {
+    tfjs = { error: (e as Error).message };
+  }
+  return { loadAverage: loadavg(), onnx, onnxAccum, tfjs, torch, torchAccum };
+}
+
 if (isMainModule(import.meta.url)) {
   const { num } = benchArgs();
   let r: TrainingBenchResult;
   try {
-    r = await runTrainingBench({
+    r = await runTfjsTrainingBench({
       layers: num('layers'),
       steps: num('steps'),
       batchSize: num('batch'),
@@ -172,6 +236,6 @@ if (isMainModule(import.meta.url)) {
   }
   console.log(JSON.stringify(r, null, 2));
   console.log(
-    `training: ${r.tokensPerSecond.toFixed(1)} tokens/s (${r.layers} layers, batch ${r.batchSize} x ${r.seqLen} as ${r.microBatches} micro-batches of <= ${r.microBatchSize}, ${r.threads} wasm threads); peak RSS ${(r.peakRssBytes / 2 ** 30).toFixed(2)} GiB; PyTorch yardstick 190 tokens/s`,
+    `training: ${r.tokensPerSecond.toFixed(1)} tokens/s (${r.layers} layers, batch ${r.batchSize} x ${r.seqLen} as ${r.microBatches} micro-batches of <= ${r.microBatchSize}, ${r.threads} wasm threads); peak RSS ${(r.peakRssBytes / 2 ** 30).toFixed(2)} GiB`,
   );
 }

@@ -6,11 +6,11 @@
  */
 import { missingRow, pairRatio, type BenchRow } from './report.ts';
 import type { SectionId, SectionOutcome } from './sections.ts';
+import { blasName } from '../training-torch.ts';
 
 /** ENGINE-NOTES anchors (a 2-vCPU Sapphire Rapids machine with AVX-512), used only when not measured in this run. */
 export const ANCHORS = {
   onnxruntimeForwardTokensPerSecond: 1490,
-  pytorchTrainingTokensPerSecond: 190,
 };
 
 /** A number at `path` (dot-separated) inside `obj`, or null. */
@@ -222,29 +222,79 @@ function bpeTokenizerRows(r: unknown): BenchRow[] {
   ];
 }
 
+const gib = (b: number | null): string => ((b ?? Number.NaN) / 2 ** 30).toFixed(2);
+
+/** The training section's rows: each of our engines against PyTorch measured in the same run (or no reference). */
 function trainingRows(r: unknown): BenchRow[] {
-  const tps = numAt(r, 'tokensPerSecond');
-  const layers = numAt(r, 'layers');
-  const ref =
-    layers === 12
-      ? {
-          label: 'PyTorch 1.13, 2 threads (ENGINE-NOTES anchor)',
-          value: ANCHORS.pytorchTrainingTokensPerSecond,
-          measured: false,
-        }
-      : undefined;
-  return [
-    {
-      id: 'training.step',
+  const part = (k: string): Record<string, unknown> | null => {
+    const v = (r as Record<string, unknown> | null)?.[k];
+    return v && typeof v === 'object' ? (v as Record<string, unknown>) : null;
+  };
+  const err = (k: string): string | undefined => part(k)?.error as string | undefined;
+  const torchRef = (k: string) => {
+    const t = part(k);
+    const v = numAt(t, 'tokensPerSecond');
+    if (v == null) return undefined;
+    const libs = (t?.blasLibraries as string[] | undefined) ?? [];
+    return {
+      label: `PyTorch ${t?.torch}, ${numAt(t, 'threads')} threads, ${blasName(libs)}, same run`,
+      value: v,
+      measured: true,
+    };
+  };
+  const shape = (k: string): string =>
+    `${numAt(part(k), 'layers')} layers, ${numAt(part(k), 'accum') && numAt(part(k), 'accum')! > 1 ? `${numAt(part(k), 'accum')} x ` : ''}${numAt(part(k), 'batchSize') ?? numAt(part(k), 'batch')} x ${numAt(part(k), 'seqLen') ?? numAt(part(k), 'seq')}`;
+  const row = (id: string, k: string, label: string, ref: ReturnType<typeof torchRef>, note: string): BenchRow => {
+    const v = numAt(part(k), 'tokensPerSecond');
+    if (v == null) return missingRow(id, 'training', label, 'error', err(k) ?? 'no figure');
+    return {
+      id,
       section: 'training',
       status: 'ok',
       unit: 'tokens/s',
-      value: tps,
-      label: `fwd + bwd + AdamW, ${layers} layers, batch ${numAt(r, 'batchSize')} x ${numAt(r, 'seqLen')}`,
+      value: v,
+      label: `${label}, ${shape(k)}`,
       reference: ref,
-      ratio: ref ? pairRatio(tps, ref.value, true) : null,
-      note: `${numAt(r, 'microBatches')} micro-batches of <= ${numAt(r, 'microBatchSize')}; peak RSS ${((numAt(r, 'peakRssBytes') ?? Number.NaN) / 2 ** 30).toFixed(2)} GiB`,
-    },
+      ratio: ref ? pairRatio(v, ref.value, true) : null,
+      note,
+    };
+  };
+  const load = ((r as { loadAverage?: number[] } | null)?.loadAverage ?? []).map((x) => x.toFixed(2)).join(' ');
+  const onnxNote = (k: string): string =>
+    `${part(k)?.engine}; per step ${((numAt(part(k), 'bytesInPlacePerStep') ?? 0) / 2 ** 20).toFixed(0)} MiB written in place, ${((numAt(part(k), 'bytesOutPerStep') ?? 0) / 2 ** 20).toFixed(0)} MiB copied out by the binding; peak RSS ${gib(numAt(part(k), 'peakRssBytes'))} GiB; load avg ${load}`;
+  const torch = part('torch');
+  return [
+    row('training.onnx', 'onnx', 'onnx engine fwd + bwd + AdamW', torchRef('torch'), onnxNote('onnx')),
+    row(
+      'training.onnx.accum32',
+      'onnxAccum',
+      'onnx engine, accumulated micro-batches (grads + apply graphs)',
+      torchRef('torchAccum'),
+      onnxNote('onnxAccum'),
+    ),
+    row(
+      'training.tfjs',
+      'tfjs',
+      'tfjs-wasm Trainer fwd + bwd + AdamW',
+      torchRef('torch'),
+      `${numAt(part('tfjs'), 'microBatches')} micro-batches of <= ${numAt(part('tfjs'), 'microBatchSize')}; peak RSS ${gib(numAt(part('tfjs'), 'peakRssBytes'))} GiB`,
+    ),
+    row(
+      'training.torch',
+      'torch',
+      'PyTorch (bench/torch-training.py) fwd + bwd + AdamW',
+      undefined,
+      torch
+        ? `torch ${torch.torch} via ${torch.python}; BLAS ${blasName((torch.blasLibraries as string[]) ?? [])}; peak RSS ${gib(numAt(torch, 'peakRssBytes'))} GiB`
+        : '',
+    ),
+    row(
+      'training.torch.accum32',
+      'torchAccum',
+      'PyTorch, effective 32 x 128 (accumulated)',
+      undefined,
+      `peak RSS ${gib(numAt(part('torchAccum'), 'peakRssBytes'))} GiB`,
+    ),
   ];
 }
 

@@ -58,10 +58,19 @@ function externalOptions(id: string, ctx: SectionContext): Record<string, unknow
   const logBool = !ctx.quick;
   switch (id) {
     case 'training':
-      // 12 layers at 8 x 128 (micro-batched by the trainer); the first step is untimed.
+      // onnx, tfjs and PyTorch at 12 layers, 8 x 128, plus onnx and PyTorch at 4 x 8 x 128; first steps untimed.
       return ctx.quick
-        ? { layers: 1, steps: 2, batchSize: 2, seqLen: 16, threads: ctx.threads, log: logBool }
-        : { layers: 12, steps: 3, batchSize: 8, seqLen: 128, threads: ctx.threads, log: logBool };
+        ? { layers: 1, steps: 2, accumSteps: 2, batchSize: 2, seqLen: 16, accum: 2, threads: ctx.threads, log: logBool }
+        : {
+            layers: 12,
+            steps: 4,
+            accumSteps: 3,
+            batchSize: 8,
+            seqLen: 128,
+            accum: 4,
+            threads: ctx.threads,
+            log: logBool,
+          };
     case 'ablation':
       // One BERT-base-wide layer per step; the 1-thread steps run in a child process.
       return ctx.quick ? { quick: true, threads: ctx.threads } : { threads: ctx.threads, log: ctx.log };

@@ -45,7 +45,12 @@ describe('tokenize --model with a byte-level BPE directory', () => {
     expect(lines).toHaveLength(3);
     lines.forEach((l, i) => {
       const enc = tok.encodeWithOffsets(texts[i]);
-      expect(l).toEqual({ tokens: enc.tokens, input_ids: enc.ids, offsets: enc.offsets });
+      expect(l).toEqual({
+        tokens: enc.tokens,
+        input_ids: enc.ids,
+        attention_mask: enc.ids.map(() => 1),
+        offsets: enc.offsets,
+      });
       expect(tok.decode(l.input_ids)).toBe(texts[i]);
     });
     expect(lines[0].tokens).toContain('Ġpower'); // the merges fired

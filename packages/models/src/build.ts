@@ -79,12 +79,15 @@ export const ENCODER_OPTIONS = [
   'compoundTokens',
   'layerNormCond',
   'numLabels',
+  'application',
 ] as const satisfies readonly (keyof BertBuildOptions)[];
 
-/** Whether an option value asks for something (softmax attention, null, false, [] ask for nothing new). */
+/** Whether an option value asks for something (softmax attention, application 'encoder', null, false, [] ask for nothing new). */
 function isSet(key: (typeof ENCODER_OPTIONS)[number], value: unknown): boolean {
   if (value === undefined || value === null || value === false) return false;
   if (key === 'attention') return (value as { type?: unknown }).type !== 'softmax';
+  // The plain bidirectional encoder is what every family builds anyway.
+  if (key === 'application') return value !== 'encoder';
   if (Array.isArray(value)) return value.length > 0;
   return true;
 }

@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Bert4tfjsError, MultiHeadAttention } from '@bert4tfjs/core';
-import { buildTransformerModel, type BuildTransformerOptions } from '../src/index.ts';
+import { buildTransformerModel, ENCODER_OPTIONS, FAMILIES, type BuildTransformerOptions } from '../src/index.ts';
 import { fixturePath } from '../../../test/helpers/paths.ts';
 
 const PERFORMER = { type: 'performer', features: 16, seed: 1 };
@@ -52,8 +52,52 @@ describe('options a family cannot honour', () => {
     });
   }
 
+  // A value of every shared option that asks for something beyond the plain encoder.
+  const ASKING: Record<(typeof ENCODER_OPTIONS)[number], unknown> = {
+    withPool: true,
+    withMlm: true,
+    withNsp: true,
+    attention: PERFORMER,
+    keepTokens: [0, 1, 2],
+    compoundTokens: [[1, 2]],
+    layerNormCond: { size: 4 },
+    numLabels: 3,
+    application: 'unilm',
+  };
+  it('every registered family refuses every shared option it does not list, naming option and family', () => {
+    let refusals = 0;
+    for (const family of FAMILIES) {
+      for (const option of ENCODER_OPTIONS.filter((o) => !family.options.includes(o))) {
+        for (const name of family.names) {
+          // The check runs before the config is parsed, so an empty config is enough to reach it.
+          const err = errorOf(() => buildTransformerModel({ config: {}, model: name, [option]: ASKING[option] }));
+          expect(err.message).toContain(`option '${option}' is not supported by the ${name} family`);
+          expect(err.code).toBe('unsupported');
+          refusals++;
+        }
+      }
+    }
+    // T5 and Transformer-XL honour none of the options, so the loop cannot be empty.
+    expect(refusals).toBeGreaterThanOrEqual(2 * ENCODER_OPTIONS.length);
+  });
+
+  for (const model of ['albert', 't5', 'transfo-xl', 'gpt2', 'roformer', 'nezha']) {
+    it(`${model} refuses application 'unilm' and 'lm' (no UniLM / LM mask in its builder)`, () => {
+      for (const application of ['unilm', 'lm'] as const) {
+        const err = errorOf(() => buildTransformerModel({ config: {}, model, application }));
+        expect(err.message).toContain(`option 'application' is not supported by the ${model} family`);
+      }
+    });
+  }
+
   it('unset, false, null, empty and softmax values ask for nothing and build', () => {
-    const t5 = build('t5', { attention: { type: 'softmax' }, withMlm: false, keepTokens: null, compoundTokens: [] });
+    const t5 = build('t5', {
+      attention: { type: 'softmax' },
+      withMlm: false,
+      keepTokens: null,
+      compoundTokens: [],
+      application: 'encoder',
+    });
     expect(t5.family).toBe('t5');
     t5.model.dispose();
   });

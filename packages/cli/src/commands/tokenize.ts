@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { parseJsonl, readInputFile } from '../io/jsonl.ts';
 import { prepareOutput, streamOutputFile } from '../io/output-policy.ts';
 import { bpeTokenizeRecord } from '../pipeline/bpe-record.ts';
+import { loadSentencePieceFromDir, sentencePieceTokenizeRecord } from '../pipeline/sentencepiece-record.ts';
 import { loadBpeTokenizerFromDir, loadTokenizerFromDir, preTokenizerByName } from '../pipeline/load.ts';
 import { parseIntOption } from './common.ts';
 
@@ -17,14 +18,20 @@ interface TokenizeOptions {
   input: string;
   output: string;
   force?: boolean;
+  quiet?: boolean;
 }
 
 /** Registers `tokenize`. */
 export function registerTokenize(program: Command): void {
   program
     .command('tokenize')
-    .description('tokenize JSONL lines {"text", "text_pair"?} into {"tokens","input_ids","token_type_ids","offsets"}')
-    .option('--model <dir>', 'model directory holding vocab.txt')
+    .description(
+      'tokenize JSONL lines {"text", "text_pair"?} into {"tokens","input_ids","token_type_ids","attention_mask","offsets"}',
+    )
+    .option(
+      '--model <dir>',
+      'model directory holding vocab.txt (WordPiece), vocab.json + merges.txt (byte-level BPE) or a SentencePiece .model',
+    )
     .option('--vocab <file>', 'a vocab.txt')
     .option('--lowercase', 'lower-case and strip accents (default, or as tokenizer_config.json says)')
     .option('--no-lowercase', 'keep case and accents')
@@ -33,6 +40,7 @@ export function registerTokenize(program: Command): void {
     .requiredOption('--input <file>', 'input JSONL')
     .requiredOption('--output <file>', 'output JSONL')
     .option('--force', 'replace an existing output')
+    .option('-q, --quiet', 'accepted as on every command (tokenize reports nothing on stderr)')
     .action(async (opts: TokenizeOptions, cmd: Command) => {
       if (!!opts.model === !!opts.vocab)
         throw new Bert4tfjsError('give exactly one of --model DIR or --vocab FILE', 'bad-argument');
@@ -41,19 +49,22 @@ export function registerTokenize(program: Command): void {
       const preTokenize = opts.preTokenize ? preTokenizerByName(opts.preTokenize) : undefined;
       // A GPT-2 directory (vocab.json + merges.txt, or encoder.json + vocab.bpe) gets its byte-level BPE.
       const bpe = opts.model ? loadBpeTokenizerFromDir(opts.model) : null;
-      if (bpe && (lowercaseSet || opts.preTokenize))
+      // A directory with a SentencePiece model (T5 / mT5 spiece.model, ...) and no vocab.txt gets it.
+      const sp = opts.model && !bpe ? loadSentencePieceFromDir(opts.model) : null;
+      if ((bpe || sp) && (lowercaseSet || opts.preTokenize))
         throw new Bert4tfjsError(
-          `${lowercaseSet ? '--lowercase/--no-lowercase' : '--pre-tokenize'} does not apply to the byte-level BPE tokenizer of ${opts.model}`,
+          `${lowercaseSet ? '--lowercase/--no-lowercase' : '--pre-tokenize'} does not apply to the ${bpe ? 'byte-level BPE' : 'SentencePiece'} tokenizer of ${opts.model}`,
           'bad-argument',
         );
-      const tokenizer = bpe
-        ? null
-        : opts.model
-          ? loadTokenizerFromDir(opts.model, {
-              ...(lowercaseSet ? { lowercase: opts.lowercase } : {}),
-              ...(preTokenize ? { preTokenize } : {}),
-            })
-          : Tokenizer.fromVocabFile(opts.vocab!, { lowercase: opts.lowercase ?? true, preTokenize });
+      const tokenizer =
+        bpe || sp
+          ? null
+          : opts.model
+            ? loadTokenizerFromDir(opts.model, {
+                ...(lowercaseSet ? { lowercase: opts.lowercase } : {}),
+                ...(preTokenize ? { preTokenize } : {}),
+              })
+            : Tokenizer.fromVocabFile(opts.vocab!, { lowercase: opts.lowercase ?? true, preTokenize });
       const maxLength = opts.maxLength === undefined ? undefined : parseIntOption(opts.maxLength, '--max-length', 2);
       const records = parseJsonl(readInputFile(opts.input), opts.input);
       await streamOutputFile(opts.output, (write) => {
@@ -65,6 +76,10 @@ export function registerTokenize(program: Command): void {
           }
           if (bpe) {
             write(`${JSON.stringify(bpeTokenizeRecord(bpe, value, `${opts.input}:${line}`, maxLength))}\n`);
+            continue;
+          }
+          if (sp) {
+            write(`${JSON.stringify(sentencePieceTokenizeRecord(sp, value, `${opts.input}:${line}`, maxLength))}\n`);
             continue;
           }
           const enc = tokenizer!.encode(

@@ -9,6 +9,7 @@ import { parseT5Config, t5ConfigToJson, type T5Config } from './config.ts';
 import { buildT5 } from './model.ts';
 import { t5ConfigFromTensors } from './tf-config.ts';
 import { t5NameRules } from './tf-names.ts';
+import { t5ForwardOutputs } from './run.ts';
 
 export * from './config.ts';
 export * from './model.ts';
@@ -16,6 +17,7 @@ export * from './generate.ts';
 export * from './train.ts';
 export * from './tf-config.ts';
 export * from './tf-names.ts';
+export * from './run.ts';
 
 const t5Type = (name: string): 't5' | 'mt5' => (name === 'mt5' ? 'mt5' : 't5');
 
@@ -29,6 +31,7 @@ export const T5_FAMILY: Family<T5Config> = {
   options: [],
   headsFromTensorNames: () => ({}),
   isHeadTensor: (name) => name.startsWith('lm_head.'),
+  forward: t5ForwardOutputs,
   checkpoint: {
     models: ['t5', 't5.1.1', 'mt5'],
     nameRules: (hf, model) => t5NameRules({ ...hf, model_type: t5Type(model) }),

@@ -28,6 +28,23 @@ export interface BasicOptions {
 const ASCII = Array.from({ length: 128 }, (_, c) => String.fromCharCode(c));
 const ASCII_LOWER: ReadonlyArray<readonly string[]> = ASCII.map((ch, c) => [c >= 65 && c <= 90 ? ASCII[c + 32] : ch]);
 
+/** BMP code point -> its one-character string, filled on first use (spares a String.fromCodePoint per char). */
+const BMP_CHARS: Array<string | undefined> = new Array(0x10000);
+/** BMP code point -> {@link lowerStrip}'s result, filled on first use (toLowerCase + NFD cost far more than a look-up). */
+const BMP_LOWER: Array<readonly string[] | undefined> = new Array(0x10000);
+
+/** The one-character string of a code point, shared for the BMP. */
+function charOf(cp: number): string {
+  if (cp < 0x80) return ASCII[cp];
+  if (cp > 0xffff) return String.fromCodePoint(cp);
+  let ch = BMP_CHARS[cp];
+  if (ch === undefined) {
+    ch = String.fromCharCode(cp);
+    BMP_CHARS[cp] = ch;
+  }
+  return ch;
+}
+
 /** A run of original characters between separators. */
 interface RawWord {
   cps: string[];
@@ -43,7 +60,9 @@ function rawWords(text: string, from: number, to: number, splitCjk = true): RawW
   const words: RawWord[] = [];
   let cur: RawWord = { cps: [], starts: [], ends: [] };
   const flush = (): void => {
-    if (cur.cps.length > 0) words.push(cur);
+    // A fresh word only after a non-empty one: CJK text flushes at every character.
+    if (cur.cps.length === 0) return;
+    words.push(cur);
     cur = { cps: [], starts: [], ends: [] };
   };
   let i = from;
@@ -59,9 +78,9 @@ function rawWords(text: string, from: number, to: number, splitCjk = true): RawW
       // Dropped without splitting the word, as BERT's _clean_text does.
     } else if (splitCjk && cls & CJK) {
       flush();
-      words.push({ cps: [String.fromCodePoint(unit)], starts: [i], ends: [i + width] });
+      words.push({ cps: [charOf(unit)], starts: [i], ends: [i + width] });
     } else {
-      cur.cps.push(unit < 0x80 ? ASCII[unit] : String.fromCodePoint(unit));
+      cur.cps.push(charOf(unit));
       cur.starts.push(i);
       cur.ends.push(i + width);
     }
@@ -75,7 +94,18 @@ function rawWords(text: string, from: number, to: number, splitCjk = true): RawW
 export function lowerStrip(ch: string): readonly string[] {
   const c = ch.charCodeAt(0);
   if (c < 0x80) return ASCII_LOWER[c];
-  // Per code point, like HF's tokenize() which lower-cases character by character (so no final-sigma rule).
+  if (ch.length === 1) {
+    const cached = BMP_LOWER[c];
+    if (cached !== undefined) return cached;
+    const out = lowerStripSlow(ch);
+    BMP_LOWER[c] = out;
+    return out;
+  }
+  return lowerStripSlow(ch);
+}
+
+/** {@link lowerStrip} computed: per code point, like HF's tokenize() which lower-cases character by character (so no final-sigma rule). */
+function lowerStripSlow(ch: string): readonly string[] {
   const out: string[] = [];
   for (const d of ch.toLowerCase().normalize('NFD')) {
     if (!(charClass(d.codePointAt(0) as number) & MARK_NONSPACING)) out.push(d);
@@ -100,6 +130,18 @@ export function normalizeText(text: string, lowercase: boolean): string {
   return out.join('');
 }
 
+/** Whether normalizing leaves every character of a word as it is and none of them is punctuation. */
+function unchangedWord(cps: string[], lowercase: boolean): boolean {
+  for (const ch of cps) {
+    if (charClass(ch.codePointAt(0) as number) & PUNCT) return false;
+    if (lowercase) {
+      const normalized = lowerStrip(ch);
+      if (normalized.length !== 1 || normalized[0] !== ch) return false;
+    }
+  }
+  return true;
+}
+
 /**
  * Runs BERT's basic tokenizer over `text[from, to)`. Every output character carries the span of its source
  * character, so a token's span is `[starts[0], ends[last])`.
@@ -109,6 +151,11 @@ export function basicTokenize(text: string, options: BasicOptions, from = 0, to 
   for (const w of rawWords(text, from, to)) {
     if (options.specials.size > 0 && options.specials.has(w.cps.join(''))) {
       out.push({ chars: [w.cps.join('')], starts: [w.starts[0]], ends: [w.ends[w.ends.length - 1]], special: true });
+      continue;
+    }
+    if (unchangedWord(w.cps, options.lowercase)) {
+      // Nothing to lower-case, strip or split off: the raw word is the token (the common case for CJK).
+      out.push({ chars: w.cps, starts: w.starts, ends: w.ends, special: false });
       continue;
     }
     let cur: BasicToken = { chars: [], starts: [], ends: [], special: false };

@@ -14,7 +14,7 @@ import {
 import { TokenizerError } from './errors.ts';
 import { rematchTokens, type Offset, type OwnTokens } from './rematch.ts';
 import { loadVocab, vocabFromTokens, type Vocab, type VocabOptions } from './vocab.ts';
-import { maxStemLength, wordPiece, type WordPieceVocab } from './wordpiece.ts';
+import { maxStemLength, wordPiece, type Piece, type WordPieceVocab } from './wordpiece.ts';
 
 /** Constructor options of {@link Tokenizer}. */
 export interface TokenizerOptions {
@@ -91,6 +91,8 @@ export class Tokenizer {
   readonly #preTokenize: ((text: string) => string[]) | undefined;
   readonly #specialIds: Set<number>;
   readonly #textless: Set<string>;
+  /** Word (its normalized characters joined) -> its pieces; texts repeat words, and pieces are never mutated. */
+  readonly #pieceCache = new Map<string, readonly Piece[]>();
 
   /**
    * @param vocab token strings in id order, or a loaded {@link Vocab}.
@@ -214,17 +216,27 @@ export class Tokenizer {
     const a = this.#own(first);
     const b = second === undefined ? null : this.#own(second);
     const specials = b === null ? 2 : 3;
-    let ra = a.tokens.map((_, i) => i);
-    let rb: number[] | null = b === null ? null : b.tokens.map((_, i) => i);
+    // Truncation keeps a prefix of each side, so only the kept lengths matter.
+    let na = a.tokens.length;
+    let nb = b === null ? 0 : b.tokens.length;
     const strategy =
       options.truncation === undefined || options.truncation === true ? 'longest_first' : options.truncation;
     if (options.maxLength !== undefined && strategy !== false) {
       checkMaxLength(options.maxLength, specials, 'encode(first, second, { maxLength })');
-      [ra, rb] = truncatePair(ra, rb, options.maxLength - specials, strategy);
+      if (na + nb > options.maxLength - specials) {
+        const [ra, rb] = truncatePair(
+          a.tokens.map((_, i) => i),
+          b === null ? null : b.tokens.map((_, i) => i),
+          options.maxLength - specials,
+          strategy,
+        );
+        na = ra.length;
+        nb = rb === null ? 0 : rb.length;
+      }
     }
     const out: Encoding = { tokens: [this.clsToken], inputIds: [], tokenTypeIds: [0], offsets: [null] };
-    const add = (own: OwnTokens, idx: number[], type: number): void => {
-      for (const i of idx) {
+    const add = (own: OwnTokens, n: number, type: number): void => {
+      for (let i = 0; i < n; i++) {
         out.tokens.push(own.tokens[i]);
         out.tokenTypeIds.push(type);
         out.offsets.push(own.offsets[i]);
@@ -233,8 +245,8 @@ export class Tokenizer {
       out.tokenTypeIds.push(type);
       out.offsets.push(null);
     };
-    add(a, ra, 0);
-    if (b !== null && rb !== null) add(b, rb, 1);
+    add(a, na, 0);
+    if (b !== null) add(b, nb, 1);
     out.inputIds = this.convertTokensToIds(out.tokens);
     return out;
   }
@@ -319,13 +331,25 @@ export class Tokenizer {
     return own;
   }
 
+  /** {@link wordPiece} of one word's characters, memoized per word. */
+  #wordPieces(chars: string[]): readonly Piece[] {
+    const key = chars.length === 1 ? chars[0] : chars.join('');
+    let pieces = this.#pieceCache.get(key);
+    if (pieces === undefined) {
+      pieces = wordPiece(chars, this.#wp, this.unkToken, this.#maxChars);
+      if (this.#pieceCache.size >= PIECE_CACHE_LIMIT) this.#pieceCache.clear();
+      this.#pieceCache.set(key, pieces);
+    }
+    return pieces;
+  }
+
   /** WordPiece over basic tokens, appending tokens and offsets; `prev.end` keeps spans from overlapping. */
   #pieces(basic: BasicToken[], own: OwnTokens, prev: { end: number }): void {
     for (const b of basic) {
       own.basic.push(b);
       const pieces = b.special
         ? [{ token: this.#ids.has(b.chars[0]) ? b.chars[0] : this.unkToken, begin: 0, end: 1 }]
-        : wordPiece(b.chars, this.#wp, this.unkToken, this.#maxChars);
+        : this.#wordPieces(b.chars);
       for (const p of pieces) {
         // A piece boundary inside one source character (e.g. a decomposed Hangul syllable) gives that
         // character to the earlier piece; a later piece left with nothing gets null.
@@ -343,6 +367,8 @@ export class Tokenizer {
   }
 }
 
+/** Upper bound on cached words, so a stream of distinct words cannot grow memory without limit. */
+const PIECE_CACHE_LIMIT = 100_000;
 /** Hugging Face's `clean_up_tokenization` replacements, in its order. */
 const CLEAN_UP: Array<[string, string]> = [
   [' .', '.'],

@@ -1,8 +1,11 @@
 /**
  * Runs training-step graphs (see GradTape / emitAdamW) with onnxruntime, keeping the weights, Adam
  * moments and step count in JavaScript between steps: each step feeds them as input tensors (views of
- * our buffers, not copies) and takes the updated ones from the outputs, which become the next step's
- * inputs. A batch split into micro-batches runs the 'grads' graph per micro-batch (gradients added into
+ * our buffers, not copies) and has onnxruntime write the updated ones into a second, pre-allocated set
+ * of buffers (fetches bound to our arrays), which then become the next step's inputs: two fixed copies
+ * of the state. onnxruntime-node still returns a fresh copy of every output (its binding copies out),
+ * which we drop at once and count in `bytesOut`; a binding that did not write the bound buffers is
+ * detected on the first step and its returned arrays are kept instead. A batch split into micro-batches runs the 'grads' graph per micro-batch (gradients added into
  * accumulators, weighted by each micro-batch's share of the examples) and then the 'apply' graph.
  */
 import { Bert4tfjsError } from '../../errors.ts';
@@ -33,8 +36,10 @@ export interface MicroBatchFeeds {
 export interface LoopStepResult {
   loss: number;
   gradNorm: number;
-  /** Bytes of tensors that onnxruntime returned to JavaScript this step (the updated state and the loss). */
+  /** Bytes the binding copied out to JavaScript this step (fresh arrays it returns besides writing the bound buffers). */
   bytesOut: number;
+  /** Bytes onnxruntime wrote into the loop's pre-allocated buffers this step (updated state, accumulators). */
+  bytesInPlace: number;
 }
 
 /** The optimizer state, for checkpoints (by parameter name). */
@@ -52,7 +57,13 @@ export class OnnxTrainLoop {
   #w = new Map<string, Float32Array>();
   #m = new Map<string, Float32Array>();
   #v = new Map<string, Float32Array>();
-  #acc = new Map<string, Float32Array>();
+  // The spare set the next update is written into (swapped with #w / #m / #v after each step).
+  #w2 = new Map<string, Float32Array>();
+  #m2 = new Map<string, Float32Array>();
+  #v2 = new Map<string, Float32Array>();
+  // Gradient accumulators, in and out (allocated on the first accumulated step).
+  #acc: Map<string, Float32Array> | null = null;
+  #acc2: Map<string, Float32Array> | null = null;
   #step = 0;
 
   private constructor(
@@ -67,6 +78,9 @@ export class OnnxTrainLoop {
       this.#w.set(p.name, Float32Array.from(p.data));
       this.#m.set(p.name, new Float32Array(p.data.length));
       this.#v.set(p.name, new Float32Array(p.data.length));
+      this.#w2.set(p.name, new Float32Array(p.data.length));
+      this.#m2.set(p.name, new Float32Array(p.data.length));
+      this.#v2.set(p.name, new Float32Array(p.data.length));
     }
   }
 
@@ -93,7 +107,10 @@ export class OnnxTrainLoop {
     return this.#step;
   }
 
-  /** The current weights by parameter name (graph layout; the arrays are the loop's own, do not edit). */
+  /**
+   * The current weights by parameter name (graph layout; the arrays are the loop's own: do not edit,
+   * and copy what must outlive the next step, which reuses them as its output buffers).
+   */
   weights(): ReadonlyMap<string, Float32Array> {
     return this.#w;
   }
@@ -138,16 +155,59 @@ export class OnnxTrainLoop {
     return feeds;
   }
 
-  #takeState(out: Record<string, OrtTensorLike>): number {
-    let bytes = 0;
+  /** Fetches binding every updated weight and moment to the spare buffers (plus the scalars onnxruntime allocates). */
+  #stateFetches(): Record<string, OrtTensorLike | null> {
+    const fetches: Record<string, OrtTensorLike | null> = { grad_norm: null };
+    for (const [name, shape] of this.#shapes) {
+      const s = adamStateNames(name);
+      fetches[s.newW] = this.#tensor(this.#w2.get(name)!, shape);
+      fetches[s.newM] = this.#tensor(this.#m2.get(name)!, shape);
+      fetches[s.newV] = this.#tensor(this.#v2.get(name)!, shape);
+    }
+    return fetches;
+  }
+
+  /**
+   * Whether this binding writes bound outputs into our buffers: onnxruntime-node (1.14 and 1.30 both)
+   * writes them there and then also returns a fresh copy. Checked once, in full, on the first step.
+   */
+  #boundWritten: boolean | null = null;
+
+  /** Whether `ours` already holds `returned` (the bound buffer was written), deciding once per loop. */
+  #written(ours: Float32Array, returned: Float32Array): boolean {
+    if (returned.buffer === ours.buffer) return true;
+    if (this.#boundWritten !== null) return this.#boundWritten;
+    for (let i = 0; i < ours.length; i++)
+      if (ours[i] !== returned[i] && !(Number.isNaN(ours[i]) && Number.isNaN(returned[i]))) return false;
+    return true;
+  }
+
+  /** Makes the step's outputs the current state; returns [bytes the binding copied out to JavaScript, bytes written in place]. */
+  #takeState(out: Record<string, OrtTensorLike>): [number, number] {
+    let copied = 0;
+    let inPlace = 0;
+    let allWritten = true;
+    const take = (next: Map<string, Float32Array>, name: string, t: OrtTensorLike): void => {
+      const a = t.data as Float32Array;
+      const mine = next.get(name)!;
+      if (a.buffer !== mine.buffer) copied += a.byteLength;
+      if (this.#written(mine, a)) inPlace += a.byteLength;
+      else {
+        allWritten = false;
+        next.set(name, a);
+      }
+    };
     for (const name of this.#shapes.keys()) {
       const s = adamStateNames(name);
-      this.#w.set(name, out[s.newW].data as Float32Array);
-      this.#m.set(name, out[s.newM].data as Float32Array);
-      this.#v.set(name, out[s.newV].data as Float32Array);
-      bytes += 3 * out[s.newW].data.byteLength;
+      take(this.#w2, name, out[s.newW]);
+      take(this.#m2, name, out[s.newM]);
+      take(this.#v2, name, out[s.newV]);
     }
-    return bytes;
+    this.#boundWritten ??= allWritten;
+    [this.#w, this.#w2] = [this.#w2, this.#w];
+    [this.#m, this.#m2] = [this.#m2, this.#m];
+    [this.#v, this.#v2] = [this.#v2, this.#v];
+    return [copied, inPlace];
   }
 
   /**
@@ -161,101 +221,130 @@ export class OnnxTrainLoop {
       step: this.#tensor(Float32Array.of(this.#step + 1), []),
     };
     let bytesOut = 0;
+    let bytesInPlace = 0;
     if (micro.length === 1 && this.#sessions.step) {
-      const out = await this.#sessions.step.run({ ...micro[0].feeds, ...this.#stateFeeds(), ...common });
+      const out = await this.#sessions.step.run(
+        { ...micro[0].feeds, ...this.#stateFeeds(), ...common },
+        { loss: null, ...this.#stateFetches() },
+      );
       const loss = (out.loss.data as Float32Array)[0];
       const gradNorm = (out.grad_norm.data as Float32Array)[0];
-      if (!Number.isFinite(loss)) return { loss, gradNorm, bytesOut: 0 };
-      bytesOut += this.#takeState(out) + 8;
+      // A non-finite loss leaves the state as it was: the current buffers were only read.
+      if (!Number.isFinite(loss)) return { loss, gradNorm, bytesOut: 0, bytesInPlace: 0 };
+      [bytesOut, bytesInPlace] = this.#takeState(out);
       this.#step++;
-      return { loss, gradNorm, bytesOut };
+      return { loss, gradNorm, bytesOut: bytesOut + 8, bytesInPlace };
     }
-    this.resetAccumulators();
     let loss = 0;
+    this.resetAccumulators();
     for (const mb of micro) {
       const r = await this.accumulate(mb.feeds, mb.weight);
-      loss += r.loss * mb.weight;
       bytesOut += r.bytesOut;
-      if (!Number.isFinite(r.loss)) return { loss: r.loss, gradNorm: r.gradNorm, bytesOut };
+      bytesInPlace += r.bytesInPlace;
+      if (!Number.isFinite(r.loss)) return { loss: r.loss, gradNorm: r.gradNorm, bytesOut, bytesInPlace };
+      loss += r.loss * mb.weight;
     }
     const r = await this.applyAccumulated(lr);
-    return { loss, gradNorm: r.gradNorm, bytesOut: bytesOut + r.bytesOut };
+    return { loss, gradNorm: r.gradNorm, bytesOut: bytesOut + r.bytesOut, bytesInPlace: bytesInPlace + r.bytesInPlace };
   }
 
   #gradSessions(): { grads: OrtSessionLike; apply: OrtSessionLike } {
     const { grads, apply } = this.#sessions;
     if (!grads || !apply)
-      throw new Bert4tfjsError(
-        'OnnxTrainLoop: micro-batches need the grads and apply graphs',
-        'bad-argument',
-      );
+      throw new Bert4tfjsError('OnnxTrainLoop: micro-batches need the grads and apply graphs', 'bad-argument');
     return { grads, apply };
+  }
+
+  /** The accumulator pair (current, spare), allocated on first use. */
+  #accumulatorPair(): [Map<string, Float32Array>, Map<string, Float32Array>] {
+    if (!this.#acc || !this.#acc2) {
+      this.#acc = new Map([...this.#w].map(([k, w]) => [k, new Float32Array(w.length)]));
+      this.#acc2 = new Map([...this.#w].map(([k, w]) => [k, new Float32Array(w.length)]));
+    }
+    return [this.#acc, this.#acc2];
   }
 
   /** Zeroes the gradient accumulators. */
   resetAccumulators(): void {
-    for (const [name, w] of this.#w) this.#acc.set(name, new Float32Array(w.length));
+    for (const a of this.#accumulatorPair()[0].values()) a.fill(0);
   }
 
-  /** The gradient accumulators (Σ weight · gradient since the last update; the loop's own arrays). */
+  /**
+   * The gradient accumulators (Σ weight · gradient since the last update, by parameter name; the loop's
+   * own arrays: copy what must outlive the next micro-batch).
+   */
   accumulators(): ReadonlyMap<string, Float32Array> {
-    if (this.#acc.size === 0) this.resetAccumulators();
-    return this.#acc;
+    return this.#accumulatorPair()[0];
   }
 
-  /** Restores the accumulators (a checkpoint taken between micro-batches); sizes must match. */
+  /** Restores the accumulators (a checkpoint taken between micro-batches); every size must match. */
   setAccumulators(acc: ReadonlyMap<string, Float32Array>): void {
-    for (const [name, w] of this.#w) {
+    const [current] = this.#accumulatorPair();
+    for (const [name, cur] of current) {
       const a = acc.get(name);
-      if (!a || a.length !== w.length)
-        throw new Bert4tfjsError(`OnnxTrainLoop.setAccumulators: accumulator of '${name}' is ${a ? `${a.length} values, expected ${w.length}` : 'missing'}`, 'bad-checkpoint');
-      this.#acc.set(name, Float32Array.from(a));
+      if (!a || a.length !== cur.length)
+        throw new Bert4tfjsError(
+          `OnnxTrainLoop.setAccumulators: accumulator of '${name}' is ${a ? `${a.length} values, expected ${cur.length}` : 'missing'}`,
+          'bad-checkpoint',
+        );
+      cur.set(a);
     }
   }
 
   /**
-   * Runs the 'grads' graph on one micro-batch and adds `weight` times its gradient into the
-   * accumulators; a non-finite loss leaves them unchanged. `gradNorm` is the micro-batch's own gradient
-   * norm (0 when the graph does not output `grad_norm`).
+   * Runs the 'grads' graph on one micro-batch, adding `weight` times its gradient into the accumulators
+   * (written into the spare set, which then becomes current); a non-finite loss or gradient norm leaves
+   * them as they were. `gradNorm` is the micro-batch's own gradient norm (0 when the graph has no
+   * `grad_norm` output).
    */
   async accumulate(feeds: Record<string, OrtTensorLike>, weight: number): Promise<LoopStepResult> {
     const { grads } = this.#gradSessions();
-    const acc = this.accumulators();
+    const [acc, accNext] = this.#accumulatorPair();
     const all: Record<string, OrtTensorLike> = { ...feeds, grad_weight: this.#tensor(Float32Array.of(weight), []) };
+    const fetches: Record<string, OrtTensorLike | null> = { loss: null };
+    if (grads.outputNames.includes('grad_norm')) fetches.grad_norm = null;
     for (const [name, shape] of this.#shapes) {
       all[name] = this.#tensor(this.#w.get(name)!, shape);
       all[`${name}::acc`] = this.#tensor(acc.get(name)!, shape);
+      fetches[`${name}::acc_new`] = this.#tensor(accNext.get(name)!, shape);
     }
-    const out = await grads.run(all);
+    const out = await grads.run(all, fetches);
     const loss = (out.loss.data as Float32Array)[0];
     const gradNorm = out.grad_norm ? (out.grad_norm.data as Float32Array)[0] : 0;
-    if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) return { loss, gradNorm, bytesOut: 0 };
+    if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) return { loss, gradNorm, bytesOut: 0, bytesInPlace: 0 };
     let bytesOut = 0;
+    let bytesInPlace = 0;
     for (const name of this.#shapes.keys()) {
       const a = out[`${name}::acc_new`].data as Float32Array;
-      this.#acc.set(name, a);
-      bytesOut += a.byteLength;
+      const mine = accNext.get(name)!;
+      if (a.buffer !== mine.buffer) bytesOut += a.byteLength;
+      if (this.#written(mine, a)) bytesInPlace += a.byteLength;
+      else accNext.set(name, a);
     }
-    return { loss, gradNorm, bytesOut };
+    [this.#acc, this.#acc2] = [accNext, acc];
+    return { loss, gradNorm, bytesOut, bytesInPlace };
   }
 
-  /** The optimizer step on the accumulated gradients at learning rate `lr`; zeroes the accumulators. */
-  async applyAccumulated(lr: number): Promise<{ gradNorm: number; bytesOut: number }> {
+  /**
+   * The optimizer step on the accumulated gradients at learning rate `lr`, then zeroes the accumulators;
+   * a non-finite gradient norm leaves weights, moments and accumulators as they were.
+   */
+  async applyAccumulated(lr: number): Promise<{ gradNorm: number; bytesOut: number; bytesInPlace: number }> {
     const { apply } = this.#gradSessions();
-    const acc = this.accumulators();
+    const [acc] = this.#accumulatorPair();
     const feeds: Record<string, OrtTensorLike> = {
       ...this.#stateFeeds(),
       lr: this.#tensor(Float32Array.of(lr), []),
       step: this.#tensor(Float32Array.of(this.#step + 1), []),
     };
     for (const [name, shape] of this.#shapes) feeds[`${name}::acc`] = this.#tensor(acc.get(name)!, shape);
-    const out = await apply.run(feeds);
+    const out = await apply.run(feeds, this.#stateFetches());
     const gradNorm = (out.grad_norm.data as Float32Array)[0];
-    if (!Number.isFinite(gradNorm)) return { gradNorm, bytesOut: 0 };
-    const bytesOut = this.#takeState(out);
+    if (!Number.isFinite(gradNorm)) return { gradNorm, bytesOut: 0, bytesInPlace: 0 };
+    const [bytesOut, bytesInPlace] = this.#takeState(out);
     this.#step++;
     this.resetAccumulators();
-    return { gradNorm, bytesOut };
+    return { gradNorm, bytesOut, bytesInPlace };
   }
 
   /** Releases the sessions. */
