@@ -259,7 +259,13 @@ export async function createOnnxStepEngine(
         for (const p of graph.params) {
           const key = `accumulation/grad/${keyOf.get(p.name)!}`;
           state.get(key)?.dispose();
-          state.set(key, tf.tensor(acc.get(p.name)!.map((x) => x * k), p.shape));
+          state.set(
+            key,
+            tf.tensor(
+              acc.get(p.name)!.map((x) => x * k),
+              p.shape,
+            ),
+          );
         }
       }
       optimizer.setState(state);

@@ -253,7 +253,10 @@ export function buildTrainingGraph(built: TransformerModel, spec: TrainGraphSpec
     const scale =
       clip === null
         ? weight.name
-        : t.g.op('Mul', [weight.name, t.g.op('Div', [t.scalar(clip).name, t.g.op('Max', [norm, t.scalar(clip).name])])]);
+        : t.g.op('Mul', [
+            weight.name,
+            t.g.op('Div', [t.scalar(clip).name, t.g.op('Max', [norm, t.scalar(clip).name])]),
+          ]);
     for (const q of params) {
       const acc = t.input(`${q.name}::acc`, q.shape);
       const sum = t.g.op('Add', [acc.name, t.g.op('Mul', [grads.get(q.name)!.name, scale])]);
