@@ -6,7 +6,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { adam, adax, crossEntropy, type TensorBatch, toTensorBatch, Trainer } from '@bert4tfjs/core';
+import {
+  adam,
+  adax,
+  crossEntropy,
+  extendWithGradientAccumulation,
+  type TensorBatch,
+  toTensorBatch,
+  Trainer,
+} from '@bert4tfjs/core';
 import { buildTransformerModel, type TransformerModel } from '@bert4tfjs/models';
 import { chooseTrainEngine, trainerKeyedVariables } from '../src/matching/engine-choice.ts';
 import { fixturePath } from '../../../test/helpers/paths.ts';
@@ -51,11 +59,14 @@ interface RunOptions {
   dir?: string;
   maxSteps?: number;
   resume?: boolean;
+  /** Gradient accumulation over this many batches (default 1: none). */
+  accumulate?: number;
 }
 
 async function run(engineName: 'onnx' | 'tfjs', ro: RunOptions = {}) {
   const built = build();
-  const optimizer = adam({ learningRate: 1e-3 });
+  const inner = adam({ learningRate: 1e-3 });
+  const optimizer = (ro.accumulate ?? 1) > 1 ? extendWithGradientAccumulation(inner, ro.accumulate!) : inner;
   const choice = await chooseTrainEngine(engineName, built, 'cross-encoder', 'binary', optimizer, {
     seed: 1,
     scale: 20,
@@ -138,6 +149,35 @@ describe('train-matching step engines', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it('gradient accumulation (4 batches): equal runs on both engines, and a resume mid-accumulation crosses engines', async () => {
+    const whole = await run('tfjs', { accumulate: 4 });
+    const onnx = await run('onnx', { accumulate: 4 });
+    const worst = (a: ReadonlyMap<string, Float32Array>, b: ReadonlyMap<string, Float32Array>) => {
+      let w = 0;
+      for (const [k, x] of a) {
+        const y = b.get(k)!;
+        for (let i = 0; i < x.length; i++) w = Math.max(w, Math.abs(x[i] - y[i]));
+      }
+      return w;
+    };
+    expect(worst(whole.weights, onnx.weights)).toBeLessThan(1e-4);
+    onnx.losses.forEach((l, i) => expect(Math.abs(l - whole.losses[i])).toBeLessThan(1e-4));
+    // Stopped after 14 batches: two micro-batches of the fourth update are in the accumulators.
+    for (const [first, second] of [
+      ['onnx', 'tfjs'],
+      ['tfjs', 'onnx'],
+    ] as const) {
+      const dir = mkdtempSync(join(tmpdir(), `b4t-accum-resume-${first}-`));
+      const head = await run(first, { dir, maxSteps: 14, accumulate: 4 });
+      expect(head.losses.length).toBe(14);
+      const tail = await run(second, { dir, resume: true, accumulate: 4 });
+      const w = worst(whole.weights, tail.weights);
+      console.log(`accumulate 4, ${first} -> ${second} resume after batch 14: |Δw| ${w.toExponential(2)}`);
+      expect(w).toBeLessThan(1e-4);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 
   it('--engine onnx names what the graph does not support; auto falls back to tfjs with the reason', async () => {
     const built = build();

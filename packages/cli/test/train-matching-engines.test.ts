@@ -106,6 +106,32 @@ describe('train-matching: the onnx engine reproduces the tfjs engine', () => {
     }, 120_000);
   }
 
+  it('--grad-accum 3 --clip-norm 0.5: the onnx engine accumulates as tfjs does (losses, weights, step count)', async () => {
+    const opts = { ...base('cross-encoder', 'tsv'), limitTrain: 192 }; // 24 batches = 8 updates
+    const runs = [];
+    for (const engine of ['tfjs', 'onnx'] as const) {
+      const out = join(root, `accum-${engine}`);
+      const summary = await trainMatching({ ...opts, engine, controls: { gradAccum: 3, clipNorm: 0.5 }, out });
+      expect(summary.engine.name).toBe(engine);
+      runs.push({ summary, losses: stepLosses(out), out });
+    }
+    const [a, b] = runs;
+    expect(a.losses.length).toBe(24);
+    expect(b.losses.length).toBe(24);
+    expect(b.summary.steps).toBe(a.summary.steps);
+    let worst = 0;
+    a.losses.forEach((l, i) => {
+      worst = Math.max(worst, Math.abs(l - b.losses[i]));
+    });
+    const moved = runs.map((r) => maxDiff(join(r.out, 'model.safetensors'), QUERY));
+    console.log(
+      `grad-accum 3: ${a.losses.length} logged steps, worst |Δloss| ${worst.toExponential(2)}, query moved ${moved[0].toExponential(3)} vs ${moved[1].toExponential(3)}`,
+    );
+    expect(moved[0]).toBeGreaterThan(1e-4);
+    expect(Math.abs(moved[0] - moved[1])).toBeLessThan(1e-5);
+    expect(worst).toBeLessThan(1e-3);
+  }, 120_000);
+
   it('auto runs onnx, and falls back to tfjs with the reason for a flag the graph does not do', async () => {
     const opts = { ...base('cross-encoder', 'tsv'), limitTrain: 16, limitEval: 16 };
     const auto = await trainMatching({ ...opts, out: join(root, 'auto') });

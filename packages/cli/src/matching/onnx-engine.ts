@@ -182,7 +182,8 @@ export async function createOnnxStepEngine(
     const feeds: Record<string, OrtTensorLike> = {};
     const dims: Record<string, number> = {};
     for (const inp of graph.inputs) {
-      if (inp.type === 'bool') continue;
+      // Masks are drawn below; the micro-batch weight is the loop's own feed.
+      if (inp.type === 'bool' || inp.name === 'grad_weight') continue;
       if (inp.name === 'targets') {
         const y = batch.labels.dataSync();
         const eps = o.labelSmoothing ?? 0;
@@ -240,7 +241,10 @@ export async function createOnnxStepEngine(
     },
     sync(): void {
       const w = loop.weights();
-      for (const p of graph.params) variableOf.get(p.name)!.assign(tf.tensor(w.get(p.name)!, p.shape));
+      // assign() copies: the source tensors are ours to free.
+      tf.tidy(() => {
+        for (const p of graph.params) variableOf.get(p.name)!.assign(tf.tensor(w.get(p.name)!, p.shape));
+      });
       const state = optimizer.getState();
       const s = loop.getState();
       for (const p of graph.params) {
