@@ -153,7 +153,8 @@ describe('train-matching step engines', () => {
   it('gradient accumulation (4 batches): equal runs on both engines, and a resume mid-accumulation crosses engines', async () => {
     const whole = await run('tfjs', { accumulate: 4 });
     const onnx = await run('onnx', { accumulate: 4 });
-    const worst = (a: ReadonlyMap<string, Float32Array>, b: ReadonlyMap<string, Float32Array>) => {
+    type Weights = ReadonlyMap<string, ArrayLike<number>>;
+    const worst = (a: Weights, b: Weights) => {
       let w = 0;
       for (const [k, x] of a) {
         const y = b.get(k)!;
