@@ -375,4 +375,71 @@ describe('ONNX training graph = tfjs engine on fixtures/bert, albert, roberta, e
     }
     expect(worst).toBeLessThan(1e-5);
   });
+  it('a non-finite step leaves weights, moments and accumulators as they were (they are written in place)', async () => {
+    const spec: TrainGraphSpec = { objective: 'cross-encoder', crossEncoderLoss: 'mse', dropout: false };
+    const reg = build(1);
+    const whole = buildTrainingGraph(reg, spec);
+    const grads = buildTrainingGraph(reg, { ...spec, mode: 'grads' });
+    const apply = buildTrainingGraph(reg, { ...spec, mode: 'apply' });
+    reg.model.dispose();
+    const { ort } = loadOrt();
+    const feeds = (labels: number[]) => ({
+      ...ortFeeds('', A),
+      labels: new ort.Tensor('float32', Float32Array.from(labels), [labels.length]),
+    });
+    const snapshot = (loop: OnnxTrainLoop) => {
+      const st = loop.getState();
+      const copy = (m: ReadonlyMap<string, Float32Array>) => [...m].map(([k, a]) => [k, Float32Array.from(a)] as const);
+      return { step: st.step, w: copy(loop.weights()), m: copy(st.m), v: copy(st.v) };
+    };
+    const same = (a: ReturnType<typeof snapshot>, b: ReturnType<typeof snapshot>) => {
+      expect(b.step).toBe(a.step);
+      for (const part of ['w', 'm', 'v'] as const)
+        a[part].forEach(([k, x], i) => {
+          expect(b[part][i][0]).toBe(k);
+          expect(Array.from(b[part][i][1]), `${part} of ${k}`).toEqual(Array.from(x));
+        });
+    };
+    const bad = [Number.NaN, 1, 2, 3];
+    // The fused step graph, after one good step (so the moments are not zero).
+    const one = await OnnxTrainLoop.open(ort, { step: whole.bytes }, whole.params);
+    await one.trainStep([{ feeds: feeds(GRADED), weight: 1 }], 1e-3);
+    const before = snapshot(one);
+    const r = await one.trainStep([{ feeds: feeds(bad), weight: 1 }], 1e-3);
+    expect(Number.isFinite(r.loss)).toBe(false);
+    same(before, snapshot(one));
+    // grads + apply: a non-finite micro-batch adds nothing; non-finite accumulators change nothing.
+    const acc = await OnnxTrainLoop.open(ort, { grads: grads.bytes, apply: apply.bytes }, grads.params);
+    await acc.trainStep([{ feeds: feeds(GRADED), weight: 1 }], 1e-3);
+    acc.resetAccumulators();
+    await acc.accumulate(feeds(GRADED), 0.5);
+    const summed = [...acc.accumulators()].map(([k, a]) => [k, Float32Array.from(a)] as const);
+    expect(summed.some(([, a]) => a.some((x) => x !== 0))).toBe(true);
+    const nan = await acc.accumulate(feeds(bad), 0.5);
+    expect(Number.isFinite(nan.loss)).toBe(false);
+    for (const [k, a] of summed) expect(Array.from(acc.accumulators().get(k)!), k).toEqual(Array.from(a));
+    const state = snapshot(acc);
+    acc.setAccumulators(new Map(summed.map(([k, a]) => [k, a.map(() => Number.NaN)])));
+    const applied = await acc.applyAccumulated(1e-3);
+    expect(Number.isFinite(applied.gradNorm)).toBe(false);
+    same(state, snapshot(acc));
+    await one.dispose();
+    await acc.dispose();
+  });
+
+  it('a model with conditional layer norm is refused by name (the graph has no condition input)', () => {
+    const built = buildTransformerModel({
+      configPath: fixturePath('bert', 'config.json'),
+      checkpointPath: fixturePath('bert', 'model.safetensors'),
+      numLabels: 2,
+      layerNormCond: { size: 4 },
+    });
+    try {
+      expect(() => buildTrainingGraph(built, { objective: 'cross-encoder' })).toThrow(
+        /^ONNX training engine: models with conditional layer normalization \(a `condition` input\) are not supported/,
+      );
+    } finally {
+      built.model.dispose();
+    }
+  });
 });

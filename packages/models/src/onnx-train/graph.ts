@@ -10,6 +10,8 @@ import {
   DEFAULT_WEIGHT_DECAY_EXCLUDE,
   emitAdamW,
   emitGlobalNorm,
+  emitIsFinite,
+  emitKeepUnlessFinite,
   GradTape,
   OnnxDataType,
   onnxOps as O,
@@ -249,6 +251,7 @@ export function buildTrainingGraph(built: TransformerModel, spec: TrainGraphSpec
       params.map((q) => grads.get(q.name)!),
     );
     t.g.output(norm, 'grad_norm', OnnxDataType.FLOAT, []);
+    const ok = emitIsFinite(t, norm);
     const clip = adamOptions(spec).clipNorm;
     const scale =
       clip === null
@@ -260,7 +263,8 @@ export function buildTrainingGraph(built: TransformerModel, spec: TrainGraphSpec
     for (const q of params) {
       const acc = t.input(`${q.name}::acc`, q.shape);
       const sum = t.g.op('Add', [acc.name, t.g.op('Mul', [grads.get(q.name)!.name, scale])]);
-      t.g.output(sum, `${q.name}::acc_new`, OnnxDataType.FLOAT, q.shape);
+      // Unchanged when this micro-batch's gradient is not finite (the loop writes it in place).
+      t.g.output(emitKeepUnlessFinite(t, ok, sum, acc.name), `${q.name}::acc_new`, OnnxDataType.FLOAT, q.shape);
     }
   }
   for (const s of c.sites) inputs.push({ name: s.name, type: 'bool', dims: s.shape });

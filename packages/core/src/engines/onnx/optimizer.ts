@@ -38,10 +38,25 @@ export function emitGlobalNorm(t: GradTape, grads: readonly TVal[]): string {
   return t.g.op('Sqrt', [squares.length === 1 ? squares[0] : t.g.op('Sum', squares)]);
 }
 
+/** A bool scalar: whether the scalar value `x` is finite (neither NaN nor ±∞). */
+export function emitIsFinite(t: GradTape, x: string): string {
+  return t.g.op('Not', [t.g.op('Or', [t.g.op('IsNaN', [x]), t.g.op('IsInf', [x])])]);
+}
+
+/**
+ * `Where(ok, updated, current)`: the state keeps its value when the step was not finite. This is what
+ * lets a loop bind an updated tensor to the very buffer its current value is fed from (written in place):
+ * a non-finite step must not leave NaN in it.
+ */
+export function emitKeepUnlessFinite(t: GradTape, ok: string, updated: string, current: string): string {
+  return t.g.op('Where', [ok, updated, current]);
+}
+
 /**
  * Emits clipping and the AdamW update of every parameter; declares inputs `lr`, `step` (the 1-based
  * update number, float) and each parameter's `::m` / `::v`, and outputs `grad_norm` (before clipping)
- * and each parameter's `::new`, `::m_new`, `::v_new`.
+ * and each parameter's `::new`, `::m_new`, `::v_new` — the unchanged values when the gradient norm is
+ * not finite, so the outputs may be bound to the buffers their inputs are fed from.
  */
 export function emitAdamW(t: GradTape, params: readonly GraphParam[], o: GraphAdamWOptions): void {
   const g = t.g;
@@ -52,6 +67,7 @@ export function emitAdamW(t: GradTape, params: readonly GraphParam[], o: GraphAd
     params.map((p) => p.grad),
   );
   g.output(norm, 'grad_norm', OnnxDataType.FLOAT, []);
+  const ok = emitIsFinite(t, norm);
   // factor = c / max(norm, c): 1 below the threshold, c/norm above it.
   const factor =
     o.clipNorm === null
@@ -82,8 +98,8 @@ export function emitAdamW(t: GradTape, params: readonly GraphParam[], o: GraphAd
     ]);
     let w = g.op('Sub', [p.value.name, update]);
     if (o.weightDecay > 0 && o.decays(p.name)) w = g.op('Sub', [w, g.op('Mul', [p.value.name, decay])]);
-    g.output(w, names.newW, OnnxDataType.FLOAT, [...shape]);
-    g.output(mNew, names.newM, OnnxDataType.FLOAT, [...shape]);
-    g.output(vNew, names.newV, OnnxDataType.FLOAT, [...shape]);
+    g.output(emitKeepUnlessFinite(t, ok, w, p.value.name), names.newW, OnnxDataType.FLOAT, [...shape]);
+    g.output(emitKeepUnlessFinite(t, ok, mNew, m.name), names.newM, OnnxDataType.FLOAT, [...shape]);
+    g.output(emitKeepUnlessFinite(t, ok, vNew, v.name), names.newV, OnnxDataType.FLOAT, [...shape]);
   }
 }

@@ -1,12 +1,16 @@
 /**
  * Runs training-step graphs (see GradTape / emitAdamW) with onnxruntime, keeping the weights, Adam
- * moments and step count in JavaScript between steps: each step feeds them as input tensors (views of
- * our buffers, not copies) and has onnxruntime write the updated ones into a second, pre-allocated set
- * of buffers (fetches bound to our arrays), which then become the next step's inputs: two fixed copies
- * of the state. onnxruntime-node still returns a fresh copy of every output (its binding copies out),
- * which we drop at once and count in `bytesOut`; a binding that did not write the bound buffers is
- * detected on the first step and its returned arrays are kept instead. A batch split into micro-batches runs the 'grads' graph per micro-batch (gradients added into
- * accumulators, weighted by each micro-batch's share of the examples) and then the 'apply' graph.
+ * moments, gradient accumulators and step count in JavaScript between steps. Each step feeds them as
+ * input tensors (views of our buffers, not copies) and binds the updated ones as pre-allocated outputs:
+ * moments and accumulators into the very buffers they were fed from (each is read only by the nodes
+ * that compute its update, and the graph keeps it unchanged when the step is not finite), weights in
+ * place under the 'apply' graph and into a spare set under the fused 'step' graph (where a lower layer's
+ * gradient still reads a weight after its update). So BERT-base accumulating holds one copy of its
+ * state. onnxruntime-node still returns a fresh copy of every output (its binding copies out), which we
+ * drop at once and count in `bytesOut`; a binding that did not write the bound buffers is detected on
+ * the first step and its returned arrays are kept instead. A batch split into micro-batches runs the
+ * 'grads' graph per micro-batch (gradients added into the accumulators, weighted by each micro-batch's
+ * share of the examples) and then the 'apply' graph.
  */
 import { Bert4tfjsError } from '../../errors.ts';
 import { adamStateNames } from './optimizer.ts';
@@ -57,13 +61,11 @@ export class OnnxTrainLoop {
   #w = new Map<string, Float32Array>();
   #m = new Map<string, Float32Array>();
   #v = new Map<string, Float32Array>();
-  // The spare set the next update is written into (swapped with #w / #m / #v after each step).
-  #w2 = new Map<string, Float32Array>();
-  #m2 = new Map<string, Float32Array>();
-  #v2 = new Map<string, Float32Array>();
-  // Gradient accumulators, in and out (allocated on the first accumulated step).
+  // The spare weights the fused step graph writes into (swapped with #w after each step; allocated on
+  // the first fused step). Moments and accumulators have no spare: they are written in place.
+  #w2: Map<string, Float32Array> | null = null;
+  // Gradient accumulators (allocated on the first accumulated step).
   #acc: Map<string, Float32Array> | null = null;
-  #acc2: Map<string, Float32Array> | null = null;
   #step = 0;
 
   private constructor(
@@ -78,9 +80,6 @@ export class OnnxTrainLoop {
       this.#w.set(p.name, Float32Array.from(p.data));
       this.#m.set(p.name, new Float32Array(p.data.length));
       this.#v.set(p.name, new Float32Array(p.data.length));
-      this.#w2.set(p.name, new Float32Array(p.data.length));
-      this.#m2.set(p.name, new Float32Array(p.data.length));
-      this.#v2.set(p.name, new Float32Array(p.data.length));
     }
   }
 
@@ -155,14 +154,30 @@ export class OnnxTrainLoop {
     return feeds;
   }
 
-  /** Fetches binding every updated weight and moment to the spare buffers (plus the scalars onnxruntime allocates). */
-  #stateFetches(): Record<string, OrtTensorLike | null> {
+  /**
+   * Where the updated weights go: the fused step graph reads a weight after the optimizer could have
+   * written it (the input gradient of a lower layer uses it), so its updates go to the spare set; the
+   * apply graph reads each weight only in the nodes that compute its update, so it writes in place.
+   */
+  #weightTargets(inPlace: boolean): Map<string, Float32Array> {
+    if (inPlace) return this.#w;
+    this.#w2 ??= new Map([...this.#w].map(([k, w]) => [k, new Float32Array(w.length)]));
+    return this.#w2;
+  }
+
+  /**
+   * Fetches binding every updated weight (see #weightTargets) and moment (in place: each is read only by
+   * the nodes computing its update, and the graph keeps it unchanged on a non-finite step) to our
+   * buffers, plus the scalars onnxruntime allocates.
+   */
+  #stateFetches(weightsInPlace: boolean): Record<string, OrtTensorLike | null> {
     const fetches: Record<string, OrtTensorLike | null> = { grad_norm: null };
+    const w = this.#weightTargets(weightsInPlace);
     for (const [name, shape] of this.#shapes) {
       const s = adamStateNames(name);
-      fetches[s.newW] = this.#tensor(this.#w2.get(name)!, shape);
-      fetches[s.newM] = this.#tensor(this.#m2.get(name)!, shape);
-      fetches[s.newV] = this.#tensor(this.#v2.get(name)!, shape);
+      fetches[s.newW] = this.#tensor(w.get(name)!, shape);
+      fetches[s.newM] = this.#tensor(this.#m.get(name)!, shape);
+      fetches[s.newV] = this.#tensor(this.#v.get(name)!, shape);
     }
     return fetches;
   }
@@ -183,7 +198,7 @@ export class OnnxTrainLoop {
   }
 
   /** Makes the step's outputs the current state; returns [bytes the binding copied out to JavaScript, bytes written in place]. */
-  #takeState(out: Record<string, OrtTensorLike>): [number, number] {
+  #takeState(out: Record<string, OrtTensorLike>, weightsInPlace: boolean): [number, number] {
     let copied = 0;
     let inPlace = 0;
     let allWritten = true;
@@ -197,16 +212,15 @@ export class OnnxTrainLoop {
         next.set(name, a);
       }
     };
+    const w = this.#weightTargets(weightsInPlace);
     for (const name of this.#shapes.keys()) {
       const s = adamStateNames(name);
-      take(this.#w2, name, out[s.newW]);
-      take(this.#m2, name, out[s.newM]);
-      take(this.#v2, name, out[s.newV]);
+      take(w, name, out[s.newW]);
+      take(this.#m, name, out[s.newM]);
+      take(this.#v, name, out[s.newV]);
     }
     this.#boundWritten ??= allWritten;
-    [this.#w, this.#w2] = [this.#w2, this.#w];
-    [this.#m, this.#m2] = [this.#m2, this.#m];
-    [this.#v, this.#v2] = [this.#v2, this.#v];
+    if (!weightsInPlace) [this.#w, this.#w2] = [w, this.#w];
     return [copied, inPlace];
   }
 
@@ -225,13 +239,14 @@ export class OnnxTrainLoop {
     if (micro.length === 1 && this.#sessions.step) {
       const out = await this.#sessions.step.run(
         { ...micro[0].feeds, ...this.#stateFeeds(), ...common },
-        { loss: null, ...this.#stateFetches() },
+        { loss: null, ...this.#stateFetches(false) },
       );
       const loss = (out.loss.data as Float32Array)[0];
       const gradNorm = (out.grad_norm.data as Float32Array)[0];
-      // A non-finite loss leaves the state as it was: the current buffers were only read.
-      if (!Number.isFinite(loss)) return { loss, gradNorm, bytesOut: 0, bytesInPlace: 0 };
-      [bytesOut, bytesInPlace] = this.#takeState(out);
+      // A non-finite step leaves the state as it was: the weights were written to the spare set, and the
+      // graph kept the moments unchanged.
+      if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) return { loss, gradNorm, bytesOut: 0, bytesInPlace: 0 };
+      [bytesOut, bytesInPlace] = this.#takeState(out, false);
       this.#step++;
       return { loss, gradNorm, bytesOut: bytesOut + 8, bytesInPlace };
     }
@@ -255,18 +270,15 @@ export class OnnxTrainLoop {
     return { grads, apply };
   }
 
-  /** The accumulator pair (current, spare), allocated on first use. */
-  #accumulatorPair(): [Map<string, Float32Array>, Map<string, Float32Array>] {
-    if (!this.#acc || !this.#acc2) {
-      this.#acc = new Map([...this.#w].map(([k, w]) => [k, new Float32Array(w.length)]));
-      this.#acc2 = new Map([...this.#w].map(([k, w]) => [k, new Float32Array(w.length)]));
-    }
-    return [this.#acc, this.#acc2];
+  /** The accumulators, allocated on first use. */
+  #accumulatorSet(): Map<string, Float32Array> {
+    this.#acc ??= new Map([...this.#w].map(([k, w]) => [k, new Float32Array(w.length)]));
+    return this.#acc;
   }
 
   /** Zeroes the gradient accumulators. */
   resetAccumulators(): void {
-    for (const a of this.#accumulatorPair()[0].values()) a.fill(0);
+    for (const a of this.#accumulatorSet().values()) a.fill(0);
   }
 
   /**
@@ -274,12 +286,12 @@ export class OnnxTrainLoop {
    * own arrays: copy what must outlive the next micro-batch).
    */
   accumulators(): ReadonlyMap<string, Float32Array> {
-    return this.#accumulatorPair()[0];
+    return this.#accumulatorSet();
   }
 
   /** Restores the accumulators (a checkpoint taken between micro-batches); every size must match. */
   setAccumulators(acc: ReadonlyMap<string, Float32Array>): void {
-    const [current] = this.#accumulatorPair();
+    const current = this.#accumulatorSet();
     for (const [name, cur] of current) {
       const a = acc.get(name);
       if (!a || a.length !== cur.length)
@@ -293,20 +305,20 @@ export class OnnxTrainLoop {
 
   /**
    * Runs the 'grads' graph on one micro-batch, adding `weight` times its gradient into the accumulators
-   * (written into the spare set, which then becomes current); a non-finite loss or gradient norm leaves
-   * them as they were. `gradNorm` is the micro-batch's own gradient norm (0 when the graph has no
+   * (written in place: each is read only by the node that adds to it, and the graph keeps it unchanged
+   * when the gradient is not finite); a non-finite loss or gradient norm leaves them as they were. `gradNorm` is the micro-batch's own gradient norm (0 when the graph has no
    * `grad_norm` output).
    */
   async accumulate(feeds: Record<string, OrtTensorLike>, weight: number): Promise<LoopStepResult> {
     const { grads } = this.#gradSessions();
-    const [acc, accNext] = this.#accumulatorPair();
+    const acc = this.#accumulatorSet();
     const all: Record<string, OrtTensorLike> = { ...feeds, grad_weight: this.#tensor(Float32Array.of(weight), []) };
     const fetches: Record<string, OrtTensorLike | null> = { loss: null };
     if (grads.outputNames.includes('grad_norm')) fetches.grad_norm = null;
     for (const [name, shape] of this.#shapes) {
       all[name] = this.#tensor(this.#w.get(name)!, shape);
       all[`${name}::acc`] = this.#tensor(acc.get(name)!, shape);
-      fetches[`${name}::acc_new`] = this.#tensor(accNext.get(name)!, shape);
+      fetches[`${name}::acc_new`] = this.#tensor(acc.get(name)!, shape);
     }
     const out = await grads.run(all, fetches);
     const loss = (out.loss.data as Float32Array)[0];
@@ -316,12 +328,11 @@ export class OnnxTrainLoop {
     let bytesInPlace = 0;
     for (const name of this.#shapes.keys()) {
       const a = out[`${name}::acc_new`].data as Float32Array;
-      const mine = accNext.get(name)!;
+      const mine = acc.get(name)!;
       if (a.buffer !== mine.buffer) bytesOut += a.byteLength;
       if (this.#written(mine, a)) bytesInPlace += a.byteLength;
-      else accNext.set(name, a);
+      else acc.set(name, a);
     }
-    [this.#acc, this.#acc2] = [accNext, acc];
     return { loss, gradNorm, bytesOut, bytesInPlace };
   }
 
@@ -331,17 +342,17 @@ export class OnnxTrainLoop {
    */
   async applyAccumulated(lr: number): Promise<{ gradNorm: number; bytesOut: number; bytesInPlace: number }> {
     const { apply } = this.#gradSessions();
-    const [acc] = this.#accumulatorPair();
+    const acc = this.#accumulatorSet();
     const feeds: Record<string, OrtTensorLike> = {
       ...this.#stateFeeds(),
       lr: this.#tensor(Float32Array.of(lr), []),
       step: this.#tensor(Float32Array.of(this.#step + 1), []),
     };
     for (const [name, shape] of this.#shapes) feeds[`${name}::acc`] = this.#tensor(acc.get(name)!, shape);
-    const out = await apply.run(feeds, this.#stateFetches());
+    const out = await apply.run(feeds, this.#stateFetches(true));
     const gradNorm = (out.grad_norm.data as Float32Array)[0];
     if (!Number.isFinite(gradNorm)) return { gradNorm, bytesOut: 0, bytesInPlace: 0 };
-    const [bytesOut, bytesInPlace] = this.#takeState(out);
+    const [bytesOut, bytesInPlace] = this.#takeState(out, true);
     this.#step++;
     this.resetAccumulators();
     return { gradNorm, bytesOut, bytesInPlace };
