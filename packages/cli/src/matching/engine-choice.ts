@@ -54,7 +54,7 @@ export async function chooseTrainEngine(
       optimizer,
       options,
     );
-    return { engine, name: 'onnx', note: `engine: onnx (${engine.name}, ${engine.graph.nodes} graph nodes)` };
+    return { engine, name: 'onnx', note: `engine: onnx (${engine.name}, ${engine.graphNodes} graph nodes)` };
   } catch (err) {
     if (requested === 'onnx') throw err;
     return {

@@ -100,7 +100,8 @@ function rankBias(labels: ArrayLike<number>): Float32Array {
 
 /** The engine plus what the caller may report. */
 export interface OnnxStepEngine extends TrainStepEngine {
-  graph: TrainGraph;
+  /** Nodes of the training graph (for the engine line). */
+  graphNodes: number;
   /** Bytes onnxruntime returned to JavaScript in the last step. */
   lastBytesOut: number;
 }
@@ -174,6 +175,10 @@ export async function createOnnxStepEngine(
         }
       : { step: graph.bytes };
   const loop = await OnnxTrainLoop.open(ort, graphs, graph.params, trainingSessionOptions(o.threads));
+  // The loop holds its own copy of the weights: keep only names and shapes of the graph's (BERT-base:
+  // 390 MiB less for the whole run).
+  const params = graph.params.map((p) => ({ name: p.name, shape: p.shape, size: p.data.length }));
+  const { inputs: graphInputs, dropout: dropoutSites, nodes: graphNodes } = graph;
   const accumulation = k > 1 ? (optimizer as GradientAccumulation) : null;
   const numLabels = objective === 'cross-encoder' && schema === 'binary' ? 2 : 0;
   const slotKind = 'adam';
@@ -181,7 +186,7 @@ export async function createOnnxStepEngine(
   const dataFeeds = (batch: TensorBatch, step: number): Record<string, OrtTensorLike> => {
     const feeds: Record<string, OrtTensorLike> = {};
     const dims: Record<string, number> = {};
-    for (const inp of graph.inputs) {
+    for (const inp of graphInputs) {
       // Masks are drawn below; the micro-batch weight is the loop's own feed.
       if (inp.type === 'bool' || inp.name === 'grad_weight') continue;
       if (inp.name === 'targets') {
@@ -207,7 +212,7 @@ export async function createOnnxStepEngine(
     }
     // Dropout: keep with probability 1 − rate, drawn from (seed, step) so a resumed run repeats the masks.
     const next = mulberry32((o.seed * 1_000_003 + step * 7919) >>> 0);
-    for (const site of graph.dropout) {
+    for (const site of dropoutSites) {
       const shape = site.shape.map((d) => (typeof d === 'number' ? d : dims[d]));
       const n = shape.reduce((a, b) => a * b, 1);
       const keep = new Uint8Array(n);
@@ -220,7 +225,7 @@ export async function createOnnxStepEngine(
 
   const engine: OnnxStepEngine = {
     name: `onnxruntime-node ${version}`,
-    graph,
+    graphNodes,
     lastBytesOut: 0,
     async step(batch: TensorBatch, lr: number, step: number): Promise<EngineStepResult> {
       if (!accumulation) {
@@ -243,11 +248,11 @@ export async function createOnnxStepEngine(
       const w = loop.weights();
       // assign() copies: the source tensors are ours to free.
       tf.tidy(() => {
-        for (const p of graph.params) variableOf.get(p.name)!.assign(tf.tensor(w.get(p.name)!, p.shape));
+        for (const p of params) variableOf.get(p.name)!.assign(tf.tensor(w.get(p.name)!, p.shape));
       });
       const state = optimizer.getState();
       const s = loop.getState();
-      for (const p of graph.params) {
+      for (const p of params) {
         const key = keyOf.get(p.name)!;
         for (const [slot, values] of [
           ['m', s.m],
@@ -260,7 +265,7 @@ export async function createOnnxStepEngine(
       if (accumulation) {
         // tfjs keeps Σ g (divided by k when applied); the loop keeps Σ g / k.
         const acc = loop.accumulators();
-        for (const p of graph.params) {
+        for (const p of params) {
           const key = `accumulation/grad/${keyOf.get(p.name)!}`;
           state.get(key)?.dispose();
           state.set(
@@ -280,10 +285,10 @@ export async function createOnnxStepEngine(
       const weights = new Map<string, Float32Array>();
       const m = new Map<string, Float32Array>();
       const v = new Map<string, Float32Array>();
-      for (const p of graph.params) {
+      for (const p of params) {
         const key = keyOf.get(p.name)!;
         weights.set(p.name, variableOf.get(p.name)!.dataSync() as Float32Array);
-        const n = p.data.length;
+        const n = p.size;
         m.set(
           p.name,
           (state.get(`${slotKind}/m/${key}`)?.dataSync() as Float32Array | undefined) ?? new Float32Array(n),
@@ -296,9 +301,9 @@ export async function createOnnxStepEngine(
       loop.setState({ step: optimizer.iterations, m, v }, weights);
       if (accumulation) {
         const acc = new Map<string, Float32Array>();
-        for (const p of graph.params) {
+        for (const p of params) {
           const saved = state.get(`accumulation/grad/${keyOf.get(p.name)!}`)?.dataSync() as Float32Array | undefined;
-          acc.set(p.name, saved ? saved.map((x) => x / k) : new Float32Array(p.data.length));
+          acc.set(p.name, saved ? saved.map((x) => x / k) : new Float32Array(p.size));
         }
         loop.setAccumulators(acc);
       }
