@@ -5,6 +5,7 @@ export default defineConfig({
     include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
     // Each file runs in its own process: tfjs keeps global backend state.
     pool: 'forks',
+    setupFiles: ['test/setup/node-file-access.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     // Two cores on the reference machine; more workers only thrash.

@@ -18,3 +18,9 @@ export * from './train/optimizers/index.ts';
 export * from './train/data/index.ts';
 export * from './train/metrics.ts';
 export * from './generate/index.ts';
+// ONNX graphs are built in memory (protobufjs); writing .onnx files and running onnxruntime stay Node-side.
+export * from './io/onnx/proto.ts';
+export * from './io/onnx/graph.ts';
+export * from './engines/onnx/tape.ts';
+export * as onnxOps from './engines/onnx/primitives.ts';
+export * from './engines/onnx/optimizer.ts';

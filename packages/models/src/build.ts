@@ -3,18 +3,11 @@
  * config.json path), optionally a checkpoint; get back a tfjs LayersModel to extend with the functional
  * API, plus its input/output names and weight map.
  */
-import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import {
-  Bert4tfjsError,
-  deferInitialization,
-  readSafetensors,
-  withFullDispose,
-  type NamedTensors,
-} from '@bert4tfjs/core';
+import { Bert4tfjsError, deferInitialization, withFullDispose, type NamedTensors } from '@bert4tfjs/core';
 import { readConfigFile, type RawConfig } from './config.ts';
 import type { BertBuildOptions } from './encoder/build-options.ts';
 import type { Family, TransformerModel } from './family.ts';
+import { joinPath, modelFiles } from './files.ts';
 import { getFamily } from './registry.ts';
 import { loadMappedWeights, type LoadReport } from './weights.ts';
 
@@ -26,8 +19,10 @@ export interface BuildTransformerOptions extends BertBuildOptions {
   config?: RawConfig;
   /** Path of a config.json (used when `config` is not given). */
   configPath?: string;
-  /** A model.safetensors file, or a directory holding one. */
+  /** A model.safetensors file, or a directory holding one (Node). */
   checkpointPath?: string;
+  /** Checkpoint tensors already in memory (e.g. `parseSafetensors` of fetched bytes); instead of `checkpointPath`. */
+  checkpointTensors?: NamedTensors;
   /**
    * Leave random-initialised weights at zero (fast): for when every weight is about to be loaded or only
    * shapes matter. With `checkpointPath` this happens automatically, and weights the checkpoint does not
@@ -45,10 +40,11 @@ export interface BuildTransformerOptions extends BertBuildOptions {
 
 /** Resolves a checkpoint argument (file or directory) to a model.safetensors path. */
 export function resolveCheckpointPath(path: string): string {
-  if (!existsSync(path)) throw new Bert4tfjsError(`checkpoint not found: ${path}`, 'missing-file');
-  if (statSync(path).isDirectory()) {
-    const file = join(path, 'model.safetensors');
-    if (!existsSync(file)) throw new Bert4tfjsError(`no model.safetensors in ${path}`, 'missing-file');
+  const files = modelFiles('checkpointPath');
+  if (!files.exists(path)) throw new Bert4tfjsError(`checkpoint not found: ${path}`, 'missing-file');
+  if (files.isDirectory(path)) {
+    const file = joinPath(path, 'model.safetensors');
+    if (!files.exists(file)) throw new Bert4tfjsError(`no model.safetensors in ${path}`, 'missing-file');
     return file;
   }
   return path;
@@ -131,10 +127,21 @@ export function buildTransformerModel(options: BuildTransformerOptions): Transfo
   checkFamilyOptions(name, family, options);
   const config = family.parseConfig(raw, source);
   // Random values for weights a checkpoint will overwrite are wasted work (seconds for BERT-base).
-  const deferral = options.checkpointPath || options.skipInit ? deferInitialization() : null;
+  if (options.checkpointPath && options.checkpointTensors) {
+    throw new Bert4tfjsError(
+      'buildTransformerModel: give `checkpointPath` or `checkpointTensors`, not both',
+      'bad-argument',
+    );
+  }
+  const hasCheckpoint = !!(options.checkpointPath || options.checkpointTensors);
+  const deferral = hasCheckpoint || options.skipInit ? deferInitialization() : null;
   let built: ReturnType<typeof family.build>;
   try {
-    built = family.build(config, options);
+    // A classifier head sized from in-memory tensors, as resolveNumLabels does for a checkpoint path.
+    const classifier = options.checkpointTensors?.get('classifier.weight');
+    const buildOptions =
+      classifier && options.numLabels === undefined ? { ...options, numLabels: classifier.shape[0] } : options;
+    built = family.build(config, buildOptions);
   } finally {
     deferral?.close();
   }
@@ -153,7 +160,7 @@ export function buildTransformerModel(options: BuildTransformerOptions): Transfo
     prefix: built.prefix,
     loadWeights(src: string | NamedTensors, loadOptions: { allowUnused?: boolean } = {}): LoadReport {
       const file = typeof src === 'string' ? resolveCheckpointPath(src) : null;
-      const tensors = file ? readSafetensors(file) : (src as NamedTensors);
+      const tensors = file ? modelFiles('loadWeights(path)').readSafetensors(file) : (src as NamedTensors);
       return loadMappedWeights(built.model, built.weightMap, tensors, {
         prefix: built.prefix,
         source: file ?? 'tensors',
@@ -162,9 +169,10 @@ export function buildTransformerModel(options: BuildTransformerOptions): Transfo
       });
     },
   };
-  if (options.checkpointPath) {
+  const checkpoint = options.checkpointPath ?? options.checkpointTensors;
+  if (checkpoint) {
     try {
-      result.loadReport = result.loadWeights(options.checkpointPath, { allowUnused: options.allowUnused });
+      result.loadReport = result.loadWeights(checkpoint, { allowUnused: options.allowUnused });
     } catch (err) {
       built.model.dispose();
       throw err;

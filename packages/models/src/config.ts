@@ -2,23 +2,29 @@
  * Model configs in Hugging Face's config.json vocabulary. Reading one validates the keys a family needs,
  * so a bad config fails with a message naming the file and key, before any tensor is made.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { Bert4tfjsError } from '@bert4tfjs/core';
+import { modelFiles } from './files.ts';
 
 /** A config.json as parsed (Hugging Face keys). */
 export type RawConfig = Record<string, unknown>;
 
 /** Reads and parses a config.json; errors name the file. */
 export function readConfigFile(path: string): RawConfig {
-  if (!existsSync(path)) throw new Bert4tfjsError(`config file not found: ${path}`, 'missing-file');
+  const files = modelFiles('readConfigFile');
+  if (!files.exists(path)) throw new Bert4tfjsError(`config file not found: ${path}`, 'missing-file');
+  return parseConfigJson(files.readText(path), path);
+}
+
+/** Parses the text of a config.json (read from disk, fetched or picked); errors name `where`. */
+export function parseConfigJson(text: string, where: string): RawConfig {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
+    parsed = JSON.parse(text);
   } catch (err) {
-    throw new Bert4tfjsError(`${path}: not valid JSON (${(err as Error).message})`, 'bad-file');
+    throw new Bert4tfjsError(`${where}: not valid JSON (${(err as Error).message})`, 'bad-file');
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new Bert4tfjsError(`${path}: expected a JSON object`, 'bad-file');
+    throw new Bert4tfjsError(`${where}: expected a JSON object`, 'bad-file');
   }
   return parsed as RawConfig;
 }

@@ -4,7 +4,12 @@
  * transfo-xl/), the `Family` contract (family.ts) and the registry that lists them (registry.ts);
  * the shared machinery: config, weights, build, run, model-dir, encoder/, convert/, onnx/.
  */
+import './node-files.ts';
+
 export * from './config.ts';
+export * from './files.ts';
+export * from './load.ts';
+export { nodeModelFileAccess } from './node-files.ts';
 export * from './weights.ts';
 export * from './family.ts';
 export * from './registry.ts';

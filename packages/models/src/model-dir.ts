@@ -7,7 +7,6 @@ import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import {
   Bert4tfjsError,
-  float32ToRaw,
   readSafetensorsHeader,
   writeDirAtomic,
   writeSafetensors,
@@ -17,7 +16,9 @@ import { readConfigFile } from './config.ts';
 import { getFamily } from './registry.ts';
 import { buildTransformerModel, type BuildTransformerOptions } from './build.ts';
 import type { TransformerModel } from './family.ts';
-import { findWeight } from './weights.ts';
+import { exportHfTensors } from './hf-tensors.ts';
+
+export { exportHfTensors } from './hf-tensors.ts';
 
 /** Files a model directory may hold besides config.json and model.safetensors. */
 export const VOCAB_FILES = [
@@ -52,26 +53,6 @@ export function loadModelDir(dir: string, options: Partial<BuildTransformerOptio
   const heads = getFamily(name).headsFromTensorNames([...readSafetensorsHeader(weights).tensors.keys()]);
   // configPath (not the parsed object), so config errors name the file.
   return buildTransformerModel({ ...heads, ...options, configPath, model: name, checkpointPath: weights });
-}
-
-/**
- * The model's weights as Hugging Face-named tensors (transposes undone), ready for safetensors. Weights
- * after vocabulary surgery are written as they are now (the config's vocab_size follows them).
- */
-export function exportHfTensors(built: TransformerModel, dtype: 'F32' | 'F16' | 'BF16' = 'F32'): NamedTensors {
-  const out: NamedTensors = new Map();
-  for (const m of built.weightMap) {
-    const v = findWeight(built.model, m.layer, m.weight).read();
-    const transposed = m.transforms?.some((t) => t.kind === 'transpose');
-    const values = transposed ? v.transpose() : v;
-    const data = values.dataSync() as Float32Array;
-    out.set(m.source, float32ToRaw(data, values.shape as number[], dtype));
-    if (values !== v) values.dispose();
-  }
-  // Fixed tables a family computes but Hugging Face stores (RoFormer's embed_positions), for an exact HF layout.
-  const extra = built.extraHfTensors as ((dtype: 'F32' | 'F16' | 'BF16') => NamedTensors) | undefined;
-  for (const [name, t] of extra?.(dtype) ?? []) out.set(name, t);
-  return out;
 }
 
 /** Writes `built` as a model directory (config.json, model.safetensors, vocab files) atomically. */

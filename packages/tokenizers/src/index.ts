@@ -3,6 +3,10 @@
  * byte-level BPE (GPT-2).
  * Pure text -> ids; knows nothing of tfjs or models.
  */
+import './node-files.ts';
+
+export * from './files.ts';
+export { nodeTokenizerFileAccess } from './node-files.ts';
 export * from './wordpiece/index.ts';
 export * from './jieba/index.ts';
 export * from './sentencepiece/index.ts';

@@ -2,9 +2,8 @@
  * Build options shared by the BERT-like encoders (heads, attention kind, vocabulary surgery, conditional
  * layer norm, classifier) and the small helpers every such builder applies to them.
  */
-import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { Bert4tfjsError, readSafetensorsHeader, type AttentionOption } from '@bert4tfjs/core';
+import { Bert4tfjsError, type AttentionOption } from '@bert4tfjs/core';
+import { joinPath, modelFiles } from '../files.ts';
 import type { WeightTransform } from '../weights.ts';
 import type { Application } from './application.ts';
 import type { LayerNormCondOptions } from './layer-norm.ts';
@@ -70,9 +69,10 @@ export function resolveNumLabels(opts: BertBuildOptions & { checkpointPath?: unk
     return opts.numLabels;
   }
   const path = opts.checkpointPath;
-  if (typeof path !== 'string' || !existsSync(path)) return 0;
-  const file = statSync(path).isDirectory() ? join(path, 'model.safetensors') : path;
-  if (!existsSync(file)) return 0;
-  const entry = readSafetensorsHeader(file).tensors.get('classifier.weight');
-  return entry ? entry.shape[0] : 0;
+  if (typeof path !== 'string') return 0;
+  const files = modelFiles('numLabels detection from checkpointPath');
+  if (!files.exists(path)) return 0;
+  const file = files.isDirectory(path) ? joinPath(path, 'model.safetensors') : path;
+  if (!files.exists(file)) return 0;
+  return files.tensorShape(file, 'classifier.weight')?.[0] ?? 0;
 }

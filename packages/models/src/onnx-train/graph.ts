@@ -19,7 +19,7 @@ import {
   type TVal,
 } from '@bert4tfjs/core';
 import type { TransformerModel } from '../family.ts';
-import { exportHfTensors } from '../model-dir.ts';
+import { exportHfTensors } from '../hf-tensors.ts';
 import type { EncoderGraphLayout } from '../onnx/encoder-graph.ts';
 import { ONNX_IR_VERSION, ONNX_OPSET, onnxSpecFor } from '../onnx/export.ts';
 import { HfWeights } from '../onnx/ops.ts';

@@ -4,15 +4,9 @@
  * `exportHfTensors`, and writes the encoder graph. The heads other than the pooler (MLM, NSP/SOP) are
  * left out: the ONNX model is for embedding, as Hugging Face's feature-extraction exports are.
  */
-import {
-  AttentionMaskBias,
-  Bert4tfjsError,
-  MultiHeadAttention,
-  OnnxGraphBuilder,
-  writeOnnxModel,
-} from '@bert4tfjs/core';
+import { AttentionMaskBias, Bert4tfjsError, MultiHeadAttention, OnnxGraphBuilder } from '@bert4tfjs/core';
 import type { TransformerModel } from '../family.ts';
-import { exportHfTensors } from '../model-dir.ts';
+import { exportHfTensors } from '../hf-tensors.ts';
 import { FAMILIES, getFamily } from '../registry.ts';
 import { writeEncoderGraph, type EncoderGraphSpec } from './encoder-graph.ts';
 import { EncoderOps, HfWeights } from './ops.ts';
@@ -97,15 +91,4 @@ export function buildOnnxModel(built: TransformerModel, options: OnnxExportOptio
     ...(spec.firstLayerOutput ? ['first_layer_hidden_state'] : []),
   ];
   return { bytes: g.serialize(), outputNames, nodes: stats.nodes, parameters: stats.parameters };
-}
-
-/** Builds the ONNX model of `built` and writes it to `path` atomically. */
-export function exportOnnxModel(
-  built: TransformerModel,
-  path: string,
-  options: OnnxExportOptions = {},
-): OnnxExportResult {
-  const result = buildOnnxModel(built, options);
-  writeOnnxModel(path, result.bytes);
-  return result;
 }

@@ -2,3 +2,4 @@
 export * from './ops.ts';
 export * from './encoder-graph.ts';
 export * from './export.ts';
+export * from './export-file.ts';

@@ -2,8 +2,7 @@
  * Reading a byte-level BPE vocabulary from disk: `encoder.json` + `vocab.bpe` as OpenAI ships GPT-2, or
  * `vocab.json` + `merges.txt` as Hugging Face does (the same formats under other names).
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { joinPath, readTextFile, tokenizerFiles } from '../files.ts';
 import { TokenizerError } from '../wordpiece/errors.ts';
 import { parseMerges, type MergeRule } from './merges.ts';
 
@@ -16,17 +15,18 @@ export const BPE_FILE_PAIRS: ReadonlyArray<{ vocab: string; merges: string }> = 
 /** The vocabulary and merges files of `dir`, or null when it holds neither pair. */
 export function findBpeFiles(dir: string): { vocab: string; merges: string } | null {
   for (const pair of BPE_FILE_PAIRS) {
-    const vocab = join(dir, pair.vocab);
-    const merges = join(dir, pair.merges);
-    if (existsSync(vocab) && existsSync(merges)) return { vocab, merges };
+    const files = tokenizerFiles('findBpeFiles');
+    const vocab = joinPath(dir, pair.vocab);
+    const merges = joinPath(dir, pair.merges);
+    if (files.isFile(vocab) && files.isFile(merges)) return { vocab, merges };
   }
   return null;
 }
 
 function readText(path: string, what: string): string {
-  if (!existsSync(path)) throw new TokenizerError(`${what} not found: ${path}`);
+  if (!tokenizerFiles(`reading the ${what}`).isFile(path)) throw new TokenizerError(`${what} not found: ${path}`);
   try {
-    return readFileSync(path, 'utf8');
+    return readTextFile(path, what);
   } catch (err) {
     throw new TokenizerError(`${path}: cannot read ${what} (${(err as Error).message})`);
   }

@@ -2,7 +2,7 @@
  * A loaded SentencePiece model: vocabulary, special ids, normalizer and segmenter, with encoding to
  * (piece, id) pairs and decoding of pieces back to text, both following sentencepiece's processor.
  */
-import { readFileSync } from 'node:fs';
+import { tokenizerFiles } from '../files.ts';
 import { TokenizerError } from '../wordpiece/errors.ts';
 import { BpeSegmenter } from './bpe.ts';
 import { decodeBytePieces } from './bytes.ts';
@@ -97,7 +97,7 @@ export class SentencePieceModel {
   static fromFile(path: string): SentencePieceModel {
     let bytes: Uint8Array;
     try {
-      bytes = readFileSync(path);
+      bytes = tokenizerFiles('SentencePieceModel.fromFile').readBytes(path);
     } catch (err) {
       throw new TokenizerError(`${path}: cannot read SentencePiece model: ${(err as Error).message}`);
     }

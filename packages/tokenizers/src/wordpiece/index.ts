@@ -1,6 +1,14 @@
 /** WordPiece (BERT) tokenizer: vocab loading, basic tokenizer, WordPiece, the Tokenizer class. */
 export { TokenizerError } from './errors.ts';
-export { loadVocab, vocabFromTokens, isRedundantToken, tokenStem, type Vocab, type VocabOptions } from './vocab.ts';
+export {
+  loadVocab,
+  parseVocabText,
+  vocabFromTokens,
+  isRedundantToken,
+  tokenStem,
+  type Vocab,
+  type VocabOptions,
+} from './vocab.ts';
 export { basicTokenize, normalizeText, type BasicToken, type BasicOptions } from './basic.ts';
 export { wordPiece, type Piece, type WordPieceVocab } from './wordpiece.ts';
 export { isCjkChar, isPunctuationChar } from './chars.ts';

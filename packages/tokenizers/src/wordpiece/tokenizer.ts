@@ -13,7 +13,7 @@ import {
 } from './encoding.ts';
 import { TokenizerError } from './errors.ts';
 import { rematchTokens, type Offset, type OwnTokens } from './rematch.ts';
-import { loadVocab, vocabFromTokens, type Vocab, type VocabOptions } from './vocab.ts';
+import { loadVocab, parseVocabText, vocabFromTokens, type Vocab, type VocabOptions } from './vocab.ts';
 import { maxStemLength, wordPiece, type Piece, type WordPieceVocab } from './wordpiece.ts';
 
 /** Constructor options of {@link Tokenizer}. */
@@ -145,6 +145,18 @@ export class Tokenizer {
   /** Loads `vocab.txt` and builds a tokenizer (see {@link loadVocab} for `simplified` / `startsWith`). */
   static fromVocabFile(path: string, options: FromVocabFileOptions = {}): Tokenizer {
     return new Tokenizer(loadVocab(path, { simplified: options.simplified, startsWith: options.startsWith }), options);
+  }
+
+  /**
+   * Builds a tokenizer from the text of a `vocab.txt` (fetched in a web page, or read any other way);
+   * `where` names it in errors.
+   */
+  static fromVocabText(text: string, options: FromVocabFileOptions & { where?: string } = {}): Tokenizer {
+    const vocab = parseVocabText(text, options.where ?? 'vocab.txt', {
+      simplified: options.simplified,
+      startsWith: options.startsWith,
+    });
+    return new Tokenizer(vocab, options);
   }
 
   /** Number of tokens in the vocabulary. */

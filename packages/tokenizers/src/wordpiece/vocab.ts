@@ -2,7 +2,7 @@
  * Loading a BERT `vocab.txt` (one token per line, id = 0-based line number) and bert4keras's "simplified"
  * vocabulary surgery, which drops tokens the tokenizer can never emit.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readTextFile, tokenizerFiles } from '../files.ts';
 import { isCjkChar, isPunctuationChar } from './chars.ts';
 import { TokenizerError } from './errors.ts';
 
@@ -112,17 +112,26 @@ export function vocabFromTokens(tokens: string[], options: VocabOptions = {}): V
  */
 export function loadVocab(path: string, options: VocabOptions = {}): Vocab {
   let text: string;
+  const files = tokenizerFiles('loadVocab');
   try {
-    if (!statSync(path).isFile()) throw new Error('not a regular file');
-    text = readFileSync(path, 'utf8');
+    if (!files.isFile(path)) throw Object.assign(new Error('file not found'), { code: 'ENOENT' });
+    text = readTextFile(path, 'loadVocab');
   } catch (err) {
-    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message;
+    const why = (err as { code?: string }).code === 'ENOENT' ? 'file not found' : (err as Error).message;
     throw new TokenizerError(`vocab file ${path}: ${why} (expected a BERT vocab.txt, one token per line)`);
   }
+  return parseVocabText(text, path, options);
+}
+
+/**
+ * Parses the text of a BERT `vocab.txt` (read from disk, fetched or picked) as {@link loadVocab} does;
+ * `where` names it in errors (with the line number).
+ */
+export function parseVocabText(text: string, where: string, options: VocabOptions = {}): Vocab {
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const lines = text.split('\n');
   // Trailing empty lines do not shift any id; drop them (a final newline gives one).
   while (lines.length > 0 && lines[lines.length - 1].replace(/\r$/, '') === '') lines.pop();
   const tokens = lines.map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
-  return buildVocab(tokens, (i) => `${path}:${i + 1}`, `vocab file ${path}`, options);
+  return buildVocab(tokens, (i) => `${where}:${i + 1}`, `vocab file ${where}`, options);
 }
