@@ -212,4 +212,29 @@ describe('packed packages installed with npm into a fresh project', () => {
     expect((JSON.parse(vectors[0]) as { embedding: number[] }).embedding).toHaveLength(32);
     console.log(`installed bert4tfjs embed: ${embed.stderr.trim().split('\n').slice(-2).join(' | ')}`);
   });
+  it('bundles the installed packages for a web page: the bare names pick the dist browser entries', async () => {
+    const esbuild = await import('esbuild');
+    const result = await esbuild.build({
+      stdin: {
+        contents:
+          "export * from '@bert4tfjs/core'; export * from '@bert4tfjs/models'; export * from '@bert4tfjs/tokenizers';",
+        resolveDir: app,
+        loader: 'js',
+      },
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      minify: true,
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+    });
+    const inputs = Object.keys(result.metafile.inputs);
+    for (const p of ['core', 'models', 'tokenizers']) {
+      expect(inputs.some((f) => f.endsWith(`@bert4tfjs/${p}/dist/browser.js`))).toBe(true);
+      expect(inputs.some((f) => f.endsWith(`@bert4tfjs/${p}/dist/index.js`))).toBe(false);
+    }
+    const bytes = result.outputFiles.reduce((n, f) => n + f.contents.byteLength, 0);
+    console.log(`installed packages bundled for a page (minified, with tfjs): ${(bytes / 1e6).toFixed(2)} MB`);
+  });
 });
