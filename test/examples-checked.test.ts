@@ -2,6 +2,7 @@
 // when the figure does not hold) — FGM on vs off beating the majority baseline, and prefix-tree-constrained
 // T5 generation producing only strings of the allowed list while unconstrained decoding does not.
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from './helpers/paths.ts';
@@ -30,5 +31,15 @@ describe('examples with a checked figure', () => {
     expect(Number(m[1])).toBeLessThan(8);
     expect([m[2], m[3]]).toEqual(['8', '8']);
     expect(out).toMatch(/^checked: every constrained output is one of the 7 allowed strings/m);
+  }, 240_000);
+
+  it('browser: the example page serves, embeds in headless Chromium, and a repeated sentence finds its copy', () => {
+    if (!['/usr/bin/chromium', process.env.CHROME_PATH].some((p) => p && existsSync(p))) {
+      if (process.env.BERT4TFJS_REQUIRE_BROWSER === '1') throw new Error('no Chromium for the browser example');
+      console.warn('browser example skipped: no Chromium (apt-get install chromium, or set CHROME_PATH)');
+      return;
+    }
+    const out = example('browser/serve.ts', '--check');
+    expect(out).toMatch(/^checked: 7 sentences embedded in headless Chromium; the repeated one found its copy/m);
   }, 240_000);
 });

@@ -15,3 +15,4 @@ export {
   type BackendOptions,
   type TriedBackend,
 } from './types.ts';
+export * from './browser.ts';
