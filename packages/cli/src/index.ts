@@ -28,7 +28,7 @@ export {
 export { readMatchingFile, type MatchingDataset, type MatchingPair, type LabelSchema } from './data/matching-files.ts';
 export { generateMatchingPairs, seededRandom, BUNDLED_SPLITS, type SyntheticPair } from './data/synthetic-zh.ts';
 export { buildVocab, SPECIAL_TOKENS, type BuildVocabOptions } from './matching/vocab-builder.ts';
-export { jaccard } from './matching/baselines.ts';
+export { computeBaselines, jaccard, type Baselines } from './matching/baselines.ts';
 export {
   trainMatching,
   fitMatching,

@@ -104,6 +104,34 @@ describe('train-classify', () => {
     }
   }, 240_000);
 
+  it('--multi-sample-dropout 4: recorded, changes the training loss, and still learns', async () => {
+    const [tr, va, te] = [
+      jsonl('m-train.jsonl', generateClassifyRows(256, 1)),
+      jsonl('m-valid.jsonl', generateClassifyRows(64, 2)),
+      jsonl('m-test.jsonl', generateClassifyRows(64, 3)),
+    ];
+    const losses: Record<string, number[]> = {};
+    for (const k of ['1', '4']) {
+      const out = join(tmp, `msd-${k}`);
+      const args = ['--epochs', '6', '--train', tr, '--valid', va, '--test', te, '--out', out];
+      const r = await runCli('train-classify', ...QUICK, '--multi-sample-dropout', k, ...args);
+      expect(r.code, r.stderr).toBe(0);
+      const s = readJson(join(out, 'summary.json'));
+      expect(s.options.multiSampleDropout).toBe(Number(k));
+      console.log(`--multi-sample-dropout ${k}: test accuracy ${s.test.accuracy}`);
+      expect(s.test.accuracy).toBeGreaterThan(0.8);
+      losses[k] = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+        .filter((m) => typeof m.loss === 'number')
+        .map((m) => m.loss);
+    }
+    // Same seed, same data order: the first step's loss is the mean over 4 dropout samples instead of 1.
+    expect(losses['4'].length).toBeGreaterThan(0);
+    expect(Math.abs(losses['4'][0] - losses['1'][0])).toBeGreaterThan(1e-6);
+  });
+
   it('leaves no tensors behind (library call)', async () => {
     const f = jsonl('leak.jsonl', generateClassifyRows(32, 7));
     const opts = { train: f, valid: f, config: 'micro', epochs: 1, batchSize: 16, maxLength: 16 };

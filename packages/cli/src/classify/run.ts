@@ -24,6 +24,7 @@ import { buildVocab } from '../matching/vocab-builder.ts';
 import { loadTokenizerFromDir } from '../pipeline/load.ts';
 import { defaultTrainingControls, rejectControls, type TrainingControls } from '../training/controls.ts';
 import { fitWithControls, keepChosenWeights, trainerControlOptions } from '../training/fit.ts';
+import { multiSampleLogits } from '../training/multi-sample-dropout.ts';
 import { buildOptimizer, type BuiltOptimizer } from '../training/optimizer.ts';
 import { openStateDir, removeStateDir, stateDirFor } from '../training/state-dir.ts';
 import { readClassifyFile, targetsOf, type ClassifyDataset } from './data.ts';
@@ -118,7 +119,6 @@ export async function trainClassify(o: TrainClassifyOptions): Promise<TrainClass
       '--loss focal is a single-label loss without label smoothing or logit adjustment',
       'bad-argument',
     );
-  rejectControls(c, { multiSampleDropout: 'not offered by train-classify yet' });
   const targets = (d: ClassifyDataset) => targetsOf(d.examples, names, d.path);
   const [trainT, validT, testT] = [targets(train), targets(valid), test ? targets(test) : null];
 
@@ -179,6 +179,7 @@ export async function trainClassify(o: TrainClassifyOptions): Promise<TrainClass
         'bad-argument',
       );
     const logitsAt = built.outputNames.indexOf('logits');
+    const hiddenAt = built.outputNames.indexOf('last_hidden_state');
     const lossOf = (logits: tf.Tensor, y: tf.Tensor): tf.Scalar => {
       if (multi) return multilabelCategoricalCrossentropy(y, logits);
       if (loss === 'focal')
@@ -200,7 +201,13 @@ export async function trainClassify(o: TrainClassifyOptions): Promise<TrainClass
     const trainer = new Trainer({
       model: built.model,
       inputs: ['input_ids', 'token_type_ids', 'attention_mask'],
-      loss: (outputs, batch) => lossOf(outputs[logitsAt], batch.labels),
+      loss: (outputs, batch) => {
+        const k = c.multiSampleDropout;
+        if (k <= 1) return lossOf(outputs[logitsAt], batch.labels);
+        // The mean loss over k dropout samples of the classifier input (the forward runs once).
+        const samples = multiSampleLogits(built, outputs[hiddenAt], k).map((l) => lossOf(l, batch.labels));
+        return tf.div(tf.addN(samples), k) as tf.Scalar;
+      },
       optimizer: opt.optimizer,
       progress: o.progress ?? false,
       ...trainerControlOptions(c),

@@ -9,6 +9,7 @@
  * - contrastive: bi-encoder trained SimCSE-supervised: positive pairs only, row i of `a` against every `b`
  *   of the batch (in-batch negatives). Score for both bi-encoders: cosine of the mean-pooled vectors.
  */
+import { multiSampleLogits } from '../training/multi-sample-dropout.ts';
 import * as tf from '@tensorflow/tfjs';
 import {
   cosentLoss,
@@ -82,19 +83,6 @@ function binaryLoss(labels: tf.Tensor, logits: tf.Tensor, o: CrossEncoderLossOpt
       labelSmoothing: o.labelSmoothing,
     });
   return crossEntropy(labels, logits, { sparse: true, labelSmoothing: o.labelSmoothing });
-}
-
-/**
- * Logits of k dropout samples of the pooled [CLS] vector through the classifier (multi-sample dropout):
- * the pooler and classifier layers of the model applied to `hidden` with fresh masks each time.
- */
-function multiSampleLogits(built: TransformerModel, hidden: tf.Tensor, k: number): tf.Tensor[] {
-  const pooler = built.model.getLayer('Pooler-Dense');
-  const classifier = built.model.getLayer('Classifier');
-  const rate = Number(built.rawConfig.hidden_dropout_prob ?? 0.1);
-  const cls = tf.reshape(tf.slice(hidden, [0, 0, 0], [-1, 1, -1]), [hidden.shape[0], hidden.shape[2]!]);
-  const pooled = pooler.apply(cls) as tf.Tensor;
-  return Array.from({ length: k }, () => classifier.apply(tf.dropout(pooled, rate)) as tf.Tensor);
 }
 
 /** Mean-pooled sentence vectors of the `prefix`-keyed inputs of a batch (training or inference mode). */

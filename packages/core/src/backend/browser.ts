@@ -4,7 +4,6 @@
  * names the renderer so a caller can tell), or `cpu`. The Node side is initBackend (init.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { Bert4tfjsError } from '../errors.ts';
 
 /** Backends a web page can run. */
@@ -57,6 +56,8 @@ export async function initBrowserBackend(options: BrowserBackendOptions = {}): P
         'bad-argument',
       );
     }
+    // Loaded here, not at import: importing the wasm backend registers it above cpu for the whole process.
+    const { setWasmPaths } = await import('@tensorflow/tfjs-backend-wasm');
     setWasmPaths(options.wasmPaths);
   }
   if (!['wasm', 'webgl', 'cpu'].includes(backend)) {
