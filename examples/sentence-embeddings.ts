@@ -99,16 +99,22 @@ const trainer = new Trainer({
   microBatch: 'off',
   memoryBudget: Infinity, // CoSENT ranks pairs across the whole batch: never split it
 });
-await trainer.fit(data, { epochs });
-
 // Evaluate with the same Embedder `bert4tfjs embed` uses: cosine of normalised mean-pooled vectors.
 const embedder = new Embedder(bert, tokenizer, { pooling: 'mean', normalize: true, maxLength: 64 });
-const va = embedder.embed(test.map((p) => ({ text: p.a })));
-const vb = embedder.embed(test.map((p) => ({ text: p.b })));
-const cos = va.map((x, i) => x.reduce((s, v, k) => s + v * vb[i][k], 0));
 const gold = test.map((p) => p.label);
+const testSpearman = (): number => {
+  const va = embedder.embed(test.map((p) => ({ text: p.a })));
+  const vb = embedder.embed(test.map((p) => ({ text: p.b })));
+  return spearman(
+    va.map((x, i) => x.reduce((s, v, k) => s + v * vb[i][k], 0)),
+    gold,
+  );
+};
+// The same model before any step: what training has to beat.
+console.log(`untrained Spearman ${testSpearman().toFixed(4)}`);
+await trainer.fit(data, { epochs });
 console.log(
-  `test Spearman ${spearman(cos, gold).toFixed(4)}  (character-overlap Jaccard baseline ${spearman(
+  `test Spearman ${testSpearman().toFixed(4)}  (character-overlap Jaccard baseline ${spearman(
     test.map((p) => jaccard(p.a, p.b)),
     gold,
   ).toFixed(4)})`,
