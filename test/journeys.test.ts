@@ -1,6 +1,12 @@
-// The three user journeys as the examples/ scripts run them (plus the Sohu-style multi-task one), each
-// shrunk to a couple of training steps: they run to completion through the library and print what
-// their headers promise.
+// The three user journeys as the examples/ scripts run them (plus the Sohu-style multi-task one). Each asserts a
+// learned result an untrained model cannot reach, with thresholds from measured runs (wasm, 2 vCPUs):
+// - sentence embeddings, 1 epoch on 1000 bundled pairs: test Spearman 0.748 against 0.174 for the same model
+//   before training and 0.167 for character overlap (asserted: both beaten by > 0.3);
+// - text matching (cross-encoder from scratch): it plateaus at the majority class for a few hundred steps, so
+//   the learned check is slow (3 epochs x 4000 pairs, ~250 s; measured test accuracy 0.674 against majority 0.606
+//   and word overlap 0.584) and runs when BERT4TFJS_SLOW=1, which .ci/run sets; the quick run checks the baselines.
+// The Sohu-style example is checked only for running to the end (its conditional-LN cross-encoder needs more
+// than CI's time to leave the majority class).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +17,9 @@ import { REPO_ROOT } from './helpers/paths.ts';
 const tmp = mkdtempSync(join(tmpdir(), 'b4t-journeys-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
+const SLOW = process.env.BERT4TFJS_SLOW === '1';
+if (!SLOW) console.warn('journeys: the slow text-matching check is skipped (set BERT4TFJS_SLOW=1; .ci/run does)');
+
 function example(name: string, ...args: string[]): string {
   const r = spawnSync(
     process.execPath,
@@ -19,7 +28,7 @@ function example(name: string, ...args: string[]): string {
       cwd: tmp,
       encoding: 'utf8',
       env: { ...process.env, BERT4TFJS_BACKEND: 'wasm' },
-      timeout: 180_000,
+      timeout: 600_000,
     },
   );
   expect(r.status, `${name}:\n${r.stderr}`).toBe(0);
@@ -28,7 +37,7 @@ function example(name: string, ...args: string[]): string {
 const number = (re: RegExp, text: string): number => Number(re.exec(text)![1]);
 
 describe('user journeys (examples/)', () => {
-  it('text matching: a cross-encoder reports test accuracy, F1 and the majority baseline', () => {
+  it('text matching: a cross-encoder reports test accuracy, F1, the majority and word-overlap baselines', () => {
     const out = example('text-matching.ts', '1', '64');
     const acc = number(/test accuracy (\d\.\d+), F1/, out);
     const base = number(/majority-class baseline \(always [01]\): (\d\.\d+)/, out);
@@ -36,18 +45,44 @@ describe('user journeys (examples/)', () => {
     expect(acc).toBeLessThanOrEqual(1);
     // 500 test pairs: 303 labelled 0, 197 labelled 1.
     expect([0.606, 0.394]).toContain(base);
+    // Same-words-other-meaning pairs make character overlap a weak predictor (0.584 measured, below majority).
+    const overlap = number(
+      /word-overlap baseline \(character Jaccard >= \d\.\d+, threshold from valid\): (\d\.\d+)/,
+      out,
+    );
+    expect(overlap).toBeGreaterThan(0.5);
+    expect(overlap).toBeLessThan(0.65);
   });
+
+  it.skipIf(!SLOW)(
+    'text matching (slow): the trained cross-encoder beats the majority class and word overlap',
+    () => {
+      const out = example('text-matching.ts', '3', '4000', '--lr', '1e-3', '--batch-size', '16');
+      const acc = number(/test accuracy (\d\.\d+), F1/, out);
+      const majority = number(/majority-class baseline \(always [01]\): (\d\.\d+)/, out);
+      const overlap = number(
+        /word-overlap baseline \(character Jaccard >= \d\.\d+, threshold from valid\): (\d\.\d+)/,
+        out,
+      );
+      expect(acc).toBeGreaterThan(majority + 0.03);
+      expect(acc).toBeGreaterThan(overlap + 0.05);
+    },
+    900_000,
+  );
 
   it('sentence embeddings: CoSENT bi-encoder, Spearman vs baseline, a saved directory, a search', () => {
     const dir = join(tmp, 'emb');
-    const out = example('sentence-embeddings.ts', '1', '64', dir);
-    expect(Math.abs(number(/test Spearman (-?\d\.\d+)/, out))).toBeLessThanOrEqual(1);
-    expect(out).toMatch(/character-overlap Jaccard baseline 0\.\d+/);
+    const out = example('sentence-embeddings.ts', '1', '1000', dir);
+    const trained = number(/test Spearman (-?\d\.\d+)/, out);
+    const untrained = number(/untrained Spearman (-?\d\.\d+)/, out);
+    const overlap = number(/character-overlap Jaccard baseline (-?\d\.\d+)/, out);
+    expect(trained).toBeGreaterThan(untrained + 0.3);
+    expect(trained).toBeGreaterThan(overlap + 0.3);
     for (const f of ['config.json', 'model.safetensors', 'vocab.txt', 'bert4tfjs.json'])
       expect(existsSync(join(dir, f)), f).toBe(true);
     expect(JSON.parse(readFileSync(join(dir, 'bert4tfjs.json'), 'utf8')).pooling).toBe('mean');
     expect(out.split('query: ')[1].trim().split('\n')).toHaveLength(4);
-  });
+  }, 300_000);
 
   it('extract embeddings: token vectors and four sentence poolings from the bundled BERT', () => {
     const out = example('extract-embeddings.ts');
