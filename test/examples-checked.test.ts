@@ -5,13 +5,13 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from './helpers/paths.ts';
+import { REPO_ROOT, sharedAvailable } from './helpers/paths.ts';
 
 function example(name: string, ...args: string[]): string {
   const r = spawnSync(
     process.execPath,
     [join(REPO_ROOT, 'packages', 'cli', 'bin', 'run-ts.js'), join(REPO_ROOT, 'examples', name), ...args],
-    { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, BERT4TFJS_BACKEND: 'wasm' }, timeout: 120_000 },
+    { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, BERT4TFJS_BACKEND: 'wasm' }, timeout: 200_000 },
   );
   expect(r.status, `${name}:\n${r.stderr}`).toBe(0);
   return r.stdout;
@@ -32,6 +32,27 @@ describe('examples with a checked figure', () => {
     expect([m[2], m[3]]).toEqual(['8', '8']);
     expect(out).toMatch(/^checked: every constrained output is one of the 7 allowed strings/m);
   }, 240_000);
+
+  it.skipIf(!sharedAvailable('data/stsb-multi-mt-zh'))(
+    'retrieval-rerank on STS-B zh: trained beats untrained, CSLS lowers hubness, geodesic keeps the top k',
+    () => {
+      const out = example('retrieval-rerank.ts', '1', '2000');
+      const rows = [
+        ...out.matchAll(
+          /^ {2}(none|csls|geodesic) +Spearman (-?\d\.\d{4}) +R@1 (\d\.\d{3}) +R@5 (\d\.\d{3}) +R@10 (\d\.\d{3}) +N10 skewness (-?\d+\.\d{2})$/gm,
+        ),
+      ];
+      // untrained then trained, three methods each
+      expect(rows.map((r) => r[1])).toEqual(['none', 'csls', 'geodesic', 'none', 'csls', 'geodesic']);
+      const [, , , none, csls, geodesic] = rows.map((r) => r.slice(2).map(Number));
+      expect(none[0]).toBeGreaterThan(rows[0].slice(2).map(Number)[0] + 0.03);
+      expect(csls[4]).toBeLessThan(none[4] - 0.2);
+      expect(geodesic.slice(1, 4)).toEqual(none.slice(1, 4));
+      for (const r of [none, csls, geodesic]) expect(r[1] <= r[2] && r[2] <= r[3]).toBe(true);
+      expect(out).toMatch(/^checked: training lifts Spearman over the untrained model; CSLS lowers hubness/m);
+    },
+    240_000,
+  );
 
   it('browser: the example page serves, embeds in headless Chromium, and a repeated sentence finds its copy', () => {
     if (!['/usr/bin/chromium', process.env.CHROME_PATH].some((p) => p && existsSync(p))) {
