@@ -25,6 +25,17 @@ describe('examples with a checked figure', () => {
     expect(out).toMatch(/^checked: both beat the majority baseline by > 0\.1/m);
   }, 240_000);
 
+  it('bert-of-theseus: the 4-layer predecessor and its 2-layer successor both beat the majority class', () => {
+    const out = example('bert-of-theseus.ts', '1024', '1');
+    const acc = (what: string) => Number(new RegExp(`^${what}: +test accuracy (\\d\\.\\d{4})`, 'm').exec(out)![1]);
+    // 500 test pairs: 303 labelled 0, 197 labelled 1.
+    expect(acc('majority-class baseline')).toBe(0.606);
+    expect(acc('predecessor \\(4 layers\\)')).toBeGreaterThan(0.706);
+    expect(acc('successor \\(2 layers, Theseus\\)')).toBeGreaterThan(0.706);
+    expect(out).toMatch(/final p = 1\.00, largest weight change \d\.\d\de-\d/);
+    expect(out).toMatch(/^checked: both the 4-layer predecessor and the 2-layer successor beat/m);
+  }, 240_000);
+
   it('t5-prefix-tree: every constrained output is in the list, unconstrained ones are not all', () => {
     const out = example('t5-prefix-tree.ts');
     const m = /in the list: unconstrained (\d)\/8, greedy (\d)\/8, beam (\d)\/8/.exec(out)!;
