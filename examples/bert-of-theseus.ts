@@ -19,13 +19,12 @@ import {
   initBackend,
   l2Normalize,
   maskedMean,
-  sequencePadding,
-  toTensorBatch,
   Trainer,
 } from '@bert4tfjs/core';
 import { buildTransformerModel, type TransformerModel } from '@bert4tfjs/models';
 import { Tokenizer } from '@bert4tfjs/tokenizers';
 import { buildVocab, readMatchingFile, seededRandom } from 'bert4tfjs';
+import { collatePairs, tokenisePairs } from './lib/pair-batch.ts';
 
 const limit = Number(process.argv[2] ?? 1024);
 const epochs = Number(process.argv[3] ?? 2);
@@ -49,36 +48,14 @@ const predecessor = buildTransformerModel({ model: 'bert', config: config(4) });
 const successor = buildTransformerModel({ model: 'bert', config: config(2) });
 
 // Bi-encoder batches: both sentences of each pair (a_* and b_* inputs) and the 0/1 label.
-const encodePairs = (pairs: typeof train) => {
-  const side = (texts: string[], k: string) => {
-    const ids = texts.map((t) => tokenizer.encode(t, undefined, { maxLength: 40 }).inputIds);
-    return {
-      [`${k}input_ids`]: sequencePadding(ids),
-      [`${k}token_type_ids`]: sequencePadding(ids.map((x) => x.map(() => 0))),
-      [`${k}attention_mask`]: sequencePadding(ids.map((x) => x.map(() => 1))),
-    };
-  };
-  return toTensorBatch(
-    {
-      ...side(
-        pairs.map((p) => p.a),
-        'a_',
-      ),
-      ...side(
-        pairs.map((p) => p.b),
-        'b_',
-      ),
-      labels: pairs.map((p) => p.label),
-    },
-    { a_attention_mask: 'float32', b_attention_mask: 'float32', labels: 'float32' },
-  );
-};
-const data = new DataGenerator(train, { batchSize: 32, seed: 7, collate: encodePairs });
+const tokenised = (pairs: typeof train) => tokenisePairs(tokenizer, pairs, 40);
+const data = new DataGenerator(tokenised(train), { batchSize: 32, seed: 7, collate: collatePairs });
 
 // The embeddings as a model of their own, so blocks can be run one by one after them.
-const embeddingOf = (m: TransformerModel) =>
-  tf.model({ inputs: m.model.inputs.slice(0, 2), outputs: m.model.getLayer('Embedding-Dropout').output });
-const embeddings = embeddingOf(predecessor);
+const embeddings = tf.model({
+  inputs: predecessor.model.inputs.slice(0, 2),
+  outputs: predecessor.model.getLayer('Embedding-Dropout').output,
+});
 
 /** Block `i` of `m` (BERT's post-norm block, its named layers reused), run eagerly on `x`. */
 function block(m: TransformerModel, i: number, x: tf.Tensor, mask: tf.Tensor, training: boolean): tf.Tensor {
@@ -109,7 +86,7 @@ const blockWeights = (m: TransformerModel) =>
   m.model.trainableWeights.filter((w) => w.originalName.startsWith('Transformer-')).map((w) => w.read() as tf.Variable);
 
 const scoresOf = (pairs: typeof test, route: Route): Float32Array => {
-  const batch = encodePairs(pairs);
+  const batch = collatePairs(tokenised(pairs));
   const s = tf.tidy(() => cosine(batch, route, false));
   const out = s.dataSync() as Float32Array;
   tf.dispose([s, ...Object.values(batch)]);

@@ -2,10 +2,10 @@
 // learned result an untrained model cannot reach, with thresholds from measured runs (wasm, 2 vCPUs):
 // - sentence embeddings, 1 epoch on 1000 bundled pairs: test Spearman 0.748 against 0.174 for the same model
 //   before training and 0.167 for character overlap (asserted: both beaten by > 0.3);
-// - text matching (cross-encoder from scratch on PAWS-X zh): here only the baselines are asserted. A longer run
-//   (3 epochs x 4000 pairs) reached 0.674 against majority 0.606 on one machine and stayed at the majority class on
-//   CI's, so a learned PAWS-X figure is not a reliable check; test/matching-journey.test.ts asserts a learned
-//   cross-encoder on pairs a broken model cannot classify.
+// - text matching (cross-encoder from scratch on the bundled synthetic zh-matching pairs): only the baselines
+//   are asserted here. A longer run (3 epochs x 4000 pairs) reached 0.674 against majority 0.606 on one machine
+//   and stayed at the majority class on CI's, so its learned figure is not a reliable check; the learned check on
+//   the same data is test/matching-journey.test.ts (a CoSENT bi-encoder: above majority and Jaccard by > 0.15).
 // The Sohu-style example is checked only for running to the end (its conditional-LN cross-encoder needs more
 // than CI's time to leave the majority class).
 import { spawnSync } from 'node:child_process';

@@ -5,20 +5,11 @@
  * higher cosine than any lower-scored pair of the batch.
  */
 import * as tf from '@tensorflow/tfjs';
-import {
-  adam,
-  cosentLoss,
-  DataGenerator,
-  l2Normalize,
-  maskedMean,
-  sequencePadding,
-  toTensorBatch,
-  Trainer,
-  warmupLinearDecay,
-} from '@bert4tfjs/core';
+import { adam, cosentLoss, DataGenerator, l2Normalize, maskedMean, Trainer, warmupLinearDecay } from '@bert4tfjs/core';
 import { buildTransformerModel, type TransformerModel } from '@bert4tfjs/models';
 import { Tokenizer } from '@bert4tfjs/tokenizers';
 import { buildVocab, Embedder, type MatchingPair } from 'bert4tfjs';
+import { collatePairs, tokenisePairs } from './pair-batch.ts';
 
 /** Sizes and schedule of {@link cosentBiEncoder}. */
 export interface BiEncoderOptions {
@@ -58,33 +49,10 @@ export function cosentBiEncoder(train: MatchingPair[], options: BiEncoderOptions
     },
   });
 
-  // A batch holds both sides: a_* and b_* inputs, one row per pair, plus the gold scores.
-  type Side = { ids: number[] };
-  const side = (text: string): Side => ({ ids: tokenizer.encode(text, undefined, { maxLength }).inputIds });
-  const examples = train.map((p) => ({ a: side(p.a), b: side(p.b), label: p.label }));
-  const pad = (xs: Side[], k: string) => ({
-    [`${k}input_ids`]: sequencePadding(xs.map((x) => x.ids)),
-    [`${k}token_type_ids`]: sequencePadding(xs.map((x) => x.ids.map(() => 0))),
-    [`${k}attention_mask`]: sequencePadding(xs.map((x) => x.ids.map(() => 1))),
-  });
-  const data = new DataGenerator(examples, {
+  const data = new DataGenerator(tokenisePairs(tokenizer, train, maxLength), {
     batchSize: 32,
     seed: options.seed ?? 1,
-    collate: (xs) =>
-      toTensorBatch(
-        {
-          ...pad(
-            xs.map((x) => x.a),
-            'a_',
-          ),
-          ...pad(
-            xs.map((x) => x.b),
-            'b_',
-          ),
-          labels: xs.map((x) => x.label),
-        },
-        { a_attention_mask: 'float32', b_attention_mask: 'float32', labels: 'float32' },
-      ),
+    collate: collatePairs,
   });
 
   // The loss runs the shared encoder twice; its variables are the model's trainable weights.
